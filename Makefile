@@ -1,0 +1,125 @@
+# agent-observability — entry points. `make help` lists the targets.
+#
+# Every tool the tests need is built or installed into this repository (./bin, ./.venv),
+# pinned, and rebuilt only when its pin changes, so a second `make tools` is a no-op.
+
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-print-directory
+
+BIN := $(CURDIR)/bin
+VENV := $(CURDIR)/.venv
+PYTHON ?= python3
+export PATH := $(BIN):$(VENV)/bin:$(PATH)
+
+CHART := charts/agent-observability
+SUBCHARTS := $(patsubst %/Chart.yaml,%,$(wildcard $(CHART)/charts/*/Chart.yaml))
+# Values files the chart must lint and render with: the shipped ones and chart-testing's.
+VALUES_FILES := $(wildcard values/*.yaml) $(wildcard $(CHART)/ci/*-values.yaml)
+# The Kubernetes versions the chart supports, oldest and newest (Chart.yaml kubeVersion).
+KUBE_VERSION_OLDEST := 1.31.0
+KUBE_VERSION_NEWEST := 1.37.0
+
+GO_TOOLS := $(BIN)/helm $(BIN)/helm3 $(BIN)/ct $(BIN)/kwok $(BIN)/kwokctl $(BIN)/kind
+PYTEST := $(VENV)/bin/pytest -ra
+
+##@ Tools
+
+.PHONY: tools
+tools: $(GO_TOOLS) $(VENV)/.installed ## Install every pinned tool the tests need into ./bin and ./.venv
+
+# Each Go tool is rebuilt when its wrapper module (version pin or checksums) changes.
+$(BIN)/helm: hack/tools/helm/go.mod hack/tools/helm/go.sum
+	@hack/build-go-tool.sh helm helm.sh/helm/v4 helm.sh/helm/v4/cmd/helm helm \
+		helm.sh/helm/v4/internal/version.version
+
+# Helm 3 is kept beside Helm 4 to prove the chart renders the same with both.
+$(BIN)/helm3: hack/tools/helm3/go.mod hack/tools/helm3/go.sum
+	@hack/build-go-tool.sh helm3 helm.sh/helm/v3 helm.sh/helm/v3/cmd/helm helm3 \
+		helm.sh/helm/v3/internal/version.version
+
+$(BIN)/ct: hack/tools/ct/go.mod hack/tools/ct/go.sum
+	@hack/build-go-tool.sh ct github.com/helm/chart-testing/v3 github.com/helm/chart-testing/v3/ct ct \
+		github.com/helm/chart-testing/v3/ct/cmd.Version
+
+$(BIN)/kwok: hack/tools/kwok/go.mod hack/tools/kwok/go.sum
+	@hack/build-go-tool.sh kwok sigs.k8s.io/kwok sigs.k8s.io/kwok/cmd/kwok kwok
+
+$(BIN)/kwokctl: hack/tools/kwok/go.mod hack/tools/kwok/go.sum
+	@hack/build-go-tool.sh kwok sigs.k8s.io/kwok sigs.k8s.io/kwok/cmd/kwokctl kwokctl
+
+$(BIN)/kind: hack/tools/kind/go.mod hack/tools/kind/go.sum
+	@hack/build-go-tool.sh kind sigs.k8s.io/kind sigs.k8s.io/kind kind
+
+$(VENV)/.installed: tests/requirements.txt
+	@echo "==> creating the Python environment in .venv from tests/requirements.txt"
+	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	@$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check --requirement tests/requirements.txt
+	@touch $@
+	@echo "    .venv ready"
+
+##@ Lint
+
+.PHONY: lint
+lint: lint-yaml lint-helm lint-ct lint-generated ## Run every linter
+
+.PHONY: lint-yaml
+lint-yaml: tools ## yamllint the repository with ci/lintconf.yaml
+	@echo "==> yamllint"
+	@yamllint --strict --config-file ci/lintconf.yaml .
+
+.PHONY: lint-helm
+lint-helm: tools ## helm lint --strict the chart with every values file and each subchart alone, at both supported Kubernetes versions
+	@echo "==> helm lint --strict: the chart with $(words $(VALUES_FILES)) values files, and $(words $(SUBCHARTS)) subcharts alone"
+	@for kube in $(KUBE_VERSION_OLDEST) $(KUBE_VERSION_NEWEST); do \
+		helm lint --strict --quiet --kube-version $$kube $(CHART) $(SUBCHARTS); \
+		for values in $(VALUES_FILES); do \
+			helm lint --strict --quiet --kube-version $$kube --values $$values $(CHART); \
+		done; \
+	done
+
+.PHONY: lint-ct
+lint-ct: tools ## chart-testing lint, offline (no maintainer look-ups, no version-bump check)
+	@echo "==> ct lint"
+	@ct lint --config ci/ct.yaml --all
+
+.PHONY: lint-generated
+lint-generated: tools ## Fail when a generated file (values schema, values tables) is out of date
+	@echo "==> generated files up to date"
+	@$(VENV)/bin/python hack/values_docs.py --check
+
+.PHONY: generate
+generate: tools ## Regenerate values.schema.json and the README values tables from values.yaml
+	@$(VENV)/bin/python hack/values_docs.py
+
+##@ Test
+
+.PHONY: test
+test: tools lint ## The README's test command: lint, then every test tier this machine can run
+	@echo "==> pytest: unit, component and e2e tiers (a tier this machine cannot run is reported as skipped)"
+	@$(PYTEST) -m "unit or component or e2e" tests
+
+.PHONY: test-unit
+test-unit: tools ## Render tests only (fast)
+	@$(PYTEST) -m unit tests
+
+.PHONY: test-component
+test-component: tools ## Real binaries on the rendered configuration
+	@$(PYTEST) -m component tests
+
+.PHONY: test-e2e
+test-e2e: tools ## Install into a real API server
+	@$(PYTEST) -m e2e tests
+
+##@ Housekeeping
+
+.PHONY: clean
+clean: ## Remove built tools, the Python environment and caches
+	rm -rf $(BIN) $(VENV) .pytest_cache
+
+.PHONY: help
+help: ## List the targets
+	@awk 'BEGIN {FS = ":.*## "} \
+		/^##@/ {printf "\n%s\n", substr($$0, 5)} \
+		/^[a-zA-Z_-]+:.*## / {printf "  %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)

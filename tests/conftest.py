@@ -1,0 +1,63 @@
+"""Tiers, and the report that says what each tier did on this machine.
+
+A test's tier is its folder under tests/ (unit, component, e2e). `make test` runs all three;
+a tier whose prerequisites this machine lacks shows up as skipped, with the reason, in the
+tier report at the end of the run — never silently absent.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import pytest
+
+TIERS = ("unit", "component", "e2e")
+TESTS_DIR = Path(__file__).parent
+
+_outcomes: dict[str, Counter] = defaultdict(Counter)
+_skip_reasons: dict[str, Counter] = defaultdict(Counter)
+
+
+def _tier_of(path: Path) -> str | None:
+    try:
+        folder = path.relative_to(TESTS_DIR).parts[0]
+    except ValueError:
+        return None
+    return folder if folder in TIERS else None
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        tier = _tier_of(Path(item.fspath))
+        if tier is None:
+            raise pytest.UsageError(f"{item.nodeid}: tests live in tests/<tier>/, tiers are {TIERS}")
+        item.add_marker(getattr(pytest.mark, tier))
+        item.user_properties.append(("tier", tier))
+
+
+def pytest_runtest_logreport(report):
+    tier = dict(report.user_properties).get("tier")
+    if tier is None:
+        return
+    if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
+        outcome = "error" if report.when == "setup" and report.failed else report.outcome
+        _outcomes[tier][outcome] += 1
+        if report.skipped:
+            reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+            _skip_reasons[tier][reason.removeprefix("Skipped: ")] += 1
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    selected = config.getoption("markexpr") or " or ".join(TIERS)
+    terminalreporter.section("tiers")
+    for tier in TIERS:
+        counts = _outcomes.get(tier)
+        if not counts:
+            ran = "not selected" if tier not in selected else "no tests in this tier yet"
+            terminalreporter.write_line(f"{tier:<10} {ran}")
+            continue
+        summary = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items()))
+        terminalreporter.write_line(f"{tier:<10} {summary}")
+        for reason, n in _skip_reasons[tier].most_common():
+            terminalreporter.write_line(f"{'':<10} skipped {n}: {reason}")

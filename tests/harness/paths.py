@@ -1,0 +1,36 @@
+"""Where things are in the repository, and which Kubernetes versions the chart supports."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+BIN_DIR = REPO_ROOT / "bin"
+UMBRELLA_CHART = REPO_ROOT / "charts" / "agent-observability"
+SUBCHARTS = sorted(path.parent for path in (UMBRELLA_CHART / "charts").glob("*/Chart.yaml"))
+
+# The oldest and the newest Kubernetes release the chart supports. The oldest is the lower
+# bound of Chart.yaml's kubeVersion; both are stated in the README and used by `make lint`.
+KUBE_VERSION_OLDEST = "1.31.0"
+KUBE_VERSION_NEWEST = "1.37.0"
+SUPPORTED_KUBE_VERSIONS = (KUBE_VERSION_OLDEST, KUBE_VERSION_NEWEST)
+
+
+def shipped_values_files() -> list[Path]:
+    """The values files users install with (values/) and chart-testing's (<chart>/ci/)."""
+    return sorted((REPO_ROOT / "values").glob("*.yaml")) + sorted(
+        (UMBRELLA_CHART / "ci").glob("*-values.yaml")
+    )
+
+
+def tool(name: str) -> str:
+    """Path of a tool built by `make tools`, falling back to PATH; raises when missing."""
+    built = BIN_DIR / name
+    if built.exists():
+        return str(built)
+    found = shutil.which(name, path=os.environ.get("PATH"))
+    if not found:
+        raise FileNotFoundError(f"{name} is not installed: run `make tools`")
+    return found

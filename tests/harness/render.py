@@ -1,0 +1,126 @@
+"""Render a chart with `helm template` and return its objects, parsed and schema-validated.
+
+Rendering is how Argo CD sees the chart, so every render names the release, the namespace
+and the Kubernetes version explicitly. Identical renders within one test run are served
+from a cache: most tests read the same few renders.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import json
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import jmespath
+import yaml
+
+from . import kube_schema
+from .paths import KUBE_VERSION_NEWEST, UMBRELLA_CHART, tool
+
+DEFAULT_RELEASE = "obs"
+DEFAULT_NAMESPACE = "observability"
+
+
+class RenderError(Exception):
+    """`helm template` failed; the message carries Helm's stderr, which is what users see."""
+
+    def __init__(self, command: list[str], stderr: str):
+        self.command = command
+        self.stderr = stderr.strip()
+        super().__init__(f"{' '.join(command)}\n{self.stderr}")
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """The objects of one render, with lookups by kind and name."""
+
+    objects: tuple[dict, ...]
+
+    def __iter__(self):
+        return iter(self.objects)
+
+    def __len__(self):
+        return len(self.objects)
+
+    def of_kind(self, kind: str) -> list[dict]:
+        return [obj for obj in self.objects if obj["kind"] == kind]
+
+    def names(self, kind: str) -> list[str]:
+        return sorted(obj["metadata"]["name"] for obj in self.of_kind(kind))
+
+    def get(self, kind: str, name: str) -> dict:
+        """The one object of this kind and name; KeyError naming what exists otherwise."""
+        for obj in self.of_kind(kind):
+            if obj["metadata"]["name"] == name:
+                return obj
+        raise KeyError(f"no {kind} named {name!r}; {kind} objects rendered: {self.names(kind)}")
+
+    def find(self, kind: str, name: str, expression: str):
+        """A jmespath lookup inside one object, e.g. find('Deployment', 'obs-web', 'spec.replicas')."""
+        return jmespath.search(expression, self.get(kind, name))
+
+
+def render_chart(
+    chart: Path | str = UMBRELLA_CHART,
+    values: dict | None = None,
+    values_files: tuple[Path | str, ...] = (),
+    release: str = DEFAULT_RELEASE,
+    namespace: str = DEFAULT_NAMESPACE,
+    kube_version: str = KUBE_VERSION_NEWEST,
+    helm: str = "helm",
+    extra_args: tuple[str, ...] = (),
+    validate: bool = True,
+) -> Manifest:
+    """Render `chart` and return its objects; raise RenderError with Helm's stderr on failure.
+
+    values are applied after values_files, like a last `--values`. With validate (the
+    default) every object is checked against the Kubernetes `kube_version` API schema and a
+    kube_schema.SchemaViolation lists all problems.
+    """
+    key = json.dumps(
+        [str(chart), values or {}, [str(f) for f in values_files], release, namespace,
+         kube_version, helm, list(extra_args)],
+        sort_keys=True,
+    )
+    # A copy, so a test that edits an object cannot change what the next test reads.
+    manifest = copy.deepcopy(_render_cached(key))
+    if validate:
+        kube_schema.validate_all(manifest, kube_version)
+    return manifest
+
+
+def render_text(chart, values=None, values_files=(), release=DEFAULT_RELEASE,
+                namespace=DEFAULT_NAMESPACE, kube_version=KUBE_VERSION_NEWEST, helm="helm",
+                extra_args=()) -> str:
+    """The raw output of `helm template`, for the few tests that compare bytes."""
+    command = [tool(helm), "template", release, str(chart), "--namespace", namespace,
+               "--kube-version", kube_version, *extra_args]
+    for values_file in values_files:
+        command += ["--values", str(values_file)]
+    with tempfile.NamedTemporaryFile("w", suffix=".yaml") as overrides:
+        if values:
+            yaml.safe_dump(values, overrides)
+            overrides.flush()
+            command += ["--values", overrides.name]
+        result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise RenderError(command, result.stderr)
+    return result.stdout
+
+
+@functools.lru_cache(maxsize=256)
+def _render_cached(key: str) -> Manifest:
+    chart, values, values_files, release, namespace, kube_version, helm, extra_args = json.loads(key)
+    text = render_text(chart, values, values_files, release, namespace, kube_version, helm,
+                       tuple(extra_args))
+    objects = tuple(doc for doc in yaml.safe_load_all(text) if doc)
+    return Manifest(objects)
+
+
+def render_cache_info():
+    """Hits and misses of the render cache (the harness's own tests read it)."""
+    return _render_cached.cache_info()

@@ -1,0 +1,54 @@
+"""Each subchart is a chart of its own: it renders alone, inside the umbrella, and switches off."""
+
+import pytest
+import yaml
+
+from harness.paths import SUBCHARTS, SUPPORTED_KUBE_VERSIONS, UMBRELLA_CHART
+from harness.render import render_chart
+
+SUBCHART_PARAMS = [pytest.param(path, id=path.name) for path in SUBCHARTS]
+RECOMMENDED_LABELS = {"app.kubernetes.io/name", "app.kubernetes.io/instance",
+                      "app.kubernetes.io/version", "app.kubernetes.io/managed-by",
+                      "app.kubernetes.io/part-of", "helm.sh/chart"}
+
+
+def objects_of(manifest, chart_name):
+    return {(obj["kind"], obj["metadata"]["name"]): obj for obj in manifest
+            if obj["metadata"].get("labels", {}).get("app.kubernetes.io/name") == chart_name}
+
+
+def test_the_umbrella_declares_every_subchart_with_an_enabled_condition():
+    chart = yaml.safe_load((UMBRELLA_CHART / "Chart.yaml").read_text())
+    declared = {dep["name"]: dep.get("condition") for dep in chart["dependencies"]}
+    assert declared == {path.name: f"{path.name}.enabled" for path in SUBCHARTS}
+    assert len(declared) == 7
+
+
+@pytest.mark.parametrize("kube_version", SUPPORTED_KUBE_VERSIONS)
+@pytest.mark.parametrize("chart", SUBCHART_PARAMS)
+def test_subchart_renders_valid_objects_on_its_own(chart, kube_version):
+    assert len(render_chart(chart, kube_version=kube_version)) > 0
+
+
+@pytest.mark.parametrize("chart", SUBCHART_PARAMS)
+def test_subchart_renders_the_same_objects_alone_and_inside_the_umbrella(chart):
+    alone = objects_of(render_chart(chart), chart.name)
+    inside = objects_of(render_chart(), chart.name)
+    assert alone and alone == inside
+
+
+@pytest.mark.parametrize("chart", SUBCHART_PARAMS)
+def test_a_disabled_subchart_renders_nothing(chart):
+    manifest = render_chart(values={chart.name: {"enabled": False}})
+    assert objects_of(manifest, chart.name) == {}
+
+
+def test_every_object_carries_the_recommended_labels():
+    for obj in render_chart():
+        missing = RECOMMENDED_LABELS - set(obj["metadata"].get("labels", {}))
+        assert not missing, f"{obj['kind']}/{obj['metadata']['name']} lacks {sorted(missing)}"
+
+
+def test_service_accounts_do_not_mount_an_api_token():
+    for service_account in render_chart().of_kind("ServiceAccount"):
+        assert service_account["automountServiceAccountToken"] is False

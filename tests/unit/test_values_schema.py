@@ -1,0 +1,74 @@
+"""values.schema.json: generated from values.yaml, strict, and its errors reach the user."""
+
+import json
+import subprocess
+import sys
+
+import jsonschema
+import pytest
+import yaml
+
+from harness.paths import REPO_ROOT, SUBCHARTS, UMBRELLA_CHART
+from harness.render import RenderError, render_chart
+
+CHARTS = [pytest.param(UMBRELLA_CHART, id="umbrella")] + [
+    pytest.param(path, id=path.name) for path in SUBCHARTS
+]
+SUBCHART_PARAMS = [pytest.param(path, id=path.name) for path in SUBCHARTS]
+
+
+def load_schema(chart):
+    return json.loads((chart / "values.schema.json").read_text())
+
+
+@pytest.mark.parametrize("chart", CHARTS)
+def test_values_yaml_validates_against_the_schema(chart):
+    values = yaml.safe_load((chart / "values.yaml").read_text())
+    jsonschema.Draft7Validator(load_schema(chart)).validate(values)
+
+
+@pytest.mark.parametrize("chart", CHARTS)
+def test_every_value_in_values_yaml_is_documented(chart):
+    def undocumented(schema, path=""):
+        for key, child in schema.get("properties", {}).items():
+            where = f"{path}.{key}" if path else key
+            if key != "global" and not child.get("description") and not child.get("properties"):
+                yield where
+            yield from undocumented(child, where)
+
+    assert list(undocumented(load_schema(chart))) == []
+
+
+def test_generated_schemas_and_tables_match_values_yaml():
+    result = subprocess.run([sys.executable, str(REPO_ROOT / "hack" / "values_docs.py"), "--check"],
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+
+
+def test_an_unknown_top_level_key_is_rejected_by_name():
+    with pytest.raises(RenderError, match="langfuze"):
+        render_chart(values={"langfuze": {"enabled": True}})
+
+
+def test_an_unknown_key_inside_a_subchart_is_rejected_by_name():
+    with pytest.raises(RenderError, match="serviceAcount"):
+        render_chart(values={"langfuse": {"serviceAcount": {"create": False}}})
+
+
+def test_a_wrong_type_is_rejected_with_the_expected_type():
+    with pytest.raises(RenderError) as failure:
+        render_chart(values={"valkey": {"enabled": "yes"}})
+    assert "enabled" in failure.value.stderr
+    assert "boolean" in failure.value.stderr
+
+
+@pytest.mark.parametrize("chart", SUBCHART_PARAMS)
+def test_subchart_accepts_global_and_enabled_from_its_parent(chart):
+    manifest = render_chart(chart, values={"global": {"anything": "x"}, "enabled": True})
+    assert len(manifest) > 0
+
+
+@pytest.mark.parametrize("chart", SUBCHART_PARAMS)
+def test_subchart_rejects_an_unknown_key_on_its_own(chart):
+    with pytest.raises(RenderError, match="notAValue"):
+        render_chart(chart, values={"notAValue": 1})
