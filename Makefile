@@ -73,7 +73,10 @@ lint-yaml: tools ## yamllint the repository with ci/lintconf.yaml
 lint-helm: tools ## helm lint --strict the chart with every values file and each subchart alone, at both supported Kubernetes versions
 	@echo "==> helm lint --strict: the chart with $(words $(VALUES_FILES)) values files, and $(words $(SUBCHARTS)) subcharts alone"
 	@for kube in $(KUBE_VERSION_OLDEST) $(KUBE_VERSION_NEWEST); do \
-		helm lint --strict --quiet --kube-version $$kube $(CHART) $(SUBCHARTS); \
+		helm lint --strict --quiet --kube-version $$kube $(CHART); \
+		for subchart in $(SUBCHARTS); do \
+			helm lint --strict --quiet --kube-version $$kube --values $$subchart/ci/standalone-values.yaml $$subchart; \
+		done; \
 		for values in $(VALUES_FILES); do \
 			helm lint --strict --quiet --kube-version $$kube --values $$values $(CHART); \
 		done; \

@@ -116,7 +116,10 @@ def infer_schema(value, path: tuple[str, ...], docs: dict, source: Path) -> dict
     doc = docs.get(path, KeyDoc())
     annotation = dict(doc.schema)
     if isinstance(value, dict):
-        if value:
+        if value and annotation.get("additionalProperties") is True:
+            # A free-form map with example defaults (resources, HPA behaviour): not inferred.
+            schema = {"type": "object"}
+        elif value:
             schema = {
                 "type": "object",
                 "additionalProperties": False,
@@ -169,8 +172,10 @@ def chart_schema(chart_dir: Path, subchart_keys: set[str], is_subchart: bool) ->
     properties = schema.setdefault("properties", {})
     for key in subchart_keys:
         # A subchart's own schema validates its section; here only `enabled` is checked.
-        section = properties.setdefault(key, {"type": "object"})
-        section["additionalProperties"] = True
+        section = properties.get(key, {})
+        enabled = section.get("properties", {}).get("enabled", {"type": "boolean"})
+        properties[key] = {"type": "object", "additionalProperties": True,
+                           "properties": {"enabled": enabled}}
     properties.setdefault(
         "global", {"type": "object", "description": "Values Helm shares with every subchart."}
     )

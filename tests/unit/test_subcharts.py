@@ -3,6 +3,7 @@
 import pytest
 import yaml
 
+from harness.charts import values_passed_to
 from harness.paths import SUBCHARTS, SUPPORTED_KUBE_VERSIONS, UMBRELLA_CHART
 from harness.render import render_chart
 
@@ -27,12 +28,12 @@ def test_the_umbrella_declares_every_subchart_with_an_enabled_condition():
 @pytest.mark.parametrize("kube_version", SUPPORTED_KUBE_VERSIONS)
 @pytest.mark.parametrize("chart", SUBCHART_PARAMS)
 def test_subchart_renders_valid_objects_on_its_own(chart, kube_version):
-    assert len(render_chart(chart, kube_version=kube_version)) > 0
+    assert len(render_chart(chart, values=values_passed_to(chart), kube_version=kube_version)) > 0
 
 
 @pytest.mark.parametrize("chart", SUBCHART_PARAMS)
 def test_subchart_renders_the_same_objects_alone_and_inside_the_umbrella(chart):
-    alone = objects_of(render_chart(chart), chart.name)
+    alone = objects_of(render_chart(chart, values=values_passed_to(chart)), chart.name)
     inside = objects_of(render_chart(), chart.name)
     assert alone and alone == inside
 
@@ -49,6 +50,14 @@ def test_every_object_carries_the_recommended_labels():
         assert not missing, f"{obj['kind']}/{obj['metadata']['name']} lacks {sorted(missing)}"
 
 
-def test_service_accounts_do_not_mount_an_api_token():
-    for service_account in render_chart().of_kind("ServiceAccount"):
-        assert service_account["automountServiceAccountToken"] is False
+def test_only_the_secret_generator_mounts_an_api_token():
+    mounting = [sa["metadata"]["name"] for sa in render_chart().of_kind("ServiceAccount")
+                if sa.get("automountServiceAccountToken") is not False]
+    assert mounting == ["obs-agent-observability-secret-generator"]
+
+
+@pytest.mark.parametrize("kube_version", SUPPORTED_KUBE_VERSIONS)
+@pytest.mark.parametrize("chart", SUBCHART_PARAMS)
+def test_subchart_installs_on_its_own_with_its_documented_values(chart, kube_version):
+    standalone = chart / "ci" / "standalone-values.yaml"
+    assert len(render_chart(chart, values_files=(standalone,), kube_version=kube_version)) > 0

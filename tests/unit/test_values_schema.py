@@ -8,6 +8,7 @@ import jsonschema
 import pytest
 import yaml
 
+from harness.charts import values_passed_to
 from harness.paths import REPO_ROOT, SUBCHARTS, UMBRELLA_CHART
 from harness.render import RenderError, render_chart
 
@@ -64,11 +65,12 @@ def test_a_wrong_type_is_rejected_with_the_expected_type():
 
 @pytest.mark.parametrize("chart", SUBCHART_PARAMS)
 def test_subchart_accepts_global_and_enabled_from_its_parent(chart):
-    manifest = render_chart(chart, values={"global": {"anything": "x"}, "enabled": True})
+    values = values_passed_to(chart) | {"global": {"anything": "x"}, "enabled": True}
+    manifest = render_chart(chart, values=values)
     assert len(manifest) > 0
 
 
 @pytest.mark.parametrize("chart", SUBCHART_PARAMS)
 def test_subchart_rejects_an_unknown_key_on_its_own(chart):
     with pytest.raises(RenderError, match="notAValue"):
-        render_chart(chart, values={"notAValue": 1})
+        render_chart(chart, values=values_passed_to(chart) | {"notAValue": 1})

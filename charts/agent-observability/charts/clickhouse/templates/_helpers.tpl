@@ -6,19 +6,15 @@ clickhouse.name is the chart name, or nameOverride.
 {{- end }}
 
 {{/*
-clickhouse.fullname is the release-qualified name of this chart's resources, at most 63 characters.
-The release name is not repeated when it already contains the chart name.
+clickhouse.fullname is the name of this chart's resources: "<release>-<chart>", at most 63
+characters. The release name is always included, so the parent chart can derive the names
+of its subcharts' resources without calling their helpers.
 */}}
 {{- define "clickhouse.fullname" -}}
 {{- if .Values.fullnameOverride }}
 {{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
 {{- else }}
-{{- $name := default .Chart.Name .Values.nameOverride }}
-{{- if contains $name .Release.Name }}
-{{- .Release.Name | trunc 63 | trimSuffix "-" }}
-{{- else }}
-{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
-{{- end }}
+{{- printf "%s-%s" .Release.Name (default .Chart.Name .Values.nameOverride) | trunc 63 | trimSuffix "-" }}
 {{- end }}
 {{- end }}
 
@@ -65,4 +61,22 @@ clickhouse.serviceAccountName is the ServiceAccount this chart's pods run as.
 {{- else }}
 {{- required "serviceAccount.name is required when serviceAccount.create is false" .Values.serviceAccount.name }}
 {{- end }}
+{{- end }}
+
+{{/*
+clickhouse.passwordSecret is the Secret holding the password, rendered from auth.existingSecret.
+*/}}
+{{- define "clickhouse.passwordSecret" -}}
+{{- if not .Values.auth.existingSecret }}
+{{- fail "clickhouse: set auth.existingSecret to a Secret with the default user's password under `password` (inside agent-observability it is generated for you)" }}
+{{- end }}
+{{- tpl .Values.auth.existingSecret . }}
+{{- end }}
+
+{{/*
+clickhouse.networkPolicyEnabled is "true" when this chart's NetworkPolicies are on, by its own
+networkPolicy.enabled or the parent's global.networkPolicy.enabled; empty otherwise.
+*/}}
+{{- define "clickhouse.networkPolicyEnabled" -}}
+{{- if or .Values.networkPolicy.enabled (dig "networkPolicy" "enabled" false (.Values.global | default dict)) }}true{{ end }}
 {{- end }}

@@ -6,19 +6,15 @@ langfuse.name is the chart name, or nameOverride.
 {{- end }}
 
 {{/*
-langfuse.fullname is the release-qualified name of this chart's resources, at most 63 characters.
-The release name is not repeated when it already contains the chart name.
+langfuse.fullname is the name of this chart's resources: "<release>-<chart>", at most 63
+characters. The release name is always included, so the parent chart can derive the names
+of its subcharts' resources without calling their helpers.
 */}}
 {{- define "langfuse.fullname" -}}
 {{- if .Values.fullnameOverride }}
 {{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
 {{- else }}
-{{- $name := default .Chart.Name .Values.nameOverride }}
-{{- if contains $name .Release.Name }}
-{{- .Release.Name | trunc 63 | trimSuffix "-" }}
-{{- else }}
-{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
-{{- end }}
+{{- printf "%s-%s" .Release.Name (default .Chart.Name .Values.nameOverride) | trunc 63 | trimSuffix "-" }}
 {{- end }}
 {{- end }}
 
@@ -65,4 +61,84 @@ langfuse.serviceAccountName is the ServiceAccount this chart's pods run as.
 {{- else }}
 {{- required "serviceAccount.name is required when serviceAccount.create is false" .Values.serviceAccount.name }}
 {{- end }}
+{{- end }}
+
+{{/*
+langfuse.tpl renders a value that may contain template expressions (fields marked
+"Template" in values.yaml), in this chart's context.
+Usage: {{ include "langfuse.tpl" (dict "value" .Values.database.host "context" $) }}
+*/}}
+{{- define "langfuse.tpl" -}}
+{{- tpl (toString .value) .context }}
+{{- end }}
+
+{{/*
+langfuse.image is the reference of the web or worker image; the tag defaults to appVersion.
+Usage: {{ include "langfuse.image" (dict "image" .Values.image.web "context" $) }}
+*/}}
+{{- define "langfuse.image" -}}
+{{- printf "%s:%s" .image.repository (default .context.Chart.AppVersion .image.tag) }}
+{{- end }}
+
+{{/*
+langfuse.secretsName is the Secret holding NEXTAUTH_SECRET, SALT and ENCRYPTION_KEY: the
+existing Secret when named, else the one this chart renders from the given values.
+*/}}
+{{- define "langfuse.secretsName" -}}
+{{- if .Values.secrets.existingSecret }}
+{{- include "langfuse.tpl" (dict "value" .Values.secrets.existingSecret "context" .) }}
+{{- else }}
+{{- printf "%s-secrets" (include "langfuse.fullname" .) }}
+{{- end }}
+{{- end }}
+
+{{/*
+langfuse.podSecurityContext runs every LangFuse pod as the images' non-root user (1001).
+*/}}
+{{- define "langfuse.podSecurityContext" -}}
+runAsNonRoot: true
+runAsUser: 1001
+runAsGroup: 1001
+fsGroup: 1001
+seccompProfile:
+  type: RuntimeDefault
+{{- end }}
+
+{{/*
+langfuse.containerSecurityContext meets Pod Security "restricted" with a read-only root
+filesystem; the containers write only to the emptyDir volumes mounted for them.
+*/}}
+{{- define "langfuse.containerSecurityContext" -}}
+allowPrivilegeEscalation: false
+readOnlyRootFilesystem: true
+capabilities:
+  drop: ["ALL"]
+{{- end }}
+
+{{/*
+langfuse.antiAffinity prefers spreading a component's replicas over nodes, unless the user
+gave an affinity of their own.
+Usage: {{ include "langfuse.antiAffinity" (dict "context" $ "component" "web" "affinity" .Values.web.affinity) }}
+*/}}
+{{- define "langfuse.antiAffinity" -}}
+{{- if .affinity }}
+{{- toYaml .affinity }}
+{{- else }}
+podAntiAffinity:
+  preferredDuringSchedulingIgnoredDuringExecution:
+    - weight: 100
+      podAffinityTerm:
+        topologyKey: kubernetes.io/hostname
+        labelSelector:
+          matchLabels:
+            {{- include "langfuse.selectorLabels" (dict "context" .context "component" .component) | nindent 12 }}
+{{- end }}
+{{- end }}
+
+{{/*
+langfuse.networkPolicyEnabled is "true" when this chart's NetworkPolicies are on, by its own
+networkPolicy.enabled or the parent's global.networkPolicy.enabled; empty otherwise.
+*/}}
+{{- define "langfuse.networkPolicyEnabled" -}}
+{{- if or .Values.networkPolicy.enabled (dig "networkPolicy" "enabled" false (.Values.global | default dict)) }}true{{ end }}
 {{- end }}

@@ -6,19 +6,15 @@ object-storage.name is the chart name, or nameOverride.
 {{- end }}
 
 {{/*
-object-storage.fullname is the release-qualified name of this chart's resources, at most 63 characters.
-The release name is not repeated when it already contains the chart name.
+object-storage.fullname is the name of this chart's resources: "<release>-<chart>", at most 63
+characters. The release name is always included, so the parent chart can derive the names
+of its subcharts' resources without calling their helpers.
 */}}
 {{- define "object-storage.fullname" -}}
 {{- if .Values.fullnameOverride }}
 {{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
 {{- else }}
-{{- $name := default .Chart.Name .Values.nameOverride }}
-{{- if contains $name .Release.Name }}
-{{- .Release.Name | trunc 63 | trimSuffix "-" }}
-{{- else }}
-{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
-{{- end }}
+{{- printf "%s-%s" .Release.Name (default .Chart.Name .Values.nameOverride) | trunc 63 | trimSuffix "-" }}
 {{- end }}
 {{- end }}
 
@@ -65,4 +61,56 @@ object-storage.serviceAccountName is the ServiceAccount this chart's pods run as
 {{- else }}
 {{- required "serviceAccount.name is required when serviceAccount.create is false" .Values.serviceAccount.name }}
 {{- end }}
+{{- end }}
+
+{{/*
+object-storage.credentialsSecret is the Secret holding the S3 keys, from auth.existingSecret.
+*/}}
+{{- define "object-storage.credentialsSecret" -}}
+{{- if not .Values.auth.existingSecret }}
+{{- fail "object-storage: set auth.existingSecret to a Secret with access-key-id and secret-access-key (inside agent-observability they are generated for you)" }}
+{{- end }}
+{{- tpl .Values.auth.existingSecret . }}
+{{- end }}
+
+{{/*
+object-storage.image is the SeaweedFS image reference.
+*/}}
+{{- define "object-storage.image" -}}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
+{{- end }}
+
+{{/*
+object-storage.containerSecurityContext meets Pod Security "restricted" with a read-only
+root filesystem.
+*/}}
+{{- define "object-storage.containerSecurityContext" -}}
+allowPrivilegeEscalation: false
+readOnlyRootFilesystem: true
+capabilities:
+  drop: ["ALL"]
+{{- end }}
+
+{{/*
+object-storage.credentialEnv are the S3 keys as environment variables from the Secret.
+*/}}
+{{- define "object-storage.credentialEnv" -}}
+- name: S3_ACCESS_KEY_ID
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "object-storage.credentialsSecret" . }}
+      key: access-key-id
+- name: S3_SECRET_ACCESS_KEY
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "object-storage.credentialsSecret" . }}
+      key: secret-access-key
+{{- end }}
+
+{{/*
+object-storage.networkPolicyEnabled is "true" when this chart's NetworkPolicies are on, by its own
+networkPolicy.enabled or the parent's global.networkPolicy.enabled; empty otherwise.
+*/}}
+{{- define "object-storage.networkPolicyEnabled" -}}
+{{- if or .Values.networkPolicy.enabled (dig "networkPolicy" "enabled" false (.Values.global | default dict)) }}true{{ end }}
 {{- end }}

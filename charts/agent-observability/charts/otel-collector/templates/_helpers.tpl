@@ -6,19 +6,15 @@ otel-collector.name is the chart name, or nameOverride.
 {{- end }}
 
 {{/*
-otel-collector.fullname is the release-qualified name of this chart's resources, at most 63 characters.
-The release name is not repeated when it already contains the chart name.
+otel-collector.fullname is the name of this chart's resources: "<release>-<chart>", at most 63
+characters. The release name is always included, so the parent chart can derive the names
+of its subcharts' resources without calling their helpers.
 */}}
 {{- define "otel-collector.fullname" -}}
 {{- if .Values.fullnameOverride }}
 {{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
 {{- else }}
-{{- $name := default .Chart.Name .Values.nameOverride }}
-{{- if contains $name .Release.Name }}
-{{- .Release.Name | trunc 63 | trimSuffix "-" }}
-{{- else }}
-{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
-{{- end }}
+{{- printf "%s-%s" .Release.Name (default .Chart.Name .Values.nameOverride) | trunc 63 | trimSuffix "-" }}
 {{- end }}
 {{- end }}
 

@@ -6,19 +6,15 @@ postgres.name is the chart name, or nameOverride.
 {{- end }}
 
 {{/*
-postgres.fullname is the release-qualified name of this chart's resources, at most 63 characters.
-The release name is not repeated when it already contains the chart name.
+postgres.fullname is the name of this chart's resources: "<release>-<chart>", at most 63
+characters. The release name is always included, so the parent chart can derive the names
+of its subcharts' resources without calling their helpers.
 */}}
 {{- define "postgres.fullname" -}}
 {{- if .Values.fullnameOverride }}
 {{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
 {{- else }}
-{{- $name := default .Chart.Name .Values.nameOverride }}
-{{- if contains $name .Release.Name }}
-{{- .Release.Name | trunc 63 | trimSuffix "-" }}
-{{- else }}
-{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
-{{- end }}
+{{- printf "%s-%s" .Release.Name (default .Chart.Name .Values.nameOverride) | trunc 63 | trimSuffix "-" }}
 {{- end }}
 {{- end }}
 
@@ -65,4 +61,22 @@ postgres.serviceAccountName is the ServiceAccount this chart's pods run as.
 {{- else }}
 {{- required "serviceAccount.name is required when serviceAccount.create is false" .Values.serviceAccount.name }}
 {{- end }}
+{{- end }}
+
+{{/*
+postgres.passwordSecret is the Secret holding the password, rendered from auth.existingSecret.
+*/}}
+{{- define "postgres.passwordSecret" -}}
+{{- if not .Values.auth.existingSecret }}
+{{- fail "postgres: set auth.existingSecret to a Secret with the database password under `password` (inside agent-observability it is generated for you)" }}
+{{- end }}
+{{- tpl .Values.auth.existingSecret . }}
+{{- end }}
+
+{{/*
+postgres.networkPolicyEnabled is "true" when this chart's NetworkPolicies are on, by its own
+networkPolicy.enabled or the parent's global.networkPolicy.enabled; empty otherwise.
+*/}}
+{{- define "postgres.networkPolicyEnabled" -}}
+{{- if or .Values.networkPolicy.enabled (dig "networkPolicy" "enabled" false (.Values.global | default dict)) }}true{{ end }}
 {{- end }}

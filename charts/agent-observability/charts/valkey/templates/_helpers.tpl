@@ -6,19 +6,15 @@ valkey.name is the chart name, or nameOverride.
 {{- end }}
 
 {{/*
-valkey.fullname is the release-qualified name of this chart's resources, at most 63 characters.
-The release name is not repeated when it already contains the chart name.
+valkey.fullname is the name of this chart's resources: "<release>-<chart>", at most 63
+characters. The release name is always included, so the parent chart can derive the names
+of its subcharts' resources without calling their helpers.
 */}}
 {{- define "valkey.fullname" -}}
 {{- if .Values.fullnameOverride }}
 {{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
 {{- else }}
-{{- $name := default .Chart.Name .Values.nameOverride }}
-{{- if contains $name .Release.Name }}
-{{- .Release.Name | trunc 63 | trimSuffix "-" }}
-{{- else }}
-{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
-{{- end }}
+{{- printf "%s-%s" .Release.Name (default .Chart.Name .Values.nameOverride) | trunc 63 | trimSuffix "-" }}
 {{- end }}
 {{- end }}
 
@@ -65,4 +61,47 @@ valkey.serviceAccountName is the ServiceAccount this chart's pods run as.
 {{- else }}
 {{- required "serviceAccount.name is required when serviceAccount.create is false" .Values.serviceAccount.name }}
 {{- end }}
+{{- end }}
+
+{{/*
+valkey.passwordSecret is the Secret holding the password, rendered from auth.existingSecret.
+*/}}
+{{- define "valkey.passwordSecret" -}}
+{{- if not .Values.auth.existingSecret }}
+{{- fail "valkey: set auth.existingSecret to a Secret with the password under `password` (inside agent-observability it is generated for you)" }}
+{{- end }}
+{{- tpl .Values.auth.existingSecret . }}
+{{- end }}
+
+{{/*
+valkey.config is valkey.conf. LangFuse's BullMQ queues require maxmemory-policy noeviction.
+*/}}
+{{- define "valkey.config" -}}
+{{- range $line := splitList "\n" .Values.extraConfig }}
+{{- if regexMatch "^\\s*maxmemory-policy\\s+" $line }}
+{{- if not (regexMatch "^\\s*maxmemory-policy\\s+noeviction\\s*$" $line) }}
+{{- fail (printf "valkey: extraConfig sets %q, but LangFuse needs maxmemory-policy noeviction (its queues must never be evicted)" (trim $line)) }}
+{{- end }}
+{{- end }}
+{{- end -}}
+bind 0.0.0.0
+port 6379
+dir /data
+appendonly yes
+appendfsync everysec
+maxmemory {{ .Values.maxmemory }}
+maxmemory-policy noeviction
+# The password is written by the init container from the Secret.
+include /run/valkey/auth.conf
+{{- with .Values.extraConfig }}
+{{ . }}
+{{- end }}
+{{- end }}
+
+{{/*
+valkey.networkPolicyEnabled is "true" when this chart's NetworkPolicies are on, by its own
+networkPolicy.enabled or the parent's global.networkPolicy.enabled; empty otherwise.
+*/}}
+{{- define "valkey.networkPolicyEnabled" -}}
+{{- if or .Values.networkPolicy.enabled (dig "networkPolicy" "enabled" false (.Values.global | default dict)) }}true{{ end }}
 {{- end }}

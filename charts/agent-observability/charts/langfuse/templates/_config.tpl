@@ -1,0 +1,88 @@
+{{/*
+langfuse.configData is the non-secret environment of web, worker and migrations, built as a
+dict so every value is a string. Credentials are never here (see langfuse.env).
+*/}}
+{{- define "langfuse.configData" -}}
+{{- $v := .Values }}
+{{- $clickhouseHost := include "langfuse.tpl" (dict "value" $v.clickhouse.host "context" .) }}
+{{- $config := dict
+  "NEXTAUTH_URL" $v.nextauthUrl
+  "DATABASE_HOST" (printf "%s:%v" (include "langfuse.tpl" (dict "value" $v.database.host "context" .)) $v.database.port)
+  "DATABASE_NAME" $v.database.name
+  "DATABASE_USERNAME" $v.database.username
+  "CLICKHOUSE_URL" (printf "%s://%s:%v" (ternary "https" "http" $v.clickhouse.tls) $clickhouseHost $v.clickhouse.httpPort)
+  "CLICKHOUSE_MIGRATION_URL" (printf "clickhouse://%s:%v" $clickhouseHost $v.clickhouse.nativePort)
+  "CLICKHOUSE_MIGRATION_SSL" (toString $v.clickhouse.tls)
+  "CLICKHOUSE_USER" $v.clickhouse.username
+  "CLICKHOUSE_DB" $v.clickhouse.database
+  "CLICKHOUSE_CLUSTER_ENABLED" (toString $v.clickhouse.clusterEnabled)
+  "REDIS_HOST" (include "langfuse.tpl" (dict "value" $v.redis.host "context" .))
+  "REDIS_PORT" (toString $v.redis.port)
+  "REDIS_TLS_ENABLED" (toString $v.redis.tls)
+  "TELEMETRY_ENABLED" (toString $v.features.telemetryEnabled)
+  "AUTH_DISABLE_SIGNUP" (toString $v.features.signUpDisabled)
+  "LANGFUSE_ENABLE_EXPERIMENTAL_FEATURES" (toString $v.features.experimentalFeaturesEnabled)
+  "LANGFUSE_LOG_LEVEL" $v.logging.level
+  "LANGFUSE_LOG_FORMAT" $v.logging.format
+  "LANGFUSE_AUTO_POSTGRES_MIGRATION_DISABLED" "true"
+  "LANGFUSE_AUTO_CLICKHOUSE_MIGRATION_DISABLED" "true"
+}}
+{{- with $v.database.args }}
+{{- $_ := set $config "DATABASE_ARGS" . }}
+{{- end }}
+{{- with $v.redis.username }}
+{{- $_ := set $config "REDIS_USERNAME" . }}
+{{- end }}
+{{- $endpoint := include "langfuse.tpl" (dict "value" $v.s3.endpoint "context" .) }}
+{{- $mediaEndpoint := default $endpoint (include "langfuse.tpl" (dict "value" $v.s3.mediaEndpoint "context" .)) }}
+{{- range $use, $settings := dict "EVENT" (dict "prefix" $v.s3.eventPrefix "endpoint" $endpoint) "MEDIA" (dict "prefix" $v.s3.mediaPrefix "endpoint" $mediaEndpoint) }}
+{{- $_ := set $config (printf "LANGFUSE_S3_%s_UPLOAD_BUCKET" $use) $v.s3.bucket }}
+{{- $_ := set $config (printf "LANGFUSE_S3_%s_UPLOAD_REGION" $use) $v.s3.region }}
+{{- $_ := set $config (printf "LANGFUSE_S3_%s_UPLOAD_PREFIX" $use) $settings.prefix }}
+{{- $_ := set $config (printf "LANGFUSE_S3_%s_UPLOAD_FORCE_PATH_STYLE" $use) (toString $v.s3.forcePathStyle) }}
+{{- with $settings.endpoint }}
+{{- $_ := set $config (printf "LANGFUSE_S3_%s_UPLOAD_ENDPOINT" $use) . }}
+{{- end }}
+{{- end }}
+{{- toYaml $config }}
+{{- end }}
+
+{{/*
+langfuse.validate fails the render with what to set when the values contradict each other.
+*/}}
+{{- define "langfuse.validate" -}}
+{{- $v := .Values }}
+{{- $inside := "; inside agent-observability this points at the bundled store unless you turned it off" }}
+{{- if not $v.database.host }}
+{{- fail (printf "langfuse: set database.host (and database.existingSecret) to your PostgreSQL%s" $inside) }}
+{{- end }}
+{{- if not $v.database.existingSecret }}
+{{- fail "langfuse: set database.existingSecret to the Secret holding the PostgreSQL password" }}
+{{- end }}
+{{- if not $v.clickhouse.host }}
+{{- fail (printf "langfuse: set clickhouse.host (and clickhouse.existingSecret) to your ClickHouse%s" $inside) }}
+{{- end }}
+{{- if not $v.clickhouse.existingSecret }}
+{{- fail "langfuse: set clickhouse.existingSecret to the Secret holding the ClickHouse password" }}
+{{- end }}
+{{- if not $v.redis.host }}
+{{- fail (printf "langfuse: set redis.host to your Valkey or Redis%s" $inside) }}
+{{- end }}
+{{- if not $v.s3.bucket }}
+{{- fail "langfuse: set s3.bucket: LangFuse v4 stores every ingested event in S3 first" }}
+{{- end }}
+{{- if not $v.secrets.existingSecret }}
+{{- if not (and $v.secrets.nextauthSecret $v.secrets.salt $v.secrets.encryptionKey) }}
+{{- fail "langfuse: set secrets.existingSecret to a Secret with nextauth-secret, salt and encryption-key, or all three of secrets.nextauthSecret, secrets.salt and secrets.encryptionKey" }}
+{{- end }}
+{{- if not (regexMatch "^[0-9a-fA-F]{64}$" $v.secrets.encryptionKey) }}
+{{- fail (printf "langfuse: secrets.encryptionKey must be exactly 64 hex characters (openssl rand -hex 32), got %d characters" (len $v.secrets.encryptionKey)) }}
+{{- end }}
+{{- end }}
+{{- if and $v.init.admin.email (not $v.init.admin.existingSecret) }}
+{{- fail "langfuse: init.admin.email is set: also set init.admin.existingSecret to a Secret with the admin's password under `password`" }}
+{{- end }}
+{{- if and $v.web.ingress.enabled (not $v.web.ingress.host) }}
+{{- fail "langfuse: web.ingress.enabled is true: set web.ingress.host (and nextauthUrl to https://<host>)" }}
+{{- end }}
+{{- end }}

@@ -1,0 +1,131 @@
+{{/*
+langfuse.deployment is the Deployment of web or worker. They share image family, environment,
+security and scheduling settings; they differ in port, probe paths and headless init (web).
+Usage: {{ include "langfuse.deployment" (dict "context" $ "component" "web") }}
+*/}}
+{{- define "langfuse.deployment" -}}
+{{- $component := .component }}
+{{- $ctx := .context }}
+{{- $settings := index $ctx.Values $component }}
+{{- $image := index $ctx.Values.image $component }}
+{{- $paths := get (dict "web" (dict "health" "/api/public/health" "ready" "/api/public/ready") "worker" (dict "health" "/api/health" "ready" "/api/ready")) $component }}
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ include "langfuse.fullname" $ctx }}-{{ $component }}
+  labels:
+    {{- include "langfuse.labels" (dict "context" $ctx "component" $component) | nindent 4 }}
+spec:
+  {{- if not $settings.autoscaling.enabled }}
+  replicas: {{ $settings.replicas }}
+  {{- end }}
+  revisionHistoryLimit: 5
+  strategy:
+    type: RollingUpdate
+    rollingUpdate:
+      maxSurge: 1
+      maxUnavailable: 0
+  selector:
+    matchLabels:
+      {{- include "langfuse.selectorLabels" (dict "context" $ctx "component" $component) | nindent 6 }}
+  template:
+    metadata:
+      labels:
+        {{- include "langfuse.labels" (dict "context" $ctx "component" $component) | nindent 8 }}
+      annotations:
+        {{- include "langfuse.checksums" $ctx | nindent 8 }}
+        {{- with $settings.podAnnotations }}
+        {{- toYaml . | nindent 8 }}
+        {{- end }}
+    spec:
+      serviceAccountName: {{ include "langfuse.serviceAccountName" $ctx }}
+      automountServiceAccountToken: false
+      securityContext:
+        {{- include "langfuse.podSecurityContext" $ctx | nindent 8 }}
+      {{- with $ctx.Values.imagePullSecrets }}
+      imagePullSecrets:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+      # Both answer their readiness check with 500 after SIGTERM; this leaves time to drain.
+      terminationGracePeriodSeconds: 60
+      initContainers:
+        {{- include "langfuse.waitForMigrations" $ctx | nindent 8 }}
+      containers:
+        - name: {{ $component }}
+          image: {{ include "langfuse.image" (dict "image" $image "context" $ctx) }}
+          imagePullPolicy: {{ $image.pullPolicy }}
+          ports:
+            - name: http
+              containerPort: {{ $settings.port }}
+              protocol: TCP
+          envFrom:
+            - configMapRef:
+                name: {{ include "langfuse.fullname" $ctx }}
+          env:
+            {{- if eq $component "web" }}
+            - name: HOSTNAME
+              value: "0.0.0.0"
+            {{- end }}
+            - name: PORT
+              value: {{ $settings.port | quote }}
+            - name: NODE_OPTIONS
+              value: {{ printf "--max-old-space-size=%v" $settings.maxOldSpaceSizeMiB | quote }}
+            {{- include "langfuse.env" $ctx | nindent 12 }}
+            {{- if eq $component "web" }}
+            {{- include "langfuse.initEnv" $ctx | nindent 12 }}
+            {{- end }}
+          startupProbe:
+            httpGet:
+              path: {{ $paths.health }}
+              port: http
+            periodSeconds: {{ $settings.startupProbe.periodSeconds }}
+            failureThreshold: {{ $settings.startupProbe.failureThreshold }}
+            timeoutSeconds: 5
+          readinessProbe:
+            httpGet:
+              path: {{ $paths.ready }}
+              port: http
+            periodSeconds: {{ $settings.readinessProbe.periodSeconds }}
+            failureThreshold: {{ $settings.readinessProbe.failureThreshold }}
+            timeoutSeconds: 5
+          livenessProbe:
+            httpGet:
+              path: {{ $paths.health }}
+              port: http
+            periodSeconds: {{ $settings.livenessProbe.periodSeconds }}
+            failureThreshold: {{ $settings.livenessProbe.failureThreshold }}
+            timeoutSeconds: 5
+          securityContext:
+            {{- include "langfuse.containerSecurityContext" $ctx | nindent 12 }}
+          resources:
+            {{- toYaml $settings.resources | nindent 12 }}
+          volumeMounts:
+            - name: tmp
+              mountPath: /tmp
+            {{- if eq $component "web" }}
+            # Next.js writes its image and fetch caches here.
+            - name: next-cache
+              mountPath: /app/web/.next/cache
+            {{- end }}
+      volumes:
+        - name: tmp
+          emptyDir: {}
+        {{- if eq $component "web" }}
+        - name: next-cache
+          emptyDir: {}
+        {{- end }}
+      affinity:
+        {{- include "langfuse.antiAffinity" (dict "context" $ctx "component" $component "affinity" $settings.affinity) | nindent 8 }}
+      {{- with $settings.nodeSelector }}
+      nodeSelector:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+      {{- with $settings.tolerations }}
+      tolerations:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+      {{- with $settings.topologySpreadConstraints }}
+      topologySpreadConstraints:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+{{- end }}

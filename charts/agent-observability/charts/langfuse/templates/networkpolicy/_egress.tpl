@@ -1,0 +1,24 @@
+{{/*
+langfuse.egressRules are the only connections LangFuse's pods open: DNS, its four data
+stores on their ports, and HTTPS (AWS S3, LLM providers for playground and evaluations).
+The stores' addresses may be external, so the rules name ports, not peers.
+*/}}
+{{- define "langfuse.egressRules" -}}
+{{- $ports := list (int .Values.database.port) (int .Values.clickhouse.httpPort) (int .Values.clickhouse.nativePort) (int .Values.redis.port) 443 }}
+{{- with include "langfuse.tpl" (dict "value" .Values.s3.endpoint "context" .) }}
+{{- $port := regexFind ":[0-9]+$" (urlParse .).host | trimPrefix ":" }}
+{{- if $port }}
+{{- $ports = append $ports (int $port) }}
+{{- end }}
+{{- end -}}
+- ports:
+    - port: 53
+      protocol: UDP
+    - port: 53
+      protocol: TCP
+- ports:
+    {{- range $ports | uniq }}
+    - port: {{ . }}
+      protocol: TCP
+    {{- end }}
+{{- end }}

@@ -1,0 +1,91 @@
+{{/*
+agent-observability.fullname is "<release>-agent-observability", at most 63 characters.
+*/}}
+{{- define "agent-observability.fullname" -}}
+{{- printf "%s-%s" .Release.Name .Chart.Name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+agent-observability.labels are the recommended labels of the umbrella's own resources.
+Usage: {{ include "agent-observability.labels" (dict "context" . "component" "secret-generator") }}
+*/}}
+{{- define "agent-observability.labels" -}}
+{{ include "agent-observability.selectorLabels" . }}
+app.kubernetes.io/version: {{ .context.Chart.AppVersion | quote }}
+app.kubernetes.io/part-of: agent-observability
+app.kubernetes.io/managed-by: {{ .context.Release.Service }}
+helm.sh/chart: {{ printf "%s-%s" .context.Chart.Name .context.Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+agent-observability.selectorLabels select the umbrella's own pods of one component.
+Usage: {{ include "agent-observability.selectorLabels" (dict "context" . "component" "secret-generator") }}
+*/}}
+{{- define "agent-observability.selectorLabels" -}}
+app.kubernetes.io/name: {{ .context.Chart.Name }}
+app.kubernetes.io/instance: {{ .context.Release.Name }}
+app.kubernetes.io/component: {{ .component }}
+{{- end }}
+
+{{/*
+agent-observability.componentEnabled is "true" when the named subchart is enabled.
+Usage: {{ include "agent-observability.componentEnabled" (dict "context" . "name" "postgres") }}
+*/}}
+{{- define "agent-observability.componentEnabled" -}}
+{{- if (index .context.Values .name).enabled }}true{{ end }}
+{{- end }}
+
+{{/*
+agent-observability.usesDefault is "true" when a subchart setting (a template string) still
+renders to the name the umbrella gives it, i.e. the user has not pointed it elsewhere.
+Usage: {{ include "agent-observability.usesDefault" (dict "context" . "value" .Values.postgres.auth.existingSecret "default" "postgres-auth") }}
+*/}}
+{{- define "agent-observability.usesDefault" -}}
+{{- if eq (tpl (toString .value) .context) (printf "%s-%s" .context.Release.Name .default) }}true{{ end }}
+{{- end }}
+
+{{/*
+agent-observability.generatedSecrets is the secret generator's spec (JSON): every Secret the
+release's defaults refer to and nobody replaced by one of their own. The names are derived
+here, not from the subcharts' helpers, which the umbrella must not call.
+*/}}
+{{- define "agent-observability.generatedSecrets" -}}
+{{- $release := .Release.Name }}
+{{- $labels := dict "app.kubernetes.io/instance" $release "app.kubernetes.io/part-of" "agent-observability" "app.kubernetes.io/created-by" "secret-generator" }}
+{{- $secrets := list }}
+{{- $langfuse := .Values.langfuse }}
+{{- if $langfuse.enabled }}
+{{- if and (include "agent-observability.usesDefault" (dict "context" . "value" $langfuse.secrets.existingSecret "default" "langfuse-secrets")) }}
+{{- $secrets = append $secrets (dict "name" (printf "%s-langfuse-secrets" $release) "keys" (dict "nextauth-secret" "base64:32" "salt" "base64:32" "encryption-key" "hex:32")) }}
+{{- end }}
+{{- if and $langfuse.init.orgId (include "agent-observability.usesDefault" (dict "context" . "value" $langfuse.init.projectKeys.existingSecret "default" "langfuse-project-keys")) }}
+{{- $secrets = append $secrets (dict "name" (printf "%s-langfuse-project-keys" $release) "keys" (dict "public-key" "prefixed-uuid:pk-lf-" "secret-key" "prefixed-uuid:sk-lf-")) }}
+{{- end }}
+{{- if and $langfuse.init.orgId $langfuse.init.admin.email (include "agent-observability.usesDefault" (dict "context" . "value" $langfuse.init.admin.existingSecret "default" "langfuse-admin")) }}
+{{- $secrets = append $secrets (dict "name" (printf "%s-langfuse-admin" $release) "keys" (dict "password" "alnum:24")) }}
+{{- end }}
+{{- end }}
+{{- $stores := dict "postgres" (dict "password" "alnum:32") "clickhouse" (dict "password" "alnum:32") "valkey" (dict "password" "alnum:32") "object-storage" (dict "access-key-id" "alnum:20" "secret-access-key" "alnum:40") }}
+{{- range $store, $keys := $stores }}
+{{- $values := index $.Values $store }}
+{{- if and $values.enabled (include "agent-observability.usesDefault" (dict "context" $ "value" $values.auth.existingSecret "default" (printf "%s-auth" $store))) }}
+{{- $secrets = append $secrets (dict "name" (printf "%s-%s-auth" $release $store) "keys" $keys) }}
+{{- end }}
+{{- end }}
+{{- range $secrets }}
+{{- $_ := set . "labels" $labels }}
+{{- end }}
+{{- toJson (dict "secrets" $secrets) }}
+{{- end }}
+
+{{/*
+agent-observability.secretGeneratorHook makes a resource part of the secret generator hook:
+it runs before install and before every upgrade (Argo CD: PreSync, every sync), so each
+credential exists before any pod needs it. The generator is idempotent, so re-running is safe.
+Usage: {{ include "agent-observability.secretGeneratorHook" (dict "weight" "-5") }}
+*/}}
+{{- define "agent-observability.secretGeneratorHook" -}}
+helm.sh/hook: pre-install,pre-upgrade
+helm.sh/hook-weight: {{ .weight | quote }}
+helm.sh/hook-delete-policy: before-hook-creation,hook-succeeded
+{{- end }}
