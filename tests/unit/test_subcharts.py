@@ -40,7 +40,8 @@ def test_subchart_renders_the_same_objects_alone_and_inside_the_umbrella(chart):
 
 @pytest.mark.parametrize("chart", SUBCHART_PARAMS)
 def test_a_disabled_subchart_renders_nothing(chart):
-    manifest = render_chart(values={chart.name: {"enabled": False}})
+    # LangFuse is off too: a store switched off under it must be replaced (tested elsewhere).
+    manifest = render_chart(values={chart.name: {"enabled": False}, "langfuse": {"enabled": False}})
     assert objects_of(manifest, chart.name) == {}
 
 

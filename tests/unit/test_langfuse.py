@@ -1,0 +1,207 @@
+"""LangFuse v4 web, worker and migrations, rendered inside the umbrella."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from harness.render import render_chart
+
+ENV_NAMES_FILE = Path(__file__).parent / "data" / "langfuse-v4.16.0-env-names.txt"
+# Read by Node.js itself, not by LangFuse's schemas.
+RUNTIME_ENV_NAMES = {"NODE_OPTIONS", "TZ"}
+EXTERNAL_STORES = {
+    "postgres": {"enabled": False}, "valkey": {"enabled": False}, "object-storage": {"enabled": False},
+    "langfuse": {
+        "database": {"host": "db.example.com", "existingSecret": "my-db", "args": "sslmode=require"},
+        "redis": {"host": "cache.example.com", "tls": True, "existingSecret": "my-redis"},
+        "s3": {"endpoint": "", "existingSecret": "", "bucket": "events", "forcePathStyle": False},
+    },
+}
+
+
+def containers(manifest, kind, name):
+    spec = manifest.get(kind, name)["spec"]["template"]["spec"]
+    return {c["name"]: c for c in spec.get("initContainers", []) + spec["containers"]}
+
+
+def env_of(container, manifest):
+    """Name → value or ('secret', name, key), merging the ConfigMaps the container reads."""
+    env = {}
+    for source in container.get("envFrom", []):
+        env.update(manifest.get("ConfigMap", source["configMapRef"]["name"])["data"])
+    for var in container.get("env", []):
+        ref = var.get("valueFrom", {}).get("secretKeyRef")
+        env[var["name"]] = ("secret", ref["name"], ref["key"]) if ref else var.get("value")
+    return env
+
+
+def langfuse_containers(manifest):
+    for kind, name in [("Deployment", "obs-langfuse-web"), ("Deployment", "obs-langfuse-worker")] + [
+            ("Job", job["metadata"]["name"]) for job in manifest.of_kind("Job")
+            if job["metadata"]["name"].startswith("obs-langfuse-migrate-")]:
+        yield from containers(manifest, kind, name).values()
+
+
+def migration_job(manifest):
+    [job] = [j for j in manifest.of_kind("Job") if j["metadata"]["name"].startswith("obs-langfuse-migrate-")]
+    return job
+
+
+def test_every_environment_variable_is_one_langfuse_reads():
+    known = {line for line in ENV_NAMES_FILE.read_text().splitlines() if line and not line.startswith("#")}
+    manifest = render_chart()
+    for container in langfuse_containers(manifest):
+        unknown = set(env_of(container, manifest)) - known - RUNTIME_ENV_NAMES
+        assert not unknown, f"{container['name']} sets variables LangFuse v4.16.0 never reads: {unknown}"
+
+
+def test_the_names_the_official_chart_gets_wrong_are_the_ones_langfuse_reads():
+    manifest = render_chart(values={"langfuse": {"features": {"experimentalFeaturesEnabled": True}}})
+    env = env_of(containers(manifest, "Deployment", "obs-langfuse-web")["web"], manifest)
+    assert env["LANGFUSE_ENABLE_EXPERIMENTAL_FEATURES"] == "true"
+    assert "ENABLE_EXPERIMENTAL_FEATURES" not in env
+    assert not any(name.startswith("LANGFUSE_S3_MEDIA_UPLOAD_MAX") for name in env)
+
+
+def test_web_and_worker_never_migrate_and_wait_for_the_migration_job():
+    manifest = render_chart()
+    for deployment in ("obs-langfuse-web", "obs-langfuse-worker"):
+        pod = containers(manifest, "Deployment", deployment)
+        assert list(pod)[0] == "wait-for-migrations"
+        main = env_of(pod[deployment.rsplit("-", 1)[1]], manifest)
+        assert main["LANGFUSE_AUTO_POSTGRES_MIGRATION_DISABLED"] == "true"
+        assert main["LANGFUSE_AUTO_CLICKHOUSE_MIGRATION_DISABLED"] == "true"
+
+
+def test_the_migration_job_migrates_clickhouse_first_then_postgres():
+    manifest = render_chart()
+    job = migration_job(manifest)
+    assert "helm.sh/hook" not in job["metadata"].get("annotations", {})
+    spec = job["spec"]["template"]["spec"]
+    [clickhouse] = spec["initContainers"]
+    [postgres] = spec["containers"]
+    assert env_of(clickhouse, manifest)["LANGFUSE_AUTO_CLICKHOUSE_MIGRATION_DISABLED"] == "false"
+    assert env_of(clickhouse, manifest)["LANGFUSE_AUTO_POSTGRES_MIGRATION_DISABLED"] == "true"
+    assert env_of(postgres, manifest)["LANGFUSE_AUTO_POSTGRES_MIGRATION_DISABLED"] == "false"
+    assert env_of(postgres, manifest)["LANGFUSE_AUTO_CLICKHOUSE_MIGRATION_DISABLED"] == "true"
+    assert spec["restartPolicy"] == "Never"
+
+
+def test_a_new_image_makes_a_new_migration_job_and_the_same_inputs_the_same_job():
+    first = migration_job(render_chart())["metadata"]["name"]
+    again = migration_job(render_chart(values={"langfuse": {"logging": {"level": "info"}}}))["metadata"]["name"]
+    upgraded = migration_job(render_chart(values={"langfuse": {"image": {"web": {"tag": "4.17.0"}}}}))
+    assert first == again
+    assert upgraded["metadata"]["name"] != first
+    assert len(first) <= 63
+
+
+def test_headless_initialisation_creates_org_project_keys_and_admin_on_web_only():
+    manifest = render_chart()
+    web = env_of(containers(manifest, "Deployment", "obs-langfuse-web")["web"], manifest)
+    assert web["LANGFUSE_INIT_ORG_ID"] and web["LANGFUSE_INIT_PROJECT_ID"]
+    assert web["LANGFUSE_INIT_PROJECT_PUBLIC_KEY"] == ("secret", "obs-langfuse-project-keys", "public-key")
+    assert web["LANGFUSE_INIT_PROJECT_SECRET_KEY"] == ("secret", "obs-langfuse-project-keys", "secret-key")
+    assert web["LANGFUSE_INIT_USER_PASSWORD"] == ("secret", "obs-langfuse-admin", "password")
+    worker = env_of(containers(manifest, "Deployment", "obs-langfuse-worker")["worker"], manifest)
+    assert not any(name.startswith("LANGFUSE_INIT_") for name in worker)
+
+
+def test_defaults_connect_langfuse_to_the_bundled_stores():
+    manifest = render_chart()
+    env = env_of(containers(manifest, "Deployment", "obs-langfuse-worker")["worker"], manifest)
+    assert env["DATABASE_HOST"] == "obs-postgres:5432"
+    assert env["DATABASE_PASSWORD"] == ("secret", "obs-postgres-auth", "password")
+    assert env["CLICKHOUSE_URL"] == "http://obs-clickhouse:8123"
+    assert env["CLICKHOUSE_MIGRATION_URL"] == "clickhouse://obs-clickhouse:9000"
+    assert env["CLICKHOUSE_CLUSTER_ENABLED"] == "false"
+    assert env["REDIS_HOST"] == "obs-valkey"
+    assert env["REDIS_AUTH"] == ("secret", "obs-valkey-auth", "password")
+    assert env["LANGFUSE_S3_EVENT_UPLOAD_ENDPOINT"] == "http://obs-object-storage:8333"
+    assert env["LANGFUSE_S3_EVENT_UPLOAD_FORCE_PATH_STYLE"] == "true"
+    assert env["LANGFUSE_S3_EVENT_UPLOAD_ACCESS_KEY_ID"] == ("secret", "obs-object-storage-auth", "access-key-id")
+    for service in ("obs-postgres", "obs-clickhouse", "obs-valkey", "obs-object-storage"):
+        manifest.get("Service", service)
+
+
+def test_external_stores_with_tls_and_irsa():
+    manifest = render_chart(values=EXTERNAL_STORES)
+    env = env_of(containers(manifest, "Deployment", "obs-langfuse-web")["web"], manifest)
+    assert env["DATABASE_HOST"] == "db.example.com:5432"
+    assert env["DATABASE_ARGS"] == "sslmode=require"
+    assert env["DATABASE_PASSWORD"] == ("secret", "my-db", "password")
+    assert env["REDIS_TLS_ENABLED"] == "true"
+    assert env["LANGFUSE_S3_EVENT_UPLOAD_BUCKET"] == "events"
+    assert not any(name.endswith(("_ACCESS_KEY_ID", "_SECRET_ACCESS_KEY", "_ENDPOINT"))
+                   for name in env if name.startswith("LANGFUSE_S3_"))
+    assert "obs-postgres" not in manifest.names("StatefulSet")
+
+
+def test_clickhouse_tls_switches_both_urls():
+    manifest = render_chart(values={"langfuse": {"clickhouse": {"tls": True, "httpPort": 8443, "nativePort": 9440}}})
+    config = manifest.get("ConfigMap", "obs-langfuse")["data"]
+    assert config["CLICKHOUSE_URL"] == "https://obs-clickhouse:8443"
+    assert config["CLICKHOUSE_MIGRATION_SSL"] == "true"
+
+
+@pytest.mark.parametrize("deployment, container, health, ready", [
+    ("obs-langfuse-web", "web", "/api/public/health", "/api/public/ready"),
+    ("obs-langfuse-worker", "worker", "/api/health", "/api/ready"),
+])
+def test_probes_check_the_right_endpoints_and_allow_a_slow_start(deployment, container, health, ready):
+    probes = containers(render_chart(), "Deployment", deployment)[container]
+    assert probes["startupProbe"]["httpGet"]["path"] == health
+    assert probes["livenessProbe"]["httpGet"]["path"] == health
+    assert probes["readinessProbe"]["httpGet"]["path"] == ready
+    startup = probes["startupProbe"]
+    assert startup["periodSeconds"] * startup["failureThreshold"] >= 300
+
+
+def test_images_are_pinned():
+    for obj in render_chart():
+        spec = obj.get("spec", {}).get("template", {}).get("spec", {})
+        for container in spec.get("initContainers", []) + spec.get("containers", []):
+            image = container["image"]
+            assert re.fullmatch(r"[\w./-]+:\d+(\.\d+)+", image), f"{image} is not pinned to a version"
+
+
+def test_alb_ingress_as_in_the_guide():
+    annotations = {"alb.ingress.kubernetes.io/scheme": "internet-facing",
+                   "alb.ingress.kubernetes.io/target-type": "ip"}
+    manifest = render_chart(values={"langfuse": {"web": {"ingress": {
+        "enabled": True, "className": "alb", "host": "langfuse.example.com", "annotations": annotations}}}})
+    ingress = manifest.get("Ingress", "obs-langfuse-web")
+    assert ingress["spec"]["ingressClassName"] == "alb"
+    assert ingress["metadata"]["annotations"] == annotations
+    [rule] = ingress["spec"]["rules"]
+    assert rule["host"] == "langfuse.example.com"
+    assert rule["http"]["paths"][0]["backend"]["service"] == {"name": "obs-langfuse-web", "port": {"name": "http"}}
+
+
+def test_autoscaling_takes_over_replicas_with_the_guides_behaviour():
+    manifest = render_chart(values={"langfuse": {"web": {"autoscaling": {"enabled": True}}}})
+    assert "replicas" not in manifest.get("Deployment", "obs-langfuse-web")["spec"]
+    hpa = manifest.get("HorizontalPodAutoscaler", "obs-langfuse-web")
+    assert hpa["spec"]["behavior"]["scaleDown"]["stabilizationWindowSeconds"] == 300
+    assert hpa["spec"]["minReplicas"] == 2
+
+
+def test_disruption_budgets_and_spread_over_nodes():
+    manifest = render_chart()
+    for component in ("web", "worker"):
+        assert manifest.get("PodDisruptionBudget", f"obs-langfuse-{component}")["spec"]["maxUnavailable"] == 1
+        affinity = manifest.find("Deployment", f"obs-langfuse-{component}", "spec.template.spec.affinity")
+        term = affinity["podAntiAffinity"]["preferredDuringSchedulingIgnoredDuringExecution"][0]
+        assert term["podAffinityTerm"]["labelSelector"]["matchLabels"]["app.kubernetes.io/component"] == component
+
+
+def test_a_configuration_change_rolls_langfuse_and_nothing_else():
+    before, after = render_chart(), render_chart(values={"langfuse": {"logging": {"level": "debug"}}})
+
+    def pod_annotations(manifest):
+        return {(o["kind"], o["metadata"]["name"]): o["spec"]["template"]["metadata"].get("annotations")
+                for o in manifest if o["kind"] in ("Deployment", "StatefulSet")}
+
+    changed = {key for key, value in pod_annotations(before).items() if pod_annotations(after)[key] != value}
+    assert changed == {("Deployment", "obs-langfuse-web"), ("Deployment", "obs-langfuse-worker")}
