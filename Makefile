@@ -21,7 +21,7 @@ VALUES_FILES := $(wildcard values/*.yaml) $(wildcard $(CHART)/ci/*-values.yaml)
 KUBE_VERSION_OLDEST := 1.31.0
 KUBE_VERSION_NEWEST := 1.37.0
 
-GO_TOOLS := $(BIN)/helm $(BIN)/helm3 $(BIN)/ct $(BIN)/kwok $(BIN)/kwokctl $(BIN)/kind
+GO_TOOLS := $(BIN)/helm $(BIN)/helm3 $(BIN)/ct $(BIN)/kwok $(BIN)/kwokctl $(BIN)/kind $(BIN)/etcd $(BIN)/kube-apiserver
 PYTEST := $(VENV)/bin/pytest -ra
 
 ##@ Tools
@@ -51,6 +51,13 @@ $(BIN)/kwokctl: hack/tools/kwok/go.mod hack/tools/kwok/go.sum
 
 $(BIN)/kind: hack/tools/kind/go.mod hack/tools/kind/go.sum
 	@hack/build-go-tool.sh kind sigs.k8s.io/kind sigs.k8s.io/kind kind
+
+$(BIN)/etcd: hack/tools/etcd/go.mod hack/tools/etcd/go.sum
+	@hack/build-go-tool.sh etcd go.etcd.io/etcd/server/v3 go.etcd.io/etcd/server/v3 etcd
+
+# The control plane the e2e tier runs as processes (KWOK); one build makes all three.
+$(BIN)/kube-apiserver: hack/tools/kube/go.mod hack/tools/kube/go.sum
+	@hack/build-kube-binaries.sh
 
 $(VENV)/.installed: tests/requirements.txt
 	@echo "==> creating the Python environment in .venv from tests/requirements.txt"

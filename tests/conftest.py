@@ -15,6 +15,7 @@ import pytest
 TIERS = ("unit", "component", "e2e")
 TESTS_DIR = Path(__file__).parent
 
+_collected: Counter = Counter()
 _outcomes: dict[str, Counter] = defaultdict(Counter)
 _skip_reasons: dict[str, Counter] = defaultdict(Counter)
 
@@ -36,6 +37,11 @@ def pytest_collection_modifyitems(config, items):
         item.user_properties.append(("tier", tier))
 
 
+def pytest_collection_finish(session):
+    for item in session.items:
+        _collected[dict(item.user_properties).get("tier")] += 1
+
+
 def pytest_runtest_logreport(report):
     tier = dict(report.user_properties).get("tier")
     if tier is None:
@@ -49,12 +55,11 @@ def pytest_runtest_logreport(report):
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    selected = config.getoption("markexpr") or " or ".join(TIERS)
     terminalreporter.section("tiers")
     for tier in TIERS:
         counts = _outcomes.get(tier)
         if not counts:
-            ran = "not selected" if tier not in selected else "no tests in this tier yet"
+            ran = "no tests selected" if not _collected[tier] else "did not run"
             terminalreporter.write_line(f"{tier:<10} {ran}")
             continue
         summary = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items()))

@@ -1,0 +1,172 @@
+"""The release's life on a real API server: install, test, upgrade, rollback, uninstall.
+
+The tests run in file order and share one release: each step starts from the state the
+previous one left, as a person's would.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+from kubernetes import client
+
+from harness.helm import Release
+from harness.paths import REPO_ROOT
+
+KIND_VALUES = REPO_ROOT / "values" / "kind.yaml"
+GENERATED_LABEL = "app.kubernetes.io/created-by=secret-generator"
+
+
+@pytest.fixture(scope="module")
+def release(cluster, restricted_namespace):
+    return Release("obs", restricted_namespace, cluster.kubeconfig)
+
+
+@pytest.fixture(scope="module")
+def api(cluster):
+    return {"core": client.CoreV1Api(cluster.api), "apps": client.AppsV1Api(cluster.api),
+            "batch": client.BatchV1Api(cluster.api)}
+
+
+def run_secret_generator_hook(cluster, release) -> str:
+    """Run the release's secret generator hook payload, as the Job's pod would.
+
+    On KWOK no container runs, so the stored hook (script and spec) is executed here with
+    Node.js against the same API server; with a real cluster the Job itself has run.
+    """
+    if cluster.runs_containers:
+        return "ran in the cluster"
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("Node.js is not installed: it runs the secret generator's script outside a pod")
+    [config_map] = [h for h in release.hooks() if h["kind"] == "ConfigMap" and "secret-generator" in h["metadata"]["name"]]
+    kubeconfig = yaml.safe_load(Path(cluster.kubeconfig).read_text())
+    user = kubeconfig["users"][0]["user"]
+    server = kubeconfig["clusters"][0]["cluster"]
+    with tempfile.TemporaryDirectory() as scratch:
+        for name, content in config_map["data"].items():
+            (Path(scratch) / name).write_text(content)
+        env = {"PATH": "/usr/bin:/bin", "KUBERNETES_API_URL": server["server"],
+               "KUBERNETES_NAMESPACE": release.namespace, "KUBERNETES_CA_FILE": server["certificate-authority"],
+               "KUBERNETES_CLIENT_CERT_FILE": user["client-certificate"],
+               "KUBERNETES_CLIENT_KEY_FILE": user["client-key"]}
+        result = subprocess.run([node, str(Path(scratch) / "generate-secrets.mjs"), str(Path(scratch) / "secrets.json")],
+                                env=env, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def generated_secrets(api, namespace) -> dict[str, dict]:
+    secrets = api["core"].list_namespaced_secret(namespace, label_selector=GENERATED_LABEL).items
+    return {s.metadata.name: {"uid": s.metadata.uid, "data": s.data} for s in secrets}
+
+
+def workload_generations(api, namespace) -> dict[tuple[str, str], int]:
+    found = {("Deployment", d.metadata.name): d.metadata.generation
+             for d in api["apps"].list_namespaced_deployment(namespace).items}
+    found.update({("StatefulSet", s.metadata.name): s.metadata.generation
+                  for s in api["apps"].list_namespaced_stateful_set(namespace).items})
+    return found
+
+
+def claims(api, namespace) -> dict[str, str]:
+    return {c.metadata.name: c.metadata.uid
+            for c in api["core"].list_namespaced_persistent_volume_claim(namespace).items}
+
+
+class TestLifecycle:
+    state: dict = {}
+
+    def test_install_waits_until_every_workload_is_ready(self, release, api):
+        release.install(KIND_VALUES)
+        assert release.status()["info"]["status"] == "deployed"
+        namespace = release.namespace
+        for deployment in api["apps"].list_namespaced_deployment(namespace).items:
+            assert deployment.status.available_replicas == deployment.spec.replicas, deployment.metadata.name
+        statefulsets = api["apps"].list_namespaced_stateful_set(namespace).items
+        assert {s.metadata.name for s in statefulsets} == {
+            "obs-postgres", "obs-clickhouse", "obs-valkey", "obs-object-storage"}
+        for statefulset in statefulsets:
+            assert statefulset.status.ready_replicas == 1, statefulset.metadata.name
+        [migration] = [j for j in api["batch"].list_namespaced_job(namespace).items
+                       if j.metadata.name.startswith("obs-langfuse-migrate-")]
+        assert migration.status.succeeded == 1
+        phases = {c.metadata.name: c.status.phase
+                  for c in api["core"].list_namespaced_persistent_volume_claim(namespace).items}
+        assert phases == {f"data-obs-{store}-0": "Bound"
+                          for store in ("postgres", "clickhouse", "valkey", "object-storage")}
+
+    def test_every_pod_is_admitted_under_pod_security_restricted(self, release, api):
+        namespace = api["core"].read_namespace(release.namespace)
+        assert namespace.metadata.labels["pod-security.kubernetes.io/enforce"] == "restricted"
+        refused = [e.message for e in api["core"].list_namespaced_event(release.namespace).items
+                   if e.reason == "FailedCreate"]
+        assert refused == []
+        # The namespace really enforces: a pod that breaks "restricted" is refused.
+        with pytest.raises(client.ApiException) as refusal:
+            api["core"].create_namespaced_pod(release.namespace, {
+                "metadata": {"name": "privileged"},
+                "spec": {"containers": [{"name": "c", "image": "busybox:1.36",
+                                         "securityContext": {"privileged": True}}]}})
+        assert refusal.value.status == 403 and "restricted" in refusal.value.body
+
+    def test_objects_are_applied_server_side(self, release, api):
+        web = api["apps"].read_namespaced_deployment("obs-langfuse-web", release.namespace)
+        operations = {(entry.manager, entry.operation) for entry in web.metadata.managed_fields}
+        assert ("helm", "Apply") in operations
+
+    def test_the_secret_generator_creates_each_credential(self, cluster, release, api):
+        output = run_secret_generator_hook(cluster, release)
+        secrets = generated_secrets(api, release.namespace)
+        assert set(secrets) == {f"obs-{name}" for name in (
+            "langfuse-secrets", "langfuse-project-keys", "langfuse-admin", "postgres-auth",
+            "clickhouse-auth", "valkey-auth", "object-storage-auth")}, output
+        key = base64.b64decode(secrets["obs-langfuse-secrets"]["data"]["encryption-key"]).decode()
+        assert len(key) == 64 and int(key, 16) >= 0
+        public = base64.b64decode(secrets["obs-langfuse-project-keys"]["data"]["public-key"]).decode()
+        assert public.startswith("pk-lf-")
+        self.state["secrets"] = secrets
+        self.state["claims"] = claims(api, release.namespace)
+
+    def test_helm_test_hooks_pass(self, release):
+        output = release.helm("test", release.name, "--timeout", "5m")
+        assert "Phase:          Succeeded" in output
+
+    def test_upgrade_keeps_credentials_and_volumes_and_rolls_only_what_changed(self, cluster, release, api):
+        before = workload_generations(api, release.namespace)
+        with tempfile.NamedTemporaryFile("w", suffix=".yaml") as changed:
+            yaml.safe_dump({"langfuse": {"logging": {"level": "debug"}}}, changed)
+            changed.flush()
+            release.upgrade(KIND_VALUES, Path(changed.name))
+        run_secret_generator_hook(cluster, release)
+        assert release.status()["version"] == 2
+        assert generated_secrets(api, release.namespace) == self.state["secrets"]
+        assert claims(api, release.namespace) == self.state["claims"]
+        after = workload_generations(api, release.namespace)
+        rolled = {key for key in before if after[key] != before[key]}
+        assert rolled == {("Deployment", "obs-langfuse-web"), ("Deployment", "obs-langfuse-worker")}
+
+    def test_rollback_restores_the_previous_configuration(self, release, api):
+        release.helm("rollback", release.name, "1", "--wait", "--timeout", "5m")
+        status = release.status()
+        assert status["version"] == 3 and status["info"]["status"] == "deployed"
+        config = api["core"].read_namespaced_config_map("obs-langfuse", release.namespace)
+        assert config.data["LANGFUSE_LOG_LEVEL"] == "info"
+        assert generated_secrets(api, release.namespace) == self.state["secrets"]
+
+    def test_uninstall_keeps_the_data_volumes_and_their_credentials(self, release, api):
+        release.helm("uninstall", release.name, "--wait", "--timeout", "5m")
+        deadline = time.monotonic() + 60
+        while api["apps"].list_namespaced_stateful_set(release.namespace).items and time.monotonic() < deadline:
+            time.sleep(1)
+        assert api["apps"].list_namespaced_stateful_set(release.namespace).items == []
+        assert claims(api, release.namespace) == self.state["claims"]
+        assert generated_secrets(api, release.namespace) == self.state["secrets"]
