@@ -122,6 +122,30 @@ test-component: tools ## Real binaries on the rendered configuration
 test-e2e: tools ## Install into a real API server
 	@$(PYTEST) -m e2e tests
 
+##@ Release
+
+.PHONY: package
+package: tools ## Package the chart into dist/
+	@mkdir -p dist && helm package $(CHART) --destination dist
+
+.PHONY: publish
+publish: package ## Push the packaged chart to OCI_REPOSITORY (oci://...), logging in as REGISTRY_USER with $$REGISTRY_PASSWORD
+	@test -n "$(OCI_REPOSITORY)" || { echo "set OCI_REPOSITORY=oci://registry/path"; exit 1; }
+	@echo "$$REGISTRY_PASSWORD" | helm registry login "$$(echo $(OCI_REPOSITORY) | cut -d/ -f3)" --username "$(REGISTRY_USER)" --password-stdin
+	@helm push dist/agent-observability-*.tgz $(OCI_REPOSITORY)
+
+##@ Cluster
+
+CLUSTER ?= kind
+
+.PHONY: up
+up: tools ## Bring the stack up on a local cluster (CLUSTER=kind, or CLUSTER=kwok without images) and print how to reach it
+	@CLUSTER=$(CLUSTER) hack/up.sh
+
+.PHONY: down
+down: ## Delete the local cluster `make up` created
+	@CLUSTER=$(CLUSTER) hack/down.sh
+
 ##@ Housekeeping
 
 .PHONY: clean
