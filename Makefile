@@ -27,7 +27,11 @@ PYTEST := $(VENV)/bin/pytest -ra
 ##@ Tools
 
 .PHONY: tools
-tools: $(GO_TOOLS) $(VENV)/.installed ## Install every pinned tool the tests need into ./bin and ./.venv
+tools: $(GO_TOOLS) $(VENV)/.installed system-packages ## Install every pinned tool the tests need into ./bin and ./.venv
+
+.PHONY: system-packages
+system-packages: ## Debian packages the component tests run as servers (Redis, PostgreSQL), when root
+	@hack/install-system-packages.sh
 
 # Each Go tool is rebuilt when its wrapper module (version pin or checksums) changes.
 $(BIN)/helm: hack/tools/helm/go.mod hack/tools/helm/go.sum
