@@ -29,3 +29,29 @@ def test_workflows_call_only_make_targets_that_exist():
 def test_make_help_lists_every_documented_target():
     for target in ("tools", "lint", "test", "test-unit", "up", "down"):
         assert target in make_targets()
+
+
+def chart_helpers():
+    """(chart name, helper name, text before the define) of every named template."""
+    for chart_yaml in (REPO_ROOT / "charts").rglob("Chart.yaml"):
+        chart = yaml.safe_load(chart_yaml.read_text())["name"]
+        for template in (chart_yaml.parent / "templates").rglob("*.tpl"):
+            text = template.read_text()
+            for match in re.finditer(r'\{\{-? define "([^"]+)" -?\}\}', text):
+                yield chart, match.group(1), text[: match.start()]
+
+
+def test_every_helper_is_prefixed_with_its_chart_and_documented():
+    for chart, helper, before in chart_helpers():
+        assert helper.startswith(f"{chart}."), f"{helper} lacks the prefix {chart}."
+        docstring = before.rstrip().rsplit("{{/*", 1)[-1]
+        assert before.rstrip().endswith("*/}}") and docstring.strip().startswith(helper), \
+            f"{helper} has no docstring starting with its name"
+
+
+def test_every_helper_is_used():
+    sources = "\n".join(p.read_text() for p in (REPO_ROOT / "charts").rglob("*") if p.suffix in (".tpl", ".yaml", ".txt"))
+    for _, helper, _ in chart_helpers():
+        uses = [line for line in sources.splitlines()
+                if f'"{helper}"' in line and "define" not in line and "Usage:" not in line]
+        assert uses, f"{helper} is defined but never used"

@@ -28,14 +28,6 @@ app.kubernetes.io/component: {{ .component }}
 {{- end }}
 
 {{/*
-agent-observability.componentEnabled is "true" when the named subchart is enabled.
-Usage: {{ include "agent-observability.componentEnabled" (dict "context" . "name" "postgres") }}
-*/}}
-{{- define "agent-observability.componentEnabled" -}}
-{{- if (index .context.Values .name).enabled }}true{{ end }}
-{{- end }}
-
-{{/*
 agent-observability.usesDefault is "true" when a subchart setting (a template string) still
 renders to the name the umbrella gives it, i.e. the user has not pointed it elsewhere.
 Usage: {{ include "agent-observability.usesDefault" (dict "context" . "value" .Values.postgres.auth.existingSecret "default" "postgres-auth") }}
