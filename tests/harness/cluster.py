@@ -69,3 +69,29 @@ class KwokCluster:
                            env=self._env(), capture_output=True, check=False)
         shutil.rmtree(WORK_DIR / "clusters" / self.name, ignore_errors=True)
         self.kubeconfig.unlink(missing_ok=True)
+
+
+class PortForward:
+    """`kubectl port-forward` to a Service, on a free local port, for as long as the block runs.
+
+    Usage: with PortForward(kubeconfig, namespace, "svc/obs-langfuse-web", 3000) as url: ...
+    """
+
+    def __init__(self, kubeconfig: Path, namespace: str, target: str, port: int):
+        self.command = [str(BIN_DIR / "kubectl"), "--kubeconfig", str(kubeconfig), "--namespace", namespace,
+                        "port-forward", target, f":{port}"]
+        self.process: subprocess.Popen | None = None
+
+    def __enter__(self) -> str:
+        self.process = subprocess.Popen(self.command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        line = self.process.stdout.readline()  # "Forwarding from 127.0.0.1:NNNNN -> PORT"
+        if "Forwarding from 127.0.0.1:" not in line:
+            self.process.kill()
+            raise CommandError(f"{' '.join(self.command)}: {line}{self.process.stderr.read()}")
+        local_port = line.split("127.0.0.1:", 1)[1].split(" ", 1)[0]
+        return f"http://127.0.0.1:{local_port}"
+
+    def __exit__(self, *exc) -> None:
+        if self.process:
+            self.process.terminate()
+            self.process.wait(timeout=10)
