@@ -21,7 +21,8 @@ VALUES_FILES := $(wildcard values/*.yaml) $(wildcard $(CHART)/ci/*-values.yaml)
 KUBE_VERSION_OLDEST := 1.31.0
 KUBE_VERSION_NEWEST := 1.37.0
 
-GO_TOOLS := $(BIN)/helm $(BIN)/helm3 $(BIN)/ct $(BIN)/kwok $(BIN)/kwokctl $(BIN)/kind $(BIN)/etcd $(BIN)/kube-apiserver
+GO_TOOLS := $(BIN)/helm $(BIN)/helm3 $(BIN)/ct $(BIN)/kwok $(BIN)/kwokctl $(BIN)/kind $(BIN)/etcd $(BIN)/kube-apiserver \
+	$(BIN)/otelcol
 PYTEST := $(VENV)/bin/pytest -ra
 
 ##@ Tools
@@ -62,6 +63,12 @@ $(BIN)/etcd: hack/tools/etcd/go.mod hack/tools/etcd/go.sum
 # The control plane the e2e tier runs as processes (KWOK); one build makes all three.
 $(BIN)/kube-apiserver: hack/tools/kube/go.mod hack/tools/kube/go.sum
 	@hack/build-kube-binaries.sh
+
+# The collector the component tests and the benchmark run: the chart's image version and
+# components (manifest.yaml), built with the OpenTelemetry Collector Builder (hack/tools/ocb).
+$(BIN)/otelcol: hack/tools/otelcol/manifest.yaml hack/tools/otelcol/go.mod hack/tools/otelcol/go.sum \
+		hack/tools/ocb/go.mod hack/tools/ocb/go.sum hack/build-otelcol.sh
+	@hack/build-otelcol.sh
 
 $(VENV)/.installed: tests/requirements.txt
 	@echo "==> creating the Python environment in .venv from tests/requirements.txt"
@@ -125,6 +132,12 @@ test-component: tools ## Real binaries on the rendered configuration
 .PHONY: test-e2e
 test-e2e: tools ## Install into a real API server
 	@$(PYTEST) -m e2e tests
+
+##@ Benchmark
+
+.PHONY: bench
+bench: tools ## Spans per second through the chart's collector pipeline vs a pass-through, and peak memory (not a test)
+	@$(VENV)/bin/python bench/collector_throughput.py
 
 ##@ Release
 

@@ -21,6 +21,10 @@ BAD_VALUES = [
     pytest.param({"object-storage": {"enabled": False}},
                  "set langfuse.s3.existingSecret to \"\" for IRSA, or the Secret with your S3 keys",
                  id="external-s3-without-settings"),
+    pytest.param({"langfuse": {"enabled": False}},
+                 "langfuse.enabled is false, but otel-collector.langfuse.endpoint still points at this "
+                 "release's LangFuse: set it to your LangFuse's OTLP endpoint",
+                 id="collector-without-langfuse"),
     pytest.param({"langfuse": {"secrets": SHORT_KEY}},
                  "secrets.encryptionKey must be exactly 64 hex characters (openssl rand -hex 32), got 6 characters",
                  id="encryption-key-of-the-wrong-length"),

@@ -40,8 +40,10 @@ def test_subchart_renders_the_same_objects_alone_and_inside_the_umbrella(chart):
 
 @pytest.mark.parametrize("chart", SUBCHART_PARAMS)
 def test_a_disabled_subchart_renders_nothing(chart):
-    # LangFuse is off too: a store switched off under it must be replaced (tested elsewhere).
-    manifest = render_chart(values={chart.name: {"enabled": False}, "langfuse": {"enabled": False}})
+    # LangFuse and the collector are off too: a store switched off under LangFuse, or a
+    # LangFuse under the collector, must be replaced (tested in test_bad_input).
+    manifest = render_chart(values={chart.name: {"enabled": False}, "langfuse": {"enabled": False},
+                                    "otel-collector": {"enabled": False}})
     assert objects_of(manifest, chart.name) == {}
 
 

@@ -62,3 +62,95 @@ otel-collector.serviceAccountName is the ServiceAccount this chart's pods run as
 {{- required "serviceAccount.name is required when serviceAccount.create is false" .Values.serviceAccount.name }}
 {{- end }}
 {{- end }}
+
+{{/*
+otel-collector.tpl renders a value that may contain template expressions (fields marked
+"Template" in values.yaml), in this chart's context.
+Usage: {{ include "otel-collector.tpl" (dict "value" .Values.langfuse.endpoint "context" $) }}
+*/}}
+{{- define "otel-collector.tpl" -}}
+{{- tpl (toString .value) .context }}
+{{- end }}
+
+{{/*
+otel-collector.image is the reference of the collector image; the tag defaults to appVersion.
+*/}}
+{{- define "otel-collector.image" -}}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
+{{- end }}
+
+{{/*
+otel-collector.podSecurityContext runs the collector as the image's non-root user (10001);
+fsGroup makes the queue volume writable for it.
+*/}}
+{{- define "otel-collector.podSecurityContext" -}}
+runAsNonRoot: true
+runAsUser: 10001
+runAsGroup: 10001
+fsGroup: 10001
+seccompProfile:
+  type: RuntimeDefault
+{{- end }}
+
+{{/*
+otel-collector.containerSecurityContext meets Pod Security "restricted" with a read-only
+root filesystem; the collector writes only to its queue volume.
+*/}}
+{{- define "otel-collector.containerSecurityContext" -}}
+allowPrivilegeEscalation: false
+readOnlyRootFilesystem: true
+capabilities:
+  drop: ["ALL"]
+{{- end }}
+
+{{/*
+otel-collector.goMemLimit is GOMEMLIMIT for the container: 80% of its memory limit (Ki, Mi,
+Gi, or bytes), so Go's garbage collector works harder before the kernel would kill the
+process; empty without a memory limit.
+*/}}
+{{- define "otel-collector.goMemLimit" -}}
+{{- with dig "limits" "memory" "" .Values.resources }}
+{{- $limit := toString . }}
+{{- $factors := dict "Ki" 1024 "Mi" 1048576 "Gi" 1073741824 "K" 1000 "M" 1000000 "G" 1000000000 }}
+{{- $bytes := 0 }}
+{{- $unit := regexFind "[KMG]i?$" $limit }}
+{{- if $unit }}
+{{- $bytes = mul (trimSuffix $unit $limit | int64) (get $factors $unit) }}
+{{- else }}
+{{- $bytes = $limit | int64 }}
+{{- end }}
+{{- printf "%dMiB" (div (mul $bytes 8) 10485760) }}
+{{- end }}
+{{- end }}
+
+{{/*
+otel-collector.urlPort is the TCP port of an endpoint: a URL (explicit port, else 80 for
+http and 443 for https) or host:port (gRPC).
+Usage: {{ include "otel-collector.urlPort" "https://api.smith.langchain.com/otel" }}
+*/}}
+{{- define "otel-collector.urlPort" -}}
+{{- $endpoint := toString . }}
+{{- if contains "://" $endpoint }}
+{{- $url := urlParse $endpoint }}
+{{- $port := regexFind ":[0-9]+$" $url.host | trimPrefix ":" }}
+{{- default (ternary "443" "80" (eq $url.scheme "https")) $port }}
+{{- else }}
+{{- default "443" (regexFind ":[0-9]+$" $endpoint | trimPrefix ":") }}
+{{- end }}
+{{- end }}
+
+{{/*
+otel-collector.networkPolicyEnabled is "true" when this chart's NetworkPolicy is on, by its
+own networkPolicy.enabled or the parent's global.networkPolicy.enabled; empty otherwise.
+*/}}
+{{- define "otel-collector.networkPolicyEnabled" -}}
+{{- if or .Values.networkPolicy.enabled (dig "networkPolicy" "enabled" false (.Values.global | default dict)) }}true{{ end }}
+{{- end }}
+
+{{/*
+otel-collector.checksums are pod annotations that change when the configuration changes, so
+`helm upgrade` rolls the collector exactly when its configuration changed.
+*/}}
+{{- define "otel-collector.checksums" -}}
+checksum/config: {{ include "otel-collector.config" . | sha256sum }}
+{{- end }}

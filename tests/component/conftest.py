@@ -1,0 +1,57 @@
+"""Fixtures of the collector's component tests: the chart's rendered collector, run locally."""
+
+from __future__ import annotations
+
+import pytest
+
+from harness import collector
+from harness.paths import UMBRELLA_CHART
+from harness.render import render_chart
+
+from collector_inputs import SECRETS
+
+
+@pytest.fixture(scope="session")
+def secrets():
+    """{(Secret name, key): value} of every Secret the rendered collectors read."""
+    return SECRETS
+
+
+@pytest.fixture(scope="session")
+def otelcol():
+    reason = collector.missing_reason()
+    if reason:
+        pytest.skip(reason)
+    return collector.OTELCOL
+
+
+@pytest.fixture
+def run_collector(otelcol, tmp_path):
+    """Start the umbrella's rendered collector with `values` for the otel-collector section;
+    `endpoints` maps exporter names to local stand-ins. Stopped at the end of the test."""
+    started = []
+
+    def run(values: dict | None = None, endpoints: dict | None = None, queue_dir=None, ports=None):
+        manifest = render_chart(UMBRELLA_CHART, values={"otel-collector": values or {}})
+        queue = queue_dir or tmp_path / "queue"
+        queue.mkdir(exist_ok=True)
+        ports = ports or collector.Ports()
+        config = collector.localise(collector.rendered_config(manifest), ports, queue, endpoints)
+        env = collector.environment(collector.rendered_container(manifest), SECRETS)
+        workdir = tmp_path / f"collector-{len(started)}"
+        workdir.mkdir()
+        instance = collector.Collector(config, workdir, env, ports)
+        started.append(instance)
+        return instance.start()
+
+    yield run
+    for instance in started:
+        instance.kill()
+
+
+@pytest.fixture
+def langfuse():
+    """A stand-in for LangFuse's OTLP endpoint; stopped at the end of the test."""
+    sink = collector.OtlpSink().start()
+    yield sink
+    sink.stop()

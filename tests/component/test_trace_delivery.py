@@ -1,0 +1,178 @@
+"""Traces reach LangFuse (and each destination switched on) complete, unmodified and
+authenticated, through outages and restarts.
+
+Local HTTP and gRPC servers stand in for LangFuse's OTLP endpoint, LangSmith, an OTLP
+backend and X-Ray; the collector is the chart's rendered one on loopback ports.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+from harness.collector import OtlpGrpcSink, OtlpSink, basic_auth
+
+from collector_inputs import FAST_RETRIES, PUBLIC_KEY, SECRET_KEY
+from genai_spans import Agent, agent_attributes, inference_attributes
+
+LANGFUSE = "otlphttp/langfuse"
+LANGFUSE_PATH = "/api/public/otel"
+
+
+def send(agent: Agent, count: int, prefix: str = "span") -> None:
+    for index in range(count):
+        agent.span(f"{prefix} {index}", {"index": index}, 0.01)
+    agent.flush()
+
+
+def xray_segments(sink) -> list[str]:
+    """Names of the segments X-Ray's PutTraceSegments calls carried."""
+    return [json.loads(document)["name"] for request in list(sink.received)
+            for document in json.loads(request.body)["TraceSegmentDocuments"]]
+
+
+def attributes(span) -> dict:
+    return {kv.key: kv.value for kv in span.attributes}
+
+
+def test_langfuse_receives_every_trace_at_its_otlp_path_with_basic_auth_and_the_v4_header(run_collector, langfuse):
+    collector_ = run_collector(endpoints={LANGFUSE: langfuse.url(LANGFUSE_PATH)})
+    agent = Agent(collector_.otlp_http, {"service.name": "support-bot", "tenant.id": "globex"})
+    root = agent.span("invoke_agent planner", agent_attributes("legacy", "planner"), 2.0)
+    agent.span("chat", inference_attributes("openinference", "gpt-4o", "openai", 100, 20, 40), 1.0, parent=root)
+    send(agent, 98)
+    agent.close()
+
+    assert len(langfuse.wait_for_spans(100)) == 100
+    for request in langfuse.received:
+        assert request.path == f"{LANGFUSE_PATH}/v1/traces"
+        assert request.headers["authorization"] == basic_auth(PUBLIC_KEY, SECRET_KEY)
+        assert request.headers["x-langfuse-ingestion-version"] == "4"
+        assert request.headers["content-type"] == "application/x-protobuf"
+
+
+def test_langfuse_receives_the_spans_as_the_agent_sent_them(run_collector, langfuse):
+    collector_ = run_collector(endpoints={LANGFUSE: langfuse.url(LANGFUSE_PATH)})
+    agent = Agent(collector_.otlp_http, {"service.name": "support-bot", "tenant.id": "globex"})
+    sent = inference_attributes("legacy", "gpt-4o-2024-08-06", "openai", 100, 20, 40)
+    agent.span("chat gpt-4o", sent, 1.0)
+    agent.flush()
+    agent.close()
+
+    langfuse.wait_for_spans(1)
+    [span] = [span for request in langfuse.received for span in request.spans()]
+    received = {key: value.string_value or value.int_value for key, value in attributes(span).items()}
+    # No normalised name, no metric label, no private attribute: normalising is for metrics only.
+    assert received == sent
+    from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+    request = ExportTraceServiceRequest()
+    request.ParseFromString(langfuse.received[0].body)
+    resource = {kv.key: kv.value.string_value for kv in request.resource_spans[0].resource.attributes}
+    assert resource["tenant.id"] == "globex" and resource["service.name"] == "support-bot"
+
+
+def test_optional_destinations_each_receive_every_trace_with_their_credentials(run_collector, langfuse, secrets):
+    langsmith, backend, xray = OtlpSink().start(), OtlpGrpcSink().start(), OtlpSink().start()
+    try:
+        collector_ = run_collector(
+            {"destinations": {
+                "langsmith": {"enabled": True, "existingSecret": "langsmith", "project": "agents"},
+                "otlp": {"enabled": True, "protocol": "grpc", "insecure": True, "endpoint": "tempo:4317",
+                         "headers": {"X-Scope-OrgID": "agents"}, "auth": {"existingSecret": "tempo-auth"}},
+                "xray": {"enabled": True, "region": "eu-west-1", "existingSecret": "xray-keys"},
+                "debug": {"enabled": True, "verbosity": "detailed"}}},
+            endpoints={LANGFUSE: langfuse.url(LANGFUSE_PATH), "otlphttp/langsmith": langsmith.url("/otel"),
+                       "otlp/backend": backend.endpoint, "awsxray": xray.url()})
+        agent = Agent(collector_.otlp_http, {"service.name": "support-bot"})
+        send(agent, 20, prefix="destination")
+        agent.close()
+
+        assert len(langfuse.wait_for_spans(20)) == 20
+        assert len(langsmith.wait_for_spans(20)) == 20
+        for request in langsmith.received:
+            assert request.path == "/otel/v1/traces"
+            assert request.headers["x-api-key"] == secrets[("langsmith", "api-key")]
+            assert request.headers["langsmith-project"] == "agents"
+
+        deadline = time.monotonic() + 20
+        while len(backend.span_ids()) < 20 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert len(backend.span_ids()) == 20
+        for metadata, _ in backend.received:
+            assert metadata["authorization"] == secrets[("tempo-auth", "authorization")]
+            assert metadata["x-scope-orgid"] == "agents"
+
+        deadline = time.monotonic() + 20
+        while len(xray_segments(xray)) < 20 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert sorted(xray_segments(xray)) == sorted(f"destination {index}" for index in range(20))
+        for request in xray.received:
+            assert request.path == "/TraceSegments"
+            assert request.headers["authorization"].startswith(
+                f"AWS4-HMAC-SHA256 Credential={secrets[('xray-keys', 'aws-access-key-id')]}/")
+            assert "/eu-west-1/xray/" in request.headers["authorization"]
+
+        assert "Name           : destination 19" in collector_.log()  # the debug exporter prints each span
+    finally:
+        langsmith.stop()
+        backend.stop()
+        xray.stop()
+
+
+def test_spans_accepted_during_a_langfuse_outage_are_all_delivered_when_it_returns(run_collector):
+    langfuse = OtlpSink()  # not started: connection refused, as when LangFuse is down
+    collector_ = run_collector(FAST_RETRIES, endpoints={LANGFUSE: langfuse.url(LANGFUSE_PATH)})
+    agent = Agent(collector_.otlp_http, {"service.name": "support-bot"})
+    try:
+        send(agent, 1500, prefix="during outage")
+        time.sleep(3)  # the exports fail and are retried meanwhile
+        langfuse.status = 503  # up again, but overloaded: still retried
+        langfuse.start()
+        time.sleep(2)
+        assert langfuse.received == []
+        langfuse.status = 200
+        delivered = langfuse.wait_for_spans(1500, timeout=30)
+        assert len(delivered) == 1500
+    finally:
+        agent.close()
+        langfuse.stop()
+
+
+def test_a_collector_killed_and_restarted_with_its_queue_on_disk_loses_no_accepted_span(run_collector, tmp_path):
+    langfuse = OtlpSink()  # down while the collector is killed, so everything is still queued
+    queue = tmp_path / "queue"
+    queue.mkdir()
+    endpoints = {LANGFUSE: langfuse.url(LANGFUSE_PATH)}
+    first = run_collector(FAST_RETRIES, endpoints=endpoints, queue_dir=queue)
+    agent = Agent(first.otlp_http, {"service.name": "support-bot"})
+    send(agent, 2000, prefix="before the crash")  # flush() asserts the collector accepted them all
+    agent.close()
+    accepted = first.telemetry()[("otelcol_receiver_accepted_spans_total", ("receiver", "otlp"), ("transport", "http"))]
+    assert accepted == 2000
+    first.kill()
+
+    langfuse.start()
+    try:
+        run_collector(FAST_RETRIES, endpoints=endpoints, queue_dir=queue, ports=first.ports)
+        assert len(langfuse.wait_for_spans(2000, timeout=40)) == 2000
+    finally:
+        langfuse.stop()
+
+
+def test_without_the_disk_queue_a_killed_collector_loses_what_it_had_queued(run_collector, tmp_path):
+    # The control for the test above: the same crash with the queue in memory loses spans.
+    langfuse = OtlpSink()
+    endpoints = {LANGFUSE: langfuse.url(LANGFUSE_PATH)}
+    values = {**FAST_RETRIES, "queue": {"persistent": False}}
+    first = run_collector(values, endpoints=endpoints)
+    agent = Agent(first.otlp_http, {"service.name": "support-bot"})
+    send(agent, 500, prefix="in memory")
+    agent.close()
+    first.kill()
+    langfuse.start()
+    try:
+        run_collector(values, endpoints=endpoints, ports=first.ports)
+        time.sleep(3)
+        assert len(set(langfuse.span_ids())) == 0
+    finally:
+        langfuse.stop()

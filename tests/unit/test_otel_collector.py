@@ -1,0 +1,256 @@
+"""The OpenTelemetry Collector subchart, rendered inside the umbrella: pod, Service, wiring to
+LangFuse, credentials by reference, queues, metrics configuration, and bad input."""
+
+import re
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from harness.collector import component_types, rendered_config, rendered_container
+from harness.paths import REPO_ROOT, UMBRELLA_CHART
+from harness.render import RenderError, render_chart
+
+NAME = "obs-otel-collector"
+SUBCHART = UMBRELLA_CHART / "charts" / "otel-collector"
+MANIFEST = REPO_ROOT / "hack" / "tools" / "otelcol" / "manifest.yaml"
+APP_VERSION = yaml.safe_load((SUBCHART / "Chart.yaml").read_text())["appVersion"]
+EVERY_DESTINATION = {"otel-collector": {"destinations": {
+    "langsmith": {"enabled": True, "existingSecret": "langsmith", "project": "agents"},
+    "otlp": {"enabled": True, "endpoint": "tempo.tempo:4317", "auth": {"existingSecret": "tempo-auth"}},
+    "xray": {"enabled": True, "region": "eu-west-1", "existingSecret": "xray-keys"},
+    "debug": {"enabled": True}}}}
+# ocb names a component's module after its type, without the underscores of newer type names.
+MODULE_TYPE_ALIASES = {"otlp_grpc": "otlp", "otlp_http": "otlphttp"}
+
+
+def collector(values=None):
+    manifest = render_chart(values=values)
+    return manifest, rendered_config(manifest, NAME), rendered_container(manifest, NAME)
+
+
+def env_of(container):
+    return {var["name"]: var.get("value") or (var["valueFrom"]["secretKeyRef"]["name"],
+                                              var["valueFrom"]["secretKeyRef"]["key"])
+            for var in container.get("env", [])}
+
+
+def manifest_types():
+    """{kind: {type}} of the components hack/tools/otelcol/manifest.yaml builds into bin/otelcol."""
+    manifest = yaml.safe_load(MANIFEST.read_text())
+    suffixes = {"receivers": "receiver", "processors": "processor", "exporters": "exporter",
+                "connectors": "connector", "extensions": "extension"}
+    return {kind: {entry["gomod"].split()[0].rsplit("/", 1)[-1].removesuffix(suffix)
+                   for entry in manifest.get(kind, [])} for kind, suffix in suffixes.items()}
+
+
+def test_the_collector_runs_the_pinned_contrib_image_the_test_binary_is_built_at():
+    _, _, container = collector()
+    assert container["image"] == f"docker.io/otel/opentelemetry-collector-contrib:{APP_VERSION}"
+    manifest = yaml.safe_load(MANIFEST.read_text())
+    assert manifest["dist"]["version"] == APP_VERSION
+    modules = [entry["gomod"] for kind in ("receivers", "processors", "exporters", "connectors", "extensions")
+               for entry in manifest[kind]]
+    assert all(module.endswith(f" v{APP_VERSION}") for module in modules), modules
+
+
+@pytest.mark.parametrize("values", [None, EVERY_DESTINATION], ids=["defaults", "every destination"])
+def test_every_component_the_chart_configures_is_built_into_the_test_collector(values):
+    _, config, _ = collector(values)
+    built = manifest_types()
+    for kind, types in component_types(config).items():
+        wanted = {MODULE_TYPE_ALIASES.get(t, t).replace("_", "") for t in types}
+        assert wanted <= built[kind], f"hack/tools/otelcol/manifest.yaml lacks the {kind} {wanted - built[kind]}"
+
+
+def test_the_service_takes_otlp_over_grpc_and_http_and_exposes_both_metrics_endpoints():
+    manifest, config, container = collector()
+    ports = {p["name"]: p for p in manifest.get("Service", NAME)["spec"]["ports"]}
+    assert (ports["otlp-grpc"]["port"], ports["otlp-grpc"]["appProtocol"]) == (4317, "grpc")
+    assert ports["otlp-http"]["port"] == 4318
+    assert ports["metrics"]["port"] == 8889 and config["exporters"]["prometheus"]["endpoint"] == "0.0.0.0:8889"
+    [reader] = config["service"]["telemetry"]["metrics"]["readers"]
+    assert ports["telemetry"]["port"] == reader["pull"]["exporter"]["prometheus"]["port"] == 8888
+    protocols = config["receivers"]["otlp"]["protocols"]
+    assert (protocols["grpc"]["endpoint"], protocols["http"]["endpoint"]) == ("0.0.0.0:4317", "0.0.0.0:4318")
+
+
+def test_the_probes_call_the_health_check_extension():
+    _, config, container = collector()
+    health = {p["name"]: p["containerPort"] for p in container["ports"]}["health"]
+    assert config["extensions"]["health_check"]["endpoint"] == f"0.0.0.0:{health}"
+    assert "health_check" in config["service"]["extensions"]
+    for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
+        assert container[probe]["httpGet"] == {"path": "/", "port": "health"}
+
+
+def test_the_pod_is_locked_down_and_has_its_own_service_account_without_a_token():
+    manifest, _, container = collector()
+    pod = manifest.get("Deployment", NAME)["spec"]["template"]["spec"]
+    account = manifest.get("ServiceAccount", NAME)
+    assert pod["serviceAccountName"] == NAME and account["automountServiceAccountToken"] is False
+    assert pod["automountServiceAccountToken"] is False
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
+    assert container["securityContext"] == {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
+                                            "capabilities": {"drop": ["ALL"]}}
+
+
+def test_traces_go_to_the_langfuse_web_service_with_basic_auth_and_the_v4_ingestion_header():
+    _, config, container = collector()
+    exporter = config["exporters"]["otlphttp/langfuse"]
+    assert exporter["endpoint"] == "http://obs-langfuse-web:3000/api/public/otel"
+    assert exporter["headers"] == {"x-langfuse-ingestion-version": "4"}
+    assert exporter["auth"] == {"authenticator": "basicauth/langfuse"}
+    assert config["extensions"]["basicauth/langfuse"]["client_auth"] == {
+        "username": "${env:LANGFUSE_PUBLIC_KEY}", "password": "${env:LANGFUSE_SECRET_KEY}"}
+    env = env_of(container)
+    assert env["LANGFUSE_PUBLIC_KEY"] == ("obs-langfuse-project-keys", "public-key")
+    assert env["LANGFUSE_SECRET_KEY"] == ("obs-langfuse-project-keys", "secret-key")
+
+
+def test_every_credential_is_a_reference_to_a_secret_never_a_value_in_the_configmap():
+    _, config, container = collector(EVERY_DESTINATION)
+    exporters = config["exporters"]
+    assert exporters["otlphttp/langsmith"]["headers"]["x-api-key"] == "${env:LANGSMITH_API_KEY}"
+    assert exporters["otlp/backend"]["headers"]["Authorization"] == "${env:OTLP_BACKEND_AUTH}"
+    env = env_of(container)
+    assert env["LANGSMITH_API_KEY"] == ("langsmith", "api-key")
+    assert env["OTLP_BACKEND_AUTH"] == ("tempo-auth", "authorization")
+    assert env["AWS_ACCESS_KEY_ID"] == ("xray-keys", "aws-access-key-id")
+    referenced = set(re.findall(r"\$\{env:([A-Z_]+)\}", yaml.safe_dump(config)))
+    assert referenced == {name for name, value in env.items() if isinstance(value, tuple)} - {"AWS_ACCESS_KEY_ID",
+                                                                                            "AWS_SECRET_ACCESS_KEY"}
+
+
+def test_the_traces_pipeline_forwards_spans_unmodified_and_only_the_metrics_copy_is_normalised():
+    _, config, _ = collector(EVERY_DESTINATION)
+    pipelines = config["service"]["pipelines"]
+    assert pipelines["traces"]["processors"] == ["memory_limiter"]
+    assert sorted(pipelines["traces"]["exporters"]) == ["awsxray", "debug", "otlp/backend", "otlphttp/langfuse",
+                                                        "otlphttp/langsmith"]
+    assert pipelines["traces/genai-metrics"]["processors"] == [
+        "memory_limiter", "transform/genai-normalise", "transform/genai-labels", "batch/genai-metrics"]
+    assert pipelines["metrics/genai"] == {"receivers": ["signaltometrics"], "processors": ["deltatocumulative"],
+                                          "exporters": ["prometheus"]}
+
+
+def test_every_forwarding_exporter_queues_on_disk_and_retries_until_the_destination_is_back():
+    manifest, config, container = collector(EVERY_DESTINATION)
+    directory = config["extensions"]["file_storage/queue"]["directory"]
+    for name, exporter in config["exporters"].items():
+        if name.startswith(("otlp", "otlphttp")):
+            assert exporter["sending_queue"]["storage"] == "file_storage/queue", name
+            assert exporter["retry_on_failure"]["enabled"] is True and \
+                exporter["retry_on_failure"]["max_elapsed_time"] == "0s", name
+    [mount] = [m for m in container["volumeMounts"] if m["mountPath"] == directory]
+    volumes = {v["name"]: v for v in manifest.get("Deployment", NAME)["spec"]["template"]["spec"]["volumes"]}
+    assert volumes[mount["name"]]["emptyDir"] == {"sizeLimit": "2Gi"}
+    assert config["processors"]["memory_limiter"]["limit_percentage"] == 80
+
+
+def test_persistence_keeps_the_queue_on_a_claim_that_outlives_the_pod():
+    manifest = render_chart(values={"otel-collector": {"persistence": {"enabled": True, "size": "5Gi"}}})
+    claim = manifest.get("PersistentVolumeClaim", f"{NAME}-queue")
+    assert claim["spec"]["resources"]["requests"]["storage"] == "5Gi"
+    deployment = manifest.get("Deployment", NAME)
+    assert deployment["spec"]["strategy"] == {"type": "Recreate"}
+    volumes = {v["name"]: v for v in deployment["spec"]["template"]["spec"]["volumes"]}
+    assert volumes["queue"]["persistentVolumeClaim"] == {"claimName": f"{NAME}-queue"}
+
+
+@pytest.mark.parametrize("values, message", [
+    ({"persistence": {"enabled": True}, "replicas": 2}, "keep replicas at 1"),
+    ({"langfuse": {"endpoint": ""}}, "set langfuse.endpoint"),
+    ({"langfuse": {"projectKeys": {"existingSecret": ""}}}, "set langfuse.projectKeys.existingSecret"),
+    ({"destinations": {"langsmith": {"enabled": True}}}, "destinations.langsmith.existingSecret"),
+    ({"destinations": {"otlp": {"enabled": True}}}, "set destinations.otlp.endpoint"),
+    ({"destinations": {"xray": {"enabled": True}}}, "set destinations.xray.region"),
+    ({"langfuse": {"enabled": False}, "metrics": {"enabled": False}}, "nothing to do"),
+    ({"prices": {"extraModels": [{"model": "x", "match": "^x$", "input": "cheap", "output": 1}]}},
+     "input must be a number"),
+    ({"prices": {"extraModels": [{"model": "x", "match": "^x$", "input": 1, "output": 1, "cached": 1}]}},
+     "unknown keys"),
+])
+def test_contradictory_settings_fail_with_what_to_set(values, message):
+    with pytest.raises(RenderError, match=re.escape(message)):
+        render_chart(values={"otel-collector": values})
+
+
+def test_users_add_and_override_components_through_values():
+    _, config, _ = collector({"otel-collector": {"config": {
+        "processors": {"memory_limiter": {"check_interval": "5s"},
+                       "attributes/env": {"actions": [{"key": "deployment.environment.name", "value": "prod",
+                                                       "action": "upsert"}]}},
+        "exporters": {"otlphttp/extra": {"endpoint": "http://extra:4318"}},
+        "service": {"pipelines": {"traces": {"processors": ["memory_limiter", "attributes/env"]},
+                                  "traces/extra": {"receivers": ["otlp"], "exporters": ["otlphttp/extra"]},
+                                  "metrics/genai": None}}}}})
+    assert config["processors"]["memory_limiter"] == {"check_interval": "5s", "limit_percentage": 80,
+                                                      "spike_limit_percentage": 20}
+    assert config["service"]["pipelines"]["traces"]["processors"] == ["memory_limiter", "attributes/env"]
+    assert config["service"]["pipelines"]["traces"]["exporters"] == ["otlphttp/langfuse"]
+    assert "traces/extra" in config["service"]["pipelines"]
+    assert "metrics/genai" not in config["service"]["pipelines"]
+
+
+def test_the_network_policy_admits_otlp_and_scrapes_and_lets_out_only_dns_destinations_and_https():
+    values = {"global": {"networkPolicy": {"enabled": True}}, **EVERY_DESTINATION}
+    policy = render_chart(values=values).get("NetworkPolicy", NAME)
+    otlp, scrape = policy["spec"]["ingress"]
+    assert otlp == {"ports": [{"port": "otlp-grpc", "protocol": "TCP"}, {"port": "otlp-http", "protocol": "TCP"}]}
+    assert scrape == {"ports": [{"port": "metrics", "protocol": "TCP"}, {"port": "telemetry", "protocol": "TCP"}]}
+    ports = {(p["port"], p["protocol"]) for rule in policy["spec"]["egress"] for p in rule["ports"]}
+    # DNS, LangFuse web (3000), HTTPS (LangSmith, X-Ray), the OTLP backend (4317).
+    assert ports == {(53, "UDP"), (53, "TCP"), (3000, "TCP"), (443, "TCP"), (4317, "TCP")}
+
+
+def test_autoscaling_replaces_the_replica_count():
+    manifest = render_chart(values={"otel-collector": {"autoscaling": {"enabled": True}}})
+    assert "replicas" not in manifest.get("Deployment", NAME)["spec"]
+    assert manifest.get("HorizontalPodAutoscaler", NAME)["spec"]["maxReplicas"] == 10
+
+
+def test_gomemlimit_leaves_a_fifth_of_the_memory_limit_to_the_runtime():
+    _, _, container = collector({"otel-collector": {"resources": {"limits": {"memory": "1Gi"}}}})
+    assert env_of(container)["GOMEMLIMIT"] == "819MiB"
+
+
+def test_histograms_reach_llm_scale_latencies_and_metrics_carry_only_the_contracts_labels():
+    _, config, _ = collector()
+    definitions = config["connectors"]["signaltometrics"]["spans"]
+    labels = {}
+    for metric in definitions:
+        labels.setdefault(metric["name"], set()).update(a["key"] for a in metric.get("attributes", []))
+        if "histogram" in metric:
+            assert max(metric["histogram"]["buckets"]) >= (10 if metric["name"].startswith("vector") else 60)
+    assert labels == {
+        "agent_request_duration_seconds": {"agent.name", "model", "tenant.id"},
+        "llm_inference_duration_seconds": {"model", "provider"},
+        "llm_tokens_total": {"model", "token_type", "tenant.id"},
+        "llm_cost_dollars_total": {"model", "tenant.id"},
+        "agent_errors_total": {"agent.name", "error.type", "tenant.id"},
+        "tool_execution_duration_seconds": {"tool.name", "agent.name"},
+        "llm_rate_limit_errors_total": {"model"},
+        "vector_search_duration_seconds": set()}
+    assert config["exporters"]["prometheus"]["translation_strategy"] == "UnderscoreEscapingWithoutSuffixes"
+    assert config["processors"]["deltatocumulative"]["max_streams"] == 10000
+
+
+def test_each_price_row_is_one_case_insensitive_match_in_order_with_user_rows_first():
+    _, config, _ = collector({"otel-collector": {"prices": {"extraModels": [
+        {"model": "in-house", "match": ["^in-house-\\d+b$", "^ih-"], "input": 0.5, "output": 2}]}}})
+    [labels, _] = config["processors"]["transform/genai-labels"]["trace_statements"]
+    rows = [s for s in labels["statements"] if s.startswith('set(span.attributes["agent_observability.price"]')]
+    assert len(rows) == 1 + len(yaml.safe_load((SUBCHART / "values.yaml").read_text())["prices"]["models"])
+    assert rows[0] == ('set(span.attributes["agent_observability.price"], {"model": "in-house", "input": 0.5, '
+                       '"output": 2.0, "cached_input": 0.5}) where span.attributes["agent_observability.price"] '
+                       '== nil and IsMatch(span.attributes["gen_ai.request.model"], '
+                       '"(?i)(?:^in-house-\\\\d+b$)|(?:^ih-)")')
+
+
+def test_the_default_prices_are_what_genai_prices_gives_for_their_recorded_date():
+    result = subprocess.run([sys.executable, str(REPO_ROOT / "hack" / "update-model-prices.py"), "--check"],
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
