@@ -88,7 +88,7 @@ LangFuse UI and API:
   password: kubectl -n $namespace get secret $release-langfuse-admin -o jsonpath='{.data.password}' | base64 -d
 Project API keys (for the LangFuse SDK and the collector): Secret $release-langfuse-project-keys
   kubectl -n $namespace get secret $release-langfuse-project-keys -o jsonpath='{.data.public-key}' | base64 -d
-OTLP for your agents (once the collector is enabled):
+OTLP for your agents, and the GenAI metrics (port 8889, /metrics):
   kubectl -n $namespace port-forward svc/$release-otel-collector 4318:4318  # OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:4318
 Remove everything: make down CLUSTER=$cluster
 INFO
