@@ -29,11 +29,12 @@ app.kubernetes.io/component: {{ .component }}
 
 {{/*
 agent-observability.usesDefault is "true" when a subchart setting (a template string) still
-renders to the name the umbrella gives it, i.e. the user has not pointed it elsewhere.
-Usage: {{ include "agent-observability.usesDefault" (dict "context" . "value" .Values.postgres.auth.existingSecret "default" "postgres-auth") }}
+renders to what the umbrella gives it, i.e. the user has not pointed it elsewhere. `default`
+is a printf format whose %s is the release name.
+Usage: {{ include "agent-observability.usesDefault" (dict "context" . "value" .Values.postgres.auth.existingSecret "default" "%s-postgres-auth") }}
 */}}
 {{- define "agent-observability.usesDefault" -}}
-{{- if eq (tpl (toString .value) .context) (printf "%s-%s" .context.Release.Name .default) }}true{{ end }}
+{{- if eq (tpl (toString .value) .context) (printf .default .context.Release.Name) }}true{{ end }}
 {{- end }}
 
 {{/*
@@ -47,20 +48,20 @@ here, not from the subcharts' helpers, which the umbrella must not call.
 {{- $secrets := list }}
 {{- $langfuse := .Values.langfuse }}
 {{- if $langfuse.enabled }}
-{{- if and (include "agent-observability.usesDefault" (dict "context" . "value" $langfuse.secrets.existingSecret "default" "langfuse-secrets")) }}
+{{- if and (include "agent-observability.usesDefault" (dict "context" . "value" $langfuse.secrets.existingSecret "default" "%s-langfuse-secrets")) }}
 {{- $secrets = append $secrets (dict "name" (printf "%s-langfuse-secrets" $release) "keys" (dict "nextauth-secret" "base64:32" "salt" "base64:32" "encryption-key" "hex:32")) }}
 {{- end }}
-{{- if and $langfuse.init.orgId (include "agent-observability.usesDefault" (dict "context" . "value" $langfuse.init.projectKeys.existingSecret "default" "langfuse-project-keys")) }}
+{{- if and $langfuse.init.orgId (include "agent-observability.usesDefault" (dict "context" . "value" $langfuse.init.projectKeys.existingSecret "default" "%s-langfuse-project-keys")) }}
 {{- $secrets = append $secrets (dict "name" (printf "%s-langfuse-project-keys" $release) "keys" (dict "public-key" "prefixed-uuid:pk-lf-" "secret-key" "prefixed-uuid:sk-lf-")) }}
 {{- end }}
-{{- if and $langfuse.init.orgId $langfuse.init.admin.email (include "agent-observability.usesDefault" (dict "context" . "value" $langfuse.init.admin.existingSecret "default" "langfuse-admin")) }}
+{{- if and $langfuse.init.orgId $langfuse.init.admin.email (include "agent-observability.usesDefault" (dict "context" . "value" $langfuse.init.admin.existingSecret "default" "%s-langfuse-admin")) }}
 {{- $secrets = append $secrets (dict "name" (printf "%s-langfuse-admin" $release) "keys" (dict "password" "alnum:24")) }}
 {{- end }}
 {{- end }}
 {{- $stores := dict "postgres" (dict "password" "alnum:32") "clickhouse" (dict "password" "alnum:32") "valkey" (dict "password" "alnum:32") "object-storage" (dict "access-key-id" "alnum:20" "secret-access-key" "alnum:40") }}
 {{- range $store, $keys := $stores }}
 {{- $values := index $.Values $store }}
-{{- if and $values.enabled (include "agent-observability.usesDefault" (dict "context" $ "value" $values.auth.existingSecret "default" (printf "%s-auth" $store))) }}
+{{- if and $values.enabled (include "agent-observability.usesDefault" (dict "context" $ "value" $values.auth.existingSecret "default" (printf "%%s-%s-auth" $store))) }}
 {{- $secrets = append $secrets (dict "name" (printf "%s-%s-auth" $release $store) "keys" $keys) }}
 {{- end }}
 {{- end }}
@@ -80,4 +81,12 @@ Usage: {{ include "agent-observability.secretGeneratorHook" (dict "weight" "-5")
 helm.sh/hook: pre-install,pre-upgrade
 helm.sh/hook-weight: {{ .weight | quote }}
 helm.sh/hook-delete-policy: before-hook-creation,hook-succeeded
+{{- end }}
+
+{{/*
+agent-observability.nodeImage is the image the umbrella's own Jobs (secret generator, helm
+tests) run Node.js scripts in: LangFuse's web image, so there is no extra image to pull or trust.
+*/}}
+{{- define "agent-observability.nodeImage" -}}
+{{- printf "%s:%s" .Values.secretGenerator.image.repository (default .Chart.AppVersion .Values.secretGenerator.image.tag) }}
 {{- end }}

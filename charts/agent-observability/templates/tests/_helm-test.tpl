@@ -1,0 +1,75 @@
+{{/*
+agent-observability.helmTest is one `helm test` check: a ConfigMap with files/helm-tests.mjs
+and a Job (not a bare Pod, so retries and completion are the Job controller's) that runs the
+named check in the Node.js of LangFuse's image.
+Usage: {{ include "agent-observability.helmTest" (dict "context" $ "check" "collector-otlp" "env" $env) }}
+*/}}
+{{- define "agent-observability.helmTest" -}}
+{{- $ctx := .context }}
+{{- $name := printf "%s-test-%s" (include "agent-observability.fullname" $ctx) .check }}
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {{ $name }}
+  labels:
+    {{- include "agent-observability.labels" (dict "context" $ctx "component" "test") | nindent 4 }}
+  annotations:
+    helm.sh/hook: test
+    helm.sh/hook-weight: "-1"
+    helm.sh/hook-delete-policy: before-hook-creation,hook-succeeded
+data:
+  helm-tests.mjs: |
+    {{- $ctx.Files.Get "files/helm-tests.mjs" | nindent 4 }}
+---
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: {{ $name }}
+  labels:
+    {{- include "agent-observability.labels" (dict "context" $ctx "component" "test") | nindent 4 }}
+  annotations:
+    helm.sh/hook: test
+    helm.sh/hook-delete-policy: before-hook-creation,hook-succeeded
+spec:
+  backoffLimit: 3
+  activeDeadlineSeconds: 300
+  template:
+    metadata:
+      labels:
+        {{- include "agent-observability.labels" (dict "context" $ctx "component" "test") | nindent 8 }}
+    spec:
+      restartPolicy: Never
+      automountServiceAccountToken: false
+      securityContext:
+        runAsNonRoot: true
+        runAsUser: 1001
+        runAsGroup: 1001
+        seccompProfile:
+          type: RuntimeDefault
+      containers:
+        - name: test
+          image: {{ include "agent-observability.nodeImage" $ctx }}
+          imagePullPolicy: IfNotPresent
+          command: [node, /test/helm-tests.mjs, {{ .check }}]
+          env:
+            {{- toYaml .env | nindent 12 }}
+          securityContext:
+            allowPrivilegeEscalation: false
+            readOnlyRootFilesystem: true
+            capabilities:
+              drop: ["ALL"]
+          resources:
+            requests:
+              cpu: 10m
+              memory: 64Mi
+            limits:
+              memory: 128Mi
+          volumeMounts:
+            - name: test
+              mountPath: /test
+              readOnly: true
+      volumes:
+        - name: test
+          configMap:
+            name: {{ $name }}
+{{- end }}
