@@ -6,11 +6,10 @@ import subprocess
 
 import pytest
 
-from harness.paths import REPO_ROOT, shipped_values_files, tool
+from harness.paths import UMBRELLA_CHART, shipped_values_params, tool
 from harness.render import render_text
-from harness.paths import UMBRELLA_CHART
 
-VALUES_FILES = [pytest.param(path, id=str(path.relative_to(REPO_ROOT))) for path in shipped_values_files()]
+VALUES_FILES = shipped_values_params()
 
 
 @pytest.mark.parametrize("values_file", VALUES_FILES)

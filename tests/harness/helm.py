@@ -26,13 +26,14 @@ class Release:
                    timeout=timeout)
 
     def install(self, *values_files: Path, extra: tuple[str, ...] = ()) -> str:
-        args = ["install", self.name, str(self.chart), "--wait", "--wait-for-jobs", "--timeout", "5m"]
-        for values_file in values_files:
-            args += ["--values", str(values_file)]
-        return self.helm(*args, *extra)
+        return self._deploy("install", values_files, extra)
 
     def upgrade(self, *values_files: Path, extra: tuple[str, ...] = ()) -> str:
-        args = ["upgrade", self.name, str(self.chart), "--wait", "--wait-for-jobs", "--timeout", "5m"]
+        return self._deploy("upgrade", values_files, extra)
+
+    def _deploy(self, verb: str, values_files, extra) -> str:
+        """`helm install|upgrade`, waiting for every workload and Job (Helm 4 waits for Jobs only when asked)."""
+        args = [verb, self.name, str(self.chart), "--wait", "--wait-for-jobs", "--timeout", "5m"]
         for values_file in values_files:
             args += ["--values", str(values_file)]
         return self.helm(*args, *extra)

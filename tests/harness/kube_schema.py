@@ -63,11 +63,6 @@ def _validator(kube_version: str, api_version: str, kind: str):
     return jsonschema.Draft202012Validator(schema, registry=_registry(kube_version))
 
 
-def has_schema(obj: dict, kube_version: str) -> bool:
-    """Whether Kubernetes `kube_version` serves obj's apiVersion and kind (built-in types only)."""
-    return _validator(kube_version, obj["apiVersion"], obj["kind"]) is not None
-
-
 def problems(obj: dict, kube_version: str) -> list[str]:
     """Every schema violation of one object, as readable lines; empty when it is valid."""
     where = f"{obj.get('kind')}/{obj.get('metadata', {}).get('name')}"
@@ -80,18 +75,10 @@ def problems(obj: dict, kube_version: str) -> list[str]:
     ]
 
 
-def validate_all(objects, kube_version: str, custom_kinds: frozenset = frozenset()) -> None:
-    """Raise SchemaViolation listing every problem of every object.
-
-    custom_kinds are (apiVersion, kind) pairs of custom resources (e.g. ServiceMonitor) that
-    have no OpenAPI schema in Kubernetes itself; they are checked for a name only.
-    """
+def validate_all(objects, kube_version: str) -> None:
+    """Raise SchemaViolation listing every problem of every object."""
     found = []
     for obj in objects:
-        if (obj.get("apiVersion"), obj.get("kind")) in custom_kinds:
-            if not obj.get("metadata", {}).get("name"):
-                found.append(f"{obj['kind']}: metadata.name is missing")
-            continue
         found.extend(problems(obj, kube_version))
     if found:
         raise SchemaViolation(

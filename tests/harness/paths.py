@@ -25,6 +25,13 @@ def shipped_values_files() -> list[Path]:
     )
 
 
+def shipped_values_params() -> list:
+    """shipped_values_files() as pytest parameters named by their repository path."""
+    import pytest  # only the tests parametrise; the harness's other users need no pytest
+
+    return [pytest.param(path, id=str(path.relative_to(REPO_ROOT))) for path in shipped_values_files()]
+
+
 def tool(name: str) -> str:
     """Path of a tool built by `make tools`, falling back to PATH; raises when missing."""
     built = BIN_DIR / name

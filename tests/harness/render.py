@@ -72,7 +72,6 @@ def render_chart(
     namespace: str = DEFAULT_NAMESPACE,
     kube_version: str = KUBE_VERSION_NEWEST,
     helm: str = "helm",
-    extra_args: tuple[str, ...] = (),
     validate: bool = True,
 ) -> Manifest:
     """Render `chart` and return its objects; raise RenderError with Helm's stderr on failure.
@@ -83,7 +82,7 @@ def render_chart(
     """
     key = json.dumps(
         [str(chart), values or {}, [str(f) for f in values_files], release, namespace,
-         kube_version, helm, list(extra_args)],
+         kube_version, helm],
         sort_keys=True,
     )
     # A copy, so a test that edits an object cannot change what the next test reads.
@@ -94,11 +93,10 @@ def render_chart(
 
 
 def render_text(chart, values=None, values_files=(), release=DEFAULT_RELEASE,
-                namespace=DEFAULT_NAMESPACE, kube_version=KUBE_VERSION_NEWEST, helm="helm",
-                extra_args=()) -> str:
+                namespace=DEFAULT_NAMESPACE, kube_version=KUBE_VERSION_NEWEST, helm="helm") -> str:
     """The raw output of `helm template`, for the few tests that compare bytes."""
     command = [tool(helm), "template", release, str(chart), "--namespace", namespace,
-               "--kube-version", kube_version, *extra_args]
+               "--kube-version", kube_version]
     for values_file in values_files:
         command += ["--values", str(values_file)]
     with tempfile.NamedTemporaryFile("w", suffix=".yaml") as overrides:
@@ -114,9 +112,8 @@ def render_text(chart, values=None, values_files=(), release=DEFAULT_RELEASE,
 
 @functools.lru_cache(maxsize=256)
 def _render_cached(key: str) -> Manifest:
-    chart, values, values_files, release, namespace, kube_version, helm, extra_args = json.loads(key)
-    text = render_text(chart, values, values_files, release, namespace, kube_version, helm,
-                       tuple(extra_args))
+    chart, values, values_files, release, namespace, kube_version, helm = json.loads(key)
+    text = render_text(chart, values, values_files, release, namespace, kube_version, helm)
     objects = tuple(doc for doc in yaml.safe_load_all(text) if doc)
     return Manifest(objects)
 

@@ -217,25 +217,13 @@ def test_gomemlimit_leaves_a_fifth_of_the_memory_limit_to_the_runtime():
     assert env_of(container)["GOMEMLIMIT"] == "819MiB"
 
 
-def test_histograms_reach_llm_scale_latencies_and_metrics_carry_only_the_contracts_labels():
+def test_histograms_reach_llm_scale_latencies():
+    # Which labels each metric carries is checked on the real collector's output
+    # (tests/component/test_genai_metrics.py); here, that the buckets fit LLM latencies.
     _, config, _ = collector()
-    definitions = config["connectors"]["signaltometrics"]["spans"]
-    labels = {}
-    for metric in definitions:
-        labels.setdefault(metric["name"], set()).update(a["key"] for a in metric.get("attributes", []))
+    for metric in config["connectors"]["signaltometrics"]["spans"]:
         if "histogram" in metric:
             assert max(metric["histogram"]["buckets"]) >= (10 if metric["name"].startswith("vector") else 60)
-    assert labels == {
-        "agent_request_duration_seconds": {"agent.name", "model", "tenant.id"},
-        "llm_inference_duration_seconds": {"model", "provider"},
-        "llm_tokens_total": {"model", "token_type", "tenant.id"},
-        "llm_cost_dollars_total": {"model", "tenant.id"},
-        "agent_errors_total": {"agent.name", "error.type", "tenant.id"},
-        "tool_execution_duration_seconds": {"tool.name", "agent.name"},
-        "llm_rate_limit_errors_total": {"model"},
-        "vector_search_duration_seconds": set()}
-    assert config["exporters"]["prometheus"]["translation_strategy"] == "UnderscoreEscapingWithoutSuffixes"
-    assert config["processors"]["deltatocumulative"]["max_streams"] == 10000
 
 
 def test_each_price_row_is_one_case_insensitive_match_in_order_with_user_rows_first():

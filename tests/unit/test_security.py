@@ -2,11 +2,11 @@
 
 import pytest
 
-from harness.paths import REPO_ROOT, shipped_values_files
+from harness.paths import shipped_values_params
 from harness.pod_security import pod_specs, violations
 from harness.render import render_chart
 
-VALUES_FILES = [pytest.param(path, id=str(path.relative_to(REPO_ROOT))) for path in shipped_values_files()]
+VALUES_FILES = shipped_values_params()
 EVERYTHING_ON = {"global": {"networkPolicy": {"enabled": True}},
                  "langfuse": {"web": {"autoscaling": {"enabled": True}, "ingress": {
                      "enabled": True, "host": "langfuse.example.com"}}}}
