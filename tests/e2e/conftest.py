@@ -81,7 +81,7 @@ def restricted_namespace(cluster, static_volumes):
 def pytest_runtest_makereport(item, call):
     report = yield
     if report.failed and call.when == "call" and "restricted_namespace" in item.funcargs:
-        cluster = item.funcargs.get("cluster") or item._request.getfixturevalue("cluster")
+        cluster = item.funcargs["cluster"]  # restricted_namespace depends on it
         release = item.funcargs.get("release")
         report.sections.append(("cluster diagnostics", diagnostics.report(
             cluster.api, item.funcargs["restricted_namespace"], release)))
