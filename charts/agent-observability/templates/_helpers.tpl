@@ -58,6 +58,10 @@ here, not from the subcharts' helpers, which the umbrella must not call.
 {{- $secrets = append $secrets (dict "name" (printf "%s-langfuse-admin" $release) "keys" (dict "password" "alnum:24")) }}
 {{- end }}
 {{- end }}
+{{- $monitoring := index .Values "grafana-provisioning" }}
+{{- if and $monitoring.enabled $monitoring.grafana.enabled (include "agent-observability.usesDefault" (dict "context" . "value" $monitoring.grafana.admin.existingSecret "default" "%s-grafana-admin")) }}
+{{- $secrets = append $secrets (dict "name" (printf "%s-grafana-admin" $release) "keys" (dict "password" "alnum:24")) }}
+{{- end }}
 {{- $stores := dict "postgres" (dict "password" "alnum:32") "clickhouse" (dict "password" "alnum:32") "valkey" (dict "password" "alnum:32") "object-storage" (dict "access-key-id" "alnum:20" "secret-access-key" "alnum:40") }}
 {{- range $store, $keys := $stores }}
 {{- $values := index $.Values $store }}

@@ -6,9 +6,9 @@ grafana-provisioning.name is the chart name, or nameOverride.
 {{- end }}
 
 {{/*
-grafana-provisioning.fullname is the name of this chart's resources: "<release>-<chart>", at most 63
-characters. The release name is always included, so the parent chart can derive the names
-of its subcharts' resources without calling their helpers.
+grafana-provisioning.fullname is the name of this chart's ConfigMaps and monitoring objects:
+"<release>-<chart>", at most 63 characters. The release name is always included, so the parent
+chart can derive the names of its subcharts' resources without calling their helpers.
 */}}
 {{- define "grafana-provisioning.fullname" -}}
 {{- if .Values.fullnameOverride }}
@@ -16,6 +16,16 @@ of its subcharts' resources without calling their helpers.
 {{- else }}
 {{- printf "%s-%s" .Release.Name (default .Chart.Name .Values.nameOverride) | trunc 63 | trimSuffix "-" }}
 {{- end }}
+{{- end }}
+
+{{/*
+grafana-provisioning.componentName is the name of the embedded Grafana's or Prometheus' resources:
+"<release>-grafana", "<release>-prometheus" (with fullnameOverride: "<override>-grafana"), the
+names users of the Grafana and kube-prometheus-stack charts expect.
+Usage: {{ include "grafana-provisioning.componentName" (dict "context" . "component" "grafana") }}
+*/}}
+{{- define "grafana-provisioning.componentName" -}}
+{{- printf "%s-%s" (default .context.Release.Name .context.Values.fullnameOverride) .component | trunc 63 | trimSuffix "-" }}
 {{- end }}
 
 {{/*
@@ -27,7 +37,7 @@ grafana-provisioning.chart is the chart name and version as used by the helm.sh/
 
 {{/*
 grafana-provisioning.selectorLabels are the immutable labels that select a component's pods.
-Usage: {{ include "grafana-provisioning.selectorLabels" (dict "context" . "component" "web") }}
+Usage: {{ include "grafana-provisioning.selectorLabels" (dict "context" . "component" "grafana") }}
 */}}
 {{- define "grafana-provisioning.selectorLabels" -}}
 app.kubernetes.io/name: {{ include "grafana-provisioning.name" .context }}
@@ -39,7 +49,7 @@ app.kubernetes.io/component: {{ . }}
 
 {{/*
 grafana-provisioning.labels are the recommended labels of every resource, plus commonLabels.
-Usage: {{ include "grafana-provisioning.labels" (dict "context" . "component" "web") }}
+Usage: {{ include "grafana-provisioning.labels" (dict "context" . "component" "grafana") }}
 */}}
 {{- define "grafana-provisioning.labels" -}}
 {{ include "grafana-provisioning.selectorLabels" . }}
@@ -53,12 +63,97 @@ helm.sh/chart: {{ include "grafana-provisioning.chart" .context }}
 {{- end }}
 
 {{/*
-grafana-provisioning.serviceAccountName is the ServiceAccount this chart's pods run as.
+grafana-provisioning.tpl renders a "Template" value (a string that may hold template expressions).
+Usage: {{ include "grafana-provisioning.tpl" (dict "value" .Values.datasource.url "context" .) }}
 */}}
-{{- define "grafana-provisioning.serviceAccountName" -}}
-{{- if .Values.serviceAccount.create }}
-{{- default (include "grafana-provisioning.fullname" .) .Values.serviceAccount.name }}
-{{- else }}
-{{- required "serviceAccount.name is required when serviceAccount.create is false" .Values.serviceAccount.name }}
+{{- define "grafana-provisioning.tpl" -}}
+{{- tpl (toString .value) .context }}
 {{- end }}
+
+{{/*
+grafana-provisioning.collectorSelector is the collector's selector labels (YAML map), templated.
+*/}}
+{{- define "grafana-provisioning.collectorSelector" -}}
+{{- $labels := dict }}
+{{- range $key, $value := .Values.collector.selectorLabels }}
+{{- $_ := set $labels $key (include "grafana-provisioning.tpl" (dict "value" $value "context" $)) }}
+{{- end }}
+{{- toYaml $labels }}
+{{- end }}
+
+{{/*
+grafana-provisioning.prometheusUrl is the URL the datasource queries: datasource.url, or the
+embedded Prometheus' Service.
+*/}}
+{{- define "grafana-provisioning.prometheusUrl" -}}
+{{- with .Values.datasource.url }}
+{{- include "grafana-provisioning.tpl" (dict "value" . "context" $) }}
+{{- else }}
+{{- printf "http://%s.%s.svc:%v" (include "grafana-provisioning.componentName" (dict "context" . "component" "prometheus")) .Release.Namespace .Values.prometheus.service.port }}
+{{- end }}
+{{- end }}
+
+{{/*
+grafana-provisioning.datasources is Grafana's datasource provisioning file (YAML): the Prometheus
+the dashboards default to, with the alerts Prometheus evaluates shown in Grafana's alerting view.
+*/}}
+{{- define "grafana-provisioning.datasources" -}}
+{{- $v := .Values }}
+{{- toYaml (dict
+    "apiVersion" 1
+    "prune" true
+    "datasources" (list (dict
+        "name" $v.datasource.name
+        "uid" $v.datasource.uid
+        "type" "prometheus"
+        "access" "proxy"
+        "url" (include "grafana-provisioning.prometheusUrl" .)
+        "isDefault" true
+        "editable" false
+        "jsonData" (dict
+            "httpMethod" "POST"
+            "manageAlerts" true
+            "prometheusType" "Prometheus"
+            "timeInterval" $v.prometheus.scrapeInterval)))) }}
+{{- end }}
+
+{{/*
+grafana-provisioning.validate fails the render with what to set when the values contradict each other.
+*/}}
+{{- define "grafana-provisioning.validate" -}}
+{{- $v := .Values }}
+{{- if and $v.grafana.enabled (not $v.grafana.admin.existingSecret) }}
+{{- fail "grafana-provisioning: grafana.enabled is true: set grafana.admin.existingSecret to a Secret with the admin password (key grafana.admin.passwordKey)" }}
+{{- end }}
+{{- if and $v.grafana.enabled $v.grafana.ingress.enabled (not $v.grafana.ingress.host) }}
+{{- fail "grafana-provisioning: grafana.ingress.enabled is true: set grafana.ingress.host, e.g. grafana.example.com" }}
+{{- end }}
+{{- if and (or $v.grafana.enabled $v.grafanaSidecar.datasource) (not $v.prometheus.enabled) (not $v.datasource.url) }}
+{{- fail "grafana-provisioning: the Grafana datasource has no Prometheus: turn on prometheus.enabled, or set datasource.url to your Prometheus (e.g. http://kube-prometheus-stack-prometheus.monitoring:9090)" }}
+{{- end }}
+{{- $tenants := list }}
+{{- range $v.budgets.tenants }}
+{{- if has .tenant $tenants }}
+{{- fail (printf "grafana-provisioning: budgets.tenants lists tenant %q twice; give each tenant one monthly budget" .tenant) }}
+{{- end }}
+{{- $tenants = append $tenants .tenant }}
+{{- end }}
+{{- $agents := list }}
+{{- range $v.objectives }}
+{{- if has .agent $agents }}
+{{- fail (printf "grafana-provisioning: objectives lists agent %q twice; put its successRatio and latency in one entry" .agent) }}
+{{- end }}
+{{- $agents = append $agents .agent }}
+{{- if not (or .successRatio .latency) }}
+{{- fail (printf "grafana-provisioning: objective of agent %q sets neither successRatio nor latency" .agent) }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
+grafana-provisioning.networkPolicyEnabled is "true" when NetworkPolicies are on, for this chart
+(networkPolicy.enabled) or for the whole release (global.networkPolicy.enabled).
+*/}}
+{{- define "grafana-provisioning.networkPolicyEnabled" -}}
+{{- if or .Values.networkPolicy.enabled (dig "networkPolicy" "enabled" false (.Values.global | default dict)) }}true{{ end }}
 {{- end }}

@@ -1,0 +1,58 @@
+{{/*
+grafana-provisioning.prometheusConfig is the embedded Prometheus' configuration (YAML), built as
+one dict. Scrape jobs:
+  otel-collector-genai      the collector pods' GenAI metrics port (agent_*, llm_*, tool_*)
+  otel-collector-telemetry  the collector pods' own telemetry port (otelcol_*)
+  annotated-pods            pods annotated prometheus.io/scrape: "true" (agents' own /metrics)
+  prometheus                Prometheus itself
+Every collector pod is scraped on its own (Kubernetes pod discovery, not the Service), so the
+dashboards' sums add up every replica's share exactly once.
+*/}}
+{{- define "grafana-provisioning.prometheusConfig" -}}
+{{- $v := .Values }}
+{{- $collector := include "grafana-provisioning.collectorSelector" . | fromYaml }}
+{{- $keep := list }}
+{{- range $key, $value := $collector }}
+{{- $keep = append $keep (dict "action" "keep" "source_labels" (list (printf "__meta_kubernetes_pod_label_%s" (regexReplaceAll "[^a-zA-Z0-9_]" $key "_"))) "regex" (regexQuoteMeta $value)) }}
+{{- end }}
+{{- $podLabels := list
+  (dict "action" "drop" "source_labels" (list "__meta_kubernetes_pod_phase") "regex" "Succeeded|Failed")
+  (dict "action" "replace" "source_labels" (list "__meta_kubernetes_namespace") "target_label" "namespace")
+  (dict "action" "replace" "source_labels" (list "__meta_kubernetes_pod_name") "target_label" "pod")
+}}
+{{- $scrapes := list }}
+{{- range $job, $port := dict "otel-collector-genai" $v.collector.metricsPort "otel-collector-telemetry" $v.collector.telemetryPort }}
+{{- $scrapes = append $scrapes (dict
+    "job_name" $job
+    "kubernetes_sd_configs" (list (dict "role" "pod" "namespaces" (dict "names" (list $.Release.Namespace))))
+    "relabel_configs" (concat $keep (list (dict "action" "keep" "source_labels" (list "__meta_kubernetes_pod_container_port_name") "regex" $port)) $podLabels)) }}
+{{- end }}
+{{- with $v.prometheus.annotatedPods }}
+{{- if .enabled }}
+{{- $discovery := dict "role" "pod" }}
+{{- /* The annotated port on the pod's IP, IPv6 in brackets. */}}
+{{- $portAndIp := list "__meta_kubernetes_pod_annotation_prometheus_io_port" "__meta_kubernetes_pod_ip" }}
+{{- if not .allNamespaces }}
+{{- $_ := set $discovery "namespaces" (dict "names" (.namespaces | default (list $.Release.Namespace))) }}
+{{- end }}
+{{- $scrapes = append $scrapes (dict
+    "job_name" "annotated-pods"
+    "kubernetes_sd_configs" (list $discovery)
+    "relabel_configs" (concat (list
+        (dict "action" "keep" "source_labels" (list "__meta_kubernetes_pod_annotation_prometheus_io_scrape") "regex" "true")
+        (dict "action" "replace" "source_labels" (list "__meta_kubernetes_pod_annotation_prometheus_io_path") "regex" "(.+)" "target_label" "__metrics_path__")
+        (dict "action" "replace" "source_labels" $portAndIp "regex" "(\\d+);(([A-Fa-f0-9]{1,4}::?){1,7}[A-Fa-f0-9]{1,4})" "replacement" "[$2]:$1" "target_label" "__address__")
+        (dict "action" "replace" "source_labels" $portAndIp "regex" "(\\d+);((([0-9]+?)(\\.|$)){4})" "replacement" "$2:$1" "target_label" "__address__"))
+      $podLabels)) }}
+{{- end }}
+{{- end }}
+{{- $scrapes = append $scrapes (dict "job_name" "prometheus" "static_configs" (list (dict "targets" (list "localhost:9090")))) }}
+{{- $config := dict
+    "global" (dict "scrape_interval" $v.prometheus.scrapeInterval "evaluation_interval" $v.prometheus.evaluationInterval)
+    "rule_files" (list "/etc/prometheus/rules/*.yaml")
+    "scrape_configs" (concat $scrapes $v.prometheus.extraScrapeConfigs) }}
+{{- with $v.prometheus.alertmanagers }}
+{{- $_ := set $config "alerting" (dict "alertmanagers" (list (dict "static_configs" (list (dict "targets" .))))) }}
+{{- end }}
+{{- toYaml $config }}
+{{- end }}

@@ -1,0 +1,183 @@
+{{/*
+grafana-provisioning.ruleGroups are the Prometheus rule groups (YAML list), the one source of the
+rules: the embedded Prometheus loads them from a ConfigMap and the PrometheusRule carries them
+as its spec. Recording rules are named level:metric:operations; alerts carry a severity, a
+summary, a description with the values that matter and a runbook_url (README, Runbooks).
+Every alert has a promtool test, firing and silent, in tests/component/rules/.
+*/}}
+{{- define "grafana-provisioning.ruleGroups" -}}
+{{- $groups := list (include "grafana-provisioning.agentRules" . | fromYaml) }}
+{{- with .Values.budgets.tenants }}
+{{- $groups = append $groups (include "grafana-provisioning.budgetRules" $ | fromYaml) }}
+{{- end }}
+{{- with .Values.objectives }}
+{{- $groups = append $groups (include "grafana-provisioning.objectiveRules" $ | fromYaml) }}
+{{- end }}
+{{- if .Values.alerts.enabled }}
+{{- $groups = append $groups (include "grafana-provisioning.pipelineRules" . | fromYaml) }}
+{{- end }}
+{{- toYaml $groups }}
+{{- end }}
+
+{{/*
+grafana-provisioning.alert is one alerting rule (YAML map) with the chart's common parts: the
+severity and alerts.labels, and a runbook_url pointing at the alert's section of the README.
+Usage: {{ include "grafana-provisioning.alert" (dict "context" . "name" "AgentHighLatency" "expr" "..." "for" "5m" "severity" "warning" "labels" dict "summary" "..." "description" "...") }}
+*/}}
+{{- define "grafana-provisioning.alert" -}}
+{{- $labels := merge (dict "severity" .severity) (.labels | default dict) (deepCopy .context.Values.alerts.labels) }}
+{{- $rule := dict "alert" .name "expr" .expr "labels" $labels "annotations" (dict
+    "summary" .summary
+    "description" .description
+    "runbook_url" (printf "%s#%s" .context.Values.alerts.runbookUrl (lower .name))) }}
+{{- if and .for (ne (toString .for) "0m") (ne (toString .for) "0s") }}
+{{- $_ := set $rule "for" .for }}
+{{- end }}
+{{- toYaml $rule }}
+{{- end }}
+
+{{/*
+grafana-provisioning.agentRules is the rule group of the agents and their LLM calls: the
+recording rules the alerts and dashboards share, and the guide's four alerts (latency, error
+rate, rate limits, daily cost per tenant) with thresholds from alerts.*.
+*/}}
+{{- define "grafana-provisioning.agentRules" -}}
+{{- $a := .Values.alerts }}
+{{- $rules := list
+  (dict "record" "agent:agent_request_duration_seconds:p99_rate5m"
+        "expr" "histogram_quantile(0.99, sum by (agent_name, le) (rate(agent_request_duration_seconds_bucket[5m])))")
+  (dict "record" "agent:agent_errors:ratio_rate5m"
+        "expr" "sum by (agent_name) (rate(agent_errors_total[5m])) / sum by (agent_name) (rate(agent_request_duration_seconds_count[5m]))")
+  (dict "record" "tenant:llm_cost_dollars:increase1d"
+        "expr" "sum by (tenant_id) (increase(llm_cost_dollars_total[1d]))")
+}}
+{{- if $a.enabled }}
+{{- $rules = concat $rules (list
+  (include "grafana-provisioning.alert" (dict "context" . "name" "AgentHighLatency" "severity" "warning" "for" $a.agentLatency.for
+      "expr" (printf "agent:agent_request_duration_seconds:p99_rate5m > %v" $a.agentLatency.thresholdSeconds)
+      "summary" (printf "Agent {{ $labels.agent_name }} is slow: p99 latency above %vs" $a.agentLatency.thresholdSeconds)
+      "description" (printf "The 99th percentile of agent {{ $labels.agent_name }}'s invocation time over the last 5 minutes is {{ $value | humanizeDuration }}, above the %vs threshold." $a.agentLatency.thresholdSeconds)) | fromYaml)
+  (include "grafana-provisioning.alert" (dict "context" . "name" "AgentHighErrorRate" "severity" "critical" "for" $a.agentErrors.for
+      "expr" (printf "agent:agent_errors:ratio_rate5m > %v" $a.agentErrors.thresholdRatio)
+      "summary" (printf "Agent {{ $labels.agent_name }} fails more than %v%% of its invocations" (mulf $a.agentErrors.thresholdRatio 100 | printf "%.4g"))
+      "description" (printf "{{ $value | humanizePercentage }} of agent {{ $labels.agent_name }}'s invocations failed over the last 5 minutes (threshold %v%%)." (mulf $a.agentErrors.thresholdRatio 100 | printf "%.4g"))) | fromYaml)
+  (include "grafana-provisioning.alert" (dict "context" . "name" "LLMRateLimitErrors" "severity" "warning" "for" $a.rateLimits.for
+      "expr" (printf "sum by (model) (increase(llm_rate_limit_errors_total[5m])) > %v" $a.rateLimits.threshold)
+      "summary" "The provider is rate-limiting calls to {{ $labels.model }}"
+      "description" (printf "{{ $value | printf \"%%.0f\" }} calls to model {{ $labels.model }} were refused for rate limiting in the last 5 minutes (threshold %v)." $a.rateLimits.threshold)) | fromYaml)
+  (include "grafana-provisioning.alert" (dict "context" . "name" "TenantDailyCostHigh" "severity" "warning" "for" $a.tenantDailyCost.for
+      "expr" (printf "tenant:llm_cost_dollars:increase1d > %v" $a.tenantDailyCost.thresholdUsd)
+      "summary" (printf "Tenant {{ $labels.tenant_id }} spent more than $%v on LLM calls in a day" $a.tenantDailyCost.thresholdUsd)
+      "description" (printf "Tenant {{ $labels.tenant_id }} spent ${{ $value | printf \"%%.2f\" }} on LLM calls over the last 24 hours (threshold $%v)." $a.tenantDailyCost.thresholdUsd)) | fromYaml)
+) }}
+{{- end }}
+{{- toYaml (dict "name" "agent-observability.agents" "rules" $rules) }}
+{{- end }}
+
+{{/*
+grafana-provisioning.budgetRules is the rule group of the tenants' monthly budgets: each budget
+as a tenant_monthly_budget_usd series, the spend of the last 30 days against it, a forecast of
+the spend over 30 days at the rate of budgets.forecastWindow, and the alerts on both. Budget
+rules look back 30 days, so the group is evaluated every 5 minutes, not every scrape.
+*/}}
+{{- define "grafana-provisioning.budgetRules" -}}
+{{- $b := .Values.budgets }}
+{{- $rules := list }}
+{{- range $b.tenants }}
+{{- $rules = append $rules (dict "record" "tenant_monthly_budget_usd" "expr" (printf "vector(%v)" .monthlyUsd) "labels" (dict "tenant_id" .tenant)) }}
+{{- end }}
+{{- $rate := printf "tenant:llm_cost_dollars:rate%s" $b.forecastWindow }}
+{{- $rules = concat $rules (list
+  (dict "record" "tenant:llm_cost_dollars:increase30d" "expr" "sum by (tenant_id) (increase(llm_cost_dollars_total[30d]))")
+  (dict "record" $rate "expr" (printf "sum by (tenant_id) (rate(llm_cost_dollars_total[%s]))" $b.forecastWindow))
+  (dict "record" "tenant:llm_budget_utilisation:ratio30d" "expr" "tenant:llm_cost_dollars:increase30d / on (tenant_id) tenant_monthly_budget_usd")
+  (dict "record" "tenant:llm_cost_dollars:forecast30d" "expr" (printf "%s * 30 * 86400" $rate))
+) }}
+{{- if .Values.alerts.enabled }}
+{{- $spend := `{{ with printf "tenant:llm_cost_dollars:increase30d{tenant_id='%s'}" $labels.tenant_id | query }}{{ . | first | value | printf "%.2f" }}{{ end }}` }}
+{{- $budget := `{{ with printf "tenant_monthly_budget_usd{tenant_id='%s'}" $labels.tenant_id | query }}{{ . | first | value | printf "%.2f" }}{{ end }}` }}
+{{- range $b.alertAt }}
+{{- $rules = append $rules (include "grafana-provisioning.alert" (dict "context" $ "name" "TenantBudgetUtilisationHigh" "severity" .severity
+    "labels" (dict "threshold" (printf "%v" .ratio))
+    "expr" (printf "tenant:llm_budget_utilisation:ratio30d >= %v" .ratio)
+    "summary" (printf "Tenant {{ $labels.tenant_id }} has used %s%% of its monthly LLM budget" (mulf .ratio 100 | printf "%.4g"))
+    "description" (printf "Tenant {{ $labels.tenant_id }} spent $%s over the last 30 days, {{ $value | humanizePercentage }} of its monthly budget of $%s (alert level %s%%)." $spend $budget (mulf .ratio 100 | printf "%.4g"))) | fromYaml) }}
+{{- end }}
+{{- $rules = append $rules (include "grafana-provisioning.alert" (dict "context" $ "name" "TenantBudgetForecastExceeded" "severity" "warning" "for" "1h"
+    "expr" "tenant:llm_cost_dollars:forecast30d > on (tenant_id) tenant_monthly_budget_usd"
+    "summary" "Tenant {{ $labels.tenant_id }} is on course to exceed its monthly LLM budget"
+    "description" (printf "At its spend rate of the last %s, tenant {{ $labels.tenant_id }} would spend ${{ $value | printf \"%%.2f\" }} in 30 days, more than its monthly budget of $%s (spent so far over the last 30 days: $%s)." $b.forecastWindow $budget $spend)) | fromYaml) }}
+{{- end }}
+{{- toYaml (dict "name" "agent-observability.budgets" "interval" "5m" "rules" $rules) }}
+{{- end }}
+
+{{/*
+grafana-provisioning.objectiveRules is the rule group of the agents' objectives (SLOs over 30
+days), in the multi-window, multi-burn-rate form of the SRE workbook (as Sloth and Pyrra
+generate it): the share of bad invocations over each window, the error budget left, and
+AgentErrorBudgetBurn alerts that page when 2% of the budget burns in an hour (or 5% in six)
+and open a ticket when 10% burns in three days (or in a day at 3x).
+*/}}
+{{- define "grafana-provisioning.objectiveRules" -}}
+{{- $rules := list }}
+{{- $windows := list "5m" "30m" "1h" "2h" "6h" "1d" "3d" "30d" }}
+{{- range $objective := .Values.objectives }}
+{{- $agent := printf "agent_name=%q" $objective.agent }}
+{{- $requests := printf "sum(rate(agent_request_duration_seconds_count{%s}[%%s]))" $agent }}
+{{- $slos := list }}
+{{- with $objective.successRatio }}
+{{- $slos = append $slos (dict "slo" "success" "target" . "bad" (printf "(sum(rate(agent_errors_total{%s}[%%s])) or vector(0)) / %s" $agent $requests) "what" "failed invocations") }}
+{{- end }}
+{{- with $objective.latency }}
+{{- $bucket := printf "sum(rate(agent_request_duration_seconds_bucket{%s,le=~\"%v(\\\\.0)?\"}[%%s]))" $agent .thresholdSeconds }}
+{{- $slos = append $slos (dict "slo" "latency" "target" .ratio "bad" (printf "1 - %s / %s" $bucket $requests) "what" (printf "invocations slower than %vs" .thresholdSeconds)) }}
+{{- end }}
+{{- range $slo := $slos }}
+{{- $labels := dict "agent_name" $objective.agent "slo" .slo }}
+{{- $budget := subf 1 .target | printf "%.6g" | float64 }}
+{{- $selector := printf "{agent_name=%q,slo=%q}" $objective.agent .slo }}
+{{- $rules = append $rules (dict "record" "agent:slo_objective:ratio" "expr" (printf "vector(%v)" .target) "labels" $labels) }}
+{{- range $window := $windows }}
+{{- $rules = append $rules (dict "record" (printf "agent:slo_errors:ratio_rate%s" $window) "expr" (replace "%s" $window $slo.bad) "labels" $labels) }}
+{{- end }}
+{{- $rules = append $rules (dict "record" "agent:slo_error_budget_remaining:ratio" "expr" (printf "1 - agent:slo_errors:ratio_rate30d%s / %v" $selector $budget) "labels" $labels) }}
+{{- if $.Values.alerts.enabled }}
+{{- $burn := `(agent:slo_errors:ratio_rate%s%s > %v and agent:slo_errors:ratio_rate%s%s > %v)` }}
+{{- $description := printf "Agent {{ $labels.agent_name }}'s %s burn its 30-day error budget (objective: %s%%%% good) %%s: {{ $value | humanizePercentage }} bad over the last %%s." .what (mulf .target 100 | printf "%.6g") }}
+{{- $rules = append $rules (include "grafana-provisioning.alert" (dict "context" $ "name" "AgentErrorBudgetBurn" "severity" "critical" "labels" (dict "slo" .slo "window" "fast")
+    "expr" (printf "%s or %s" (printf $burn "1h" $selector (mulf 14.4 $budget | printf "%.6g") "5m" $selector (mulf 14.4 $budget | printf "%.6g")) (printf $burn "6h" $selector (mulf 6 $budget | printf "%.6g") "30m" $selector (mulf 6 $budget | printf "%.6g")))
+    "summary" (printf "Agent {{ $labels.agent_name }} is burning its %s error budget fast" .slo)
+    "description" (printf $description "at 6x or more (2% of the budget in an hour, or 5% in six hours)" "hour or six hours")) | fromYaml) }}
+{{- $rules = append $rules (include "grafana-provisioning.alert" (dict "context" $ "name" "AgentErrorBudgetBurn" "severity" "warning" "labels" (dict "slo" .slo "window" "slow")
+    "expr" (printf "%s or %s" (printf $burn "1d" $selector (mulf 3 $budget | printf "%.6g") "2h" $selector (mulf 3 $budget | printf "%.6g")) (printf $burn "3d" $selector $budget "6h" $selector $budget))
+    "summary" (printf "Agent {{ $labels.agent_name }} is burning its %s error budget" .slo)
+    "description" (printf $description "steadily (10% of the budget in a day, or in three days at 1x)" "day or three days")) | fromYaml) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- toYaml (dict "name" "agent-observability.objectives" "interval" "1m" "rules" $rules) }}
+{{- end }}
+
+{{/*
+grafana-provisioning.pipelineRules is the rule group of the telemetry pipeline, on the
+collector's own metrics: exports failing (to LangFuse or another destination), a sending queue
+filling up, spans refused at the door.
+*/}}
+{{- define "grafana-provisioning.pipelineRules" -}}
+{{- $p := .Values.alerts.pipeline }}
+{{- $rules := list
+  (include "grafana-provisioning.alert" (dict "context" . "name" "CollectorExportFailing" "severity" "critical" "for" $p.for
+      "expr" "sum by (exporter) (rate(otelcol_exporter_send_failed_spans_total[5m])) > 0"
+      "summary" "The collector cannot deliver spans to {{ $labels.exporter }}"
+      "description" "Exporter {{ $labels.exporter }} failed to send {{ $value | humanize }} spans per second over the last 5 minutes. The spans wait in its queue and are retried; they are lost only if the queue fills up.") | fromYaml)
+  (include "grafana-provisioning.alert" (dict "context" . "name" "CollectorQueueFilling" "severity" "warning" "for" $p.for
+      "expr" (printf "max by (exporter) (otelcol_exporter_queue_size / otelcol_exporter_queue_capacity) > %v" $p.queueFillRatio)
+      "summary" "The collector's queue to {{ $labels.exporter }} is filling up"
+      "description" (printf "The sending queue of exporter {{ $labels.exporter }} is {{ $value | humanizePercentage }} full (threshold %s%%). When it is full the collector refuses new spans." (mulf $p.queueFillRatio 100 | printf "%.4g"))) | fromYaml)
+  (include "grafana-provisioning.alert" (dict "context" . "name" "CollectorRefusingSpans" "severity" "warning" "for" $p.for
+      "expr" "sum by (receiver) (rate(otelcol_receiver_refused_spans_total[5m])) > 0"
+      "summary" "The collector is refusing spans from agents"
+      "description" "Receiver {{ $labels.receiver }} refused {{ $value | humanize }} spans per second over the last 5 minutes (memory limit reached or queues full); agents' SDKs retry, then drop them.") | fromYaml)
+}}
+{{- toYaml (dict "name" "agent-observability.pipeline" "rules" $rules) }}
+{{- end }}
