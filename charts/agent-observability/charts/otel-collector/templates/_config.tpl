@@ -6,6 +6,8 @@ with .Values.config. Pipelines:
   traces/genai-metrics otlp -> memory_limiter -> normalise and label (a copy of the spans)
                        -> batch -> signaltometrics
   metrics/genai        signaltometrics -> deltatocumulative -> prometheus (ports.metrics)
+  metrics/agents       otlp -> memory_limiter -> deltatocumulative -> prometheus: the metrics
+                       agents send themselves (metrics.fromAgents)
 Secrets are never in it: they are environment variables from Secrets (otel-collector.env),
 referenced as ${env:NAME}.
 */}}
@@ -74,6 +76,13 @@ referenced as ${env:NAME}.
     "receivers" (list "signaltometrics")
     "processors" (list "deltatocumulative")
     "exporters" (list "prometheus")) }}
+{{- if $v.metrics.fromAgents }}
+{{- /* What spans cannot say (agent_active_sessions, the GenAI client histograms) agents send as OTLP metrics, onto the same endpoint. */}}
+{{- $_ := set $config.service.pipelines "metrics/agents" (dict
+    "receivers" (list "otlp")
+    "processors" (list "memory_limiter" "deltatocumulative")
+    "exporters" (list "prometheus")) }}
+{{- end }}
 {{- end }}
 {{- if not $config.connectors }}
 {{- $_ := unset $config "connectors" }}
@@ -311,6 +320,10 @@ the README says which span feeds which metric.
         "conditions" (list `attributes["gen_ai.operation.name"] == "execute_tool"`)
         "attributes" (list (dict "key" "tool.name" "default_value" $unknown) $agent)
         "histogram" (dict "buckets" $v.metrics.buckets.toolExecution "value" $duration))
+  (dict "name" "tool_execution_errors_total" "description" "Tool executions that failed, by error type." "unit" "{error}"
+        "conditions" (list `attributes["gen_ai.operation.name"] == "execute_tool" and attributes["error.type"] != nil`)
+        "attributes" (list (dict "key" "tool.name" "default_value" $unknown) $agent (dict "key" "error.type" "default_value" "_OTHER"))
+        "sum" (dict "value" "1"))
   (dict "name" "llm_rate_limit_errors_total" "description" "LLM calls refused for rate limiting (HTTP 429, RateLimitError)." "unit" "{error}"
         "conditions" (list `attributes["agent_observability.rate_limited"] == true`)
         "attributes" (list $model)

@@ -1,0 +1,121 @@
+"""The dashboards load into Grafana from files, as they are, with nothing left to fill in.
+
+Grafana itself cannot run here (no image); what file provisioning needs is checked on the
+shipped JSON, and the model is checked against Grafana's published dashboard types
+(grafana-foundation-sdk). That every panel's query returns the right number is proven on a
+real Prometheus in the component tier (test_dashboard_queries.py).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from harness.dashboards import DASHBOARD_FILES, dashboards, panel_queries, variables_used
+from harness.render import render_chart
+
+DATASOURCE_UID = "agent-observability-prometheus"
+DASHBOARD_PARAMS = [pytest.param(path, id=path.stem) for path in DASHBOARD_FILES]
+PANEL_KINDS_WITHOUT_UNITS = {"row", "text"}
+
+
+def load(path):
+    return json.loads(path.read_text())
+
+
+def test_there_are_the_four_dashboards_of_the_monitoring_half():
+    assert {d["title"] for d in dashboards()} == {
+        "Agents overview", "LLM usage and cost", "Tools and retrieval", "Telemetry pipeline health"}
+
+
+def test_uids_are_unique_and_stable():
+    uids = [d["uid"] for d in dashboards()]
+    assert len(set(uids)) == len(uids)
+    assert all(re.fullmatch(r"agent-observability-[a-z]+", uid) for uid in uids)
+
+
+@pytest.mark.parametrize("path", DASHBOARD_PARAMS)
+def test_dashboard_is_file_provisionable_without_import_inputs(path):
+    text = path.read_text()
+    dashboard = json.loads(text)
+    assert "__inputs" not in dashboard and "__requires" not in dashboard
+    assert "${DS_" not in text, "import-time datasource inputs cannot be filled by file provisioning"
+    assert dashboard.get("id") is None
+    assert dashboard["schemaVersion"] >= 39, "classic dashboard JSON of Grafana 11 and later"
+
+
+@pytest.mark.parametrize("path", DASHBOARD_PARAMS)
+def test_every_datasource_reference_resolves_to_the_provisioned_prometheus(path):
+    dashboard = load(path)
+    [variable] = [v for v in dashboard["templating"]["list"] if v["type"] == "datasource"]
+    assert variable["name"] == "datasource" and variable["query"] == "prometheus"
+    assert variable["current"]["value"] == DATASOURCE_UID
+    assert render_chart().find("ConfigMap", "obs-grafana", "data.\"datasources.yaml\"").count(
+        f"uid: {DATASOURCE_UID}") == 1
+
+    def references(node):
+        if isinstance(node, dict):
+            if "datasource" in node and isinstance(node["datasource"], dict):
+                yield node["datasource"]
+            for value in node.values():
+                yield from references(value)
+        elif isinstance(node, list):
+            for item in node:
+                yield from references(item)
+
+    found = list(references(dashboard))
+    assert found
+    assert all(ref == {"type": "prometheus", "uid": "${datasource}"} for ref in found), found
+
+
+@pytest.mark.parametrize("path", DASHBOARD_PARAMS)
+def test_every_panel_has_a_query_a_unit_and_a_description(path):
+    for panel in load(path)["panels"]:
+        if panel["type"] in PANEL_KINDS_WITHOUT_UNITS:
+            continue
+        assert panel_queries(panel), panel["title"]
+        assert all(query.strip() for query in panel_queries(panel)), panel["title"]
+        assert panel["fieldConfig"]["defaults"].get("unit"), f"{panel['title']} has no unit"
+        assert panel.get("description"), panel["title"]
+
+
+@pytest.mark.parametrize("path", DASHBOARD_PARAMS)
+def test_every_variable_is_used_and_filters_have_all(path):
+    dashboard = load(path)
+    used = variables_used(dashboard)
+    for variable in dashboard["templating"]["list"]:
+        assert variable["name"] in used, f"variable {variable['name']} is used by no panel"
+        if variable["type"] == "query":
+            assert variable["includeAll"] and variable["allValue"] == ".*", variable["name"]
+    declared = {v["name"] for v in dashboard["templating"]["list"]}
+    assert used - {"__range", "__rate_interval", "__interval"} <= declared
+
+
+@pytest.mark.parametrize("path", DASHBOARD_PARAMS)
+def test_panels_fit_the_grid_and_do_not_overlap(path):
+    taken = set()
+    for panel in load(path)["panels"]:
+        grid = panel["gridPos"]
+        assert grid["x"] + grid["w"] <= 24, panel["title"]
+        cells = {(x, y) for x in range(grid["x"], grid["x"] + grid["w"])
+                 for y in range(grid["y"], grid["y"] + grid["h"])}
+        assert not cells & taken, f"{panel['title']} overlaps another panel"
+        taken |= cells
+    ids = [panel["id"] for panel in load(path)["panels"]]
+    assert len(set(ids)) == len(ids)
+
+
+@pytest.mark.parametrize("path", DASHBOARD_PARAMS)
+def test_dashboard_matches_grafanas_published_dashboard_model(path):
+    from grafana_foundation_sdk.models.dashboard import Dashboard
+
+    dashboard = load(path)
+    model = Dashboard.from_json(dashboard)
+    assert model.uid == dashboard["uid"] and model.title == dashboard["title"]
+    assert [panel.title for panel in model.panels] == [panel["title"] for panel in dashboard["panels"]]
+    for panel, source in zip(model.panels, dashboard["panels"]):
+        assert panel.type == source["type"]
+        assert len(panel.targets) == len(source["targets"])
+

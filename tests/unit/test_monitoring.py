@@ -1,0 +1,195 @@
+"""The monitoring half delivered two ways from the same files: to a Grafana and a Prometheus
+Operator already in the cluster, or by the embedded Grafana and Prometheus."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+
+from harness.dashboards import DASHBOARD_FILES
+from harness.paths import UMBRELLA_CHART
+from harness.render import RenderError, render_chart
+
+EXISTING_STACK = {"grafana-provisioning": {
+    "prometheus": {"enabled": False}, "grafana": {"enabled": False},
+    "datasource": {"url": "http://kube-prometheus-stack-prometheus.monitoring:9090"},
+    "grafanaSidecar": {"enabled": True, "datasource": True},
+    "prometheusOperator": {"serviceMonitor": {"enabled": True, "labels": {"release": "kube-prometheus-stack"}},
+                           "prometheusRule": {"enabled": True, "labels": {"release": "kube-prometheus-stack"}}},
+    "budgets": {"tenants": [{"tenant": "acme", "monthlyUsd": 500}]},
+    "objectives": [{"agent": "support-bot", "successRatio": 0.99,
+                    "latency": {"thresholdSeconds": 10, "ratio": 0.95}}]}}
+
+
+def dashboard_config_maps(manifest):
+    return [cm for cm in manifest.of_kind("ConfigMap") if "-dashboard-" in cm["metadata"]["name"]]
+
+
+def test_each_dashboard_ships_in_a_configmap_of_its_own_byte_for_byte():
+    maps = dashboard_config_maps(render_chart())
+    assert len(maps) == len(DASHBOARD_FILES)
+    shipped = {path.name: path.read_text() for path in DASHBOARD_FILES}
+    for config_map in maps:
+        [(name, text)] = config_map["data"].items()
+        assert json.loads(text) == json.loads(shipped[name])
+
+
+def test_for_an_existing_grafana_the_configmaps_carry_the_sidecars_label_and_folder():
+    manifest = render_chart(values=EXISTING_STACK)
+    for config_map in dashboard_config_maps(manifest):
+        assert config_map["metadata"]["labels"]["grafana_dashboard"] == "1"
+        assert config_map["metadata"]["annotations"]["grafana_folder"] == "AI agents"
+    datasource = manifest.get("ConfigMap", "obs-grafana-provisioning-datasource")
+    assert datasource["metadata"]["labels"]["grafana_datasource"] == "1"
+    [provisioned] = yaml.safe_load(datasource["data"]["agent-observability-datasource.yaml"])["datasources"]
+    assert provisioned["url"] == "http://kube-prometheus-stack-prometheus.monitoring:9090"
+    assert provisioned["uid"] == "agent-observability-prometheus"
+
+
+def test_without_the_sidecar_the_configmaps_carry_no_sidecar_label():
+    for config_map in dashboard_config_maps(render_chart()):
+        assert "grafana_dashboard" not in config_map["metadata"]["labels"]
+
+
+def test_the_service_monitor_scrapes_both_collector_ports_of_the_collector_service():
+    manifest = render_chart(values=EXISTING_STACK)
+    [monitor] = manifest.of_kind("ServiceMonitor")
+    service = manifest.get("Service", "obs-otel-collector")
+    selector = monitor["spec"]["selector"]["matchLabels"]
+    assert selector.items() <= service["metadata"]["labels"].items()
+    service_ports = {port["name"] for port in service["spec"]["ports"]}
+    assert {endpoint["port"] for endpoint in monitor["spec"]["endpoints"]} == {"metrics", "telemetry"} <= service_ports
+    assert monitor["metadata"]["labels"]["release"] == "kube-prometheus-stack"
+
+
+def test_the_prometheus_rule_and_the_embedded_prometheus_load_the_same_rules():
+    operator = render_chart(values=EXISTING_STACK)
+    embedded_values = {"grafana-provisioning": {key: value for key, value in EXISTING_STACK["grafana-provisioning"].items()
+                                                if key in ("budgets", "objectives")}}
+    embedded = render_chart(values=embedded_values)
+    [rule] = operator.of_kind("PrometheusRule")
+    loaded = yaml.safe_load(embedded.get("ConfigMap", "obs-prometheus-rules")["data"]["agent-observability.yaml"])
+    assert rule["spec"]["groups"] == loaded["groups"]
+    assert {group["name"] for group in loaded["groups"]} == {
+        "agent-observability.agents", "agent-observability.budgets", "agent-observability.objectives",
+        "agent-observability.pipeline"}
+
+
+def test_operator_objects_are_switchable_and_off_by_default():
+    assert render_chart().of_kind("ServiceMonitor") == []
+    assert render_chart().of_kind("PrometheusRule") == []
+
+
+def test_every_alert_has_a_severity_summary_description_and_runbook():
+    [rule] = render_chart(values=EXISTING_STACK).of_kind("PrometheusRule")
+    alerts = [r for group in rule["spec"]["groups"] for r in group["rules"] if "alert" in r]
+    assert {a["alert"] for a in alerts} == {
+        "AgentHighLatency", "AgentHighErrorRate", "LLMRateLimitErrors", "TenantDailyCostHigh",
+        "TenantBudgetUtilisationHigh", "TenantBudgetForecastExceeded", "AgentErrorBudgetBurn",
+        "CollectorExportFailing", "CollectorQueueFilling", "CollectorRefusingSpans"}
+    readme = (UMBRELLA_CHART / "charts" / "grafana-provisioning" / "README.md").read_text()
+    for alert in alerts:
+        assert alert["labels"]["severity"] in ("info", "warning", "critical")
+        assert {"summary", "description", "runbook_url"} <= alert["annotations"].keys()
+        assert "{{ $value" in alert["annotations"]["description"], alert["alert"]
+        anchor = alert["annotations"]["runbook_url"].rsplit("#", 1)[1]
+        assert f"### {alert['alert']}" in readme and anchor == alert["alert"].lower()
+
+
+def test_the_embedded_prometheus_scrapes_every_collector_pod_on_both_ports():
+    manifest = render_chart()
+    config = yaml.safe_load(manifest.get("ConfigMap", "obs-prometheus")["data"]["prometheus.yml"])
+    pod = manifest.get("Deployment", "obs-otel-collector")["spec"]["template"]
+    ports = {port["name"] for container in pod["spec"]["containers"] for port in container.get("ports", [])}
+    jobs = {job["job_name"]: job for job in config["scrape_configs"]}
+    for job_name, port in (("otel-collector-genai", "metrics"), ("otel-collector-telemetry", "telemetry")):
+        job = jobs[job_name]
+        assert job["kubernetes_sd_configs"] == [{"role": "pod", "namespaces": {"names": ["observability"]}}]
+        meta = {f"__meta_kubernetes_pod_label_{k.replace('.', '_').replace('/', '_')}": v
+                for k, v in pod["metadata"]["labels"].items()}
+        meta["__meta_kubernetes_pod_container_port_name"] = port
+        for rule in job["relabel_configs"]:
+            if rule["action"] == "keep":
+                [source] = rule["source_labels"]
+                assert meta.get(source) == rule["regex"], f"{job_name} would not keep the collector pod: {rule}"
+        assert port in ports
+
+
+def test_prometheus_may_list_pods_only_where_it_scrapes():
+    manifest = render_chart(values={"grafana-provisioning": {"prometheus": {"annotatedPods": {"namespaces": ["ai-agents"]}}}})
+    roles = {(role["metadata"].get("namespace"), role["metadata"]["name"]): role["rules"]
+             for role in manifest.of_kind("Role") if role["metadata"]["name"] == "obs-prometheus"}
+    assert set(roles) == {("observability", "obs-prometheus"), ("ai-agents", "obs-prometheus")}
+    assert all(rules == [{"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list", "watch"]}]
+               for rules in roles.values())
+    assert manifest.of_kind("ClusterRole") == []
+    everywhere = render_chart(values={"grafana-provisioning": {"prometheus": {"annotatedPods": {"allNamespaces": True}}}})
+    [cluster_role] = everywhere.of_kind("ClusterRole")
+    assert cluster_role["rules"] == [{"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list", "watch"]}]
+
+
+def test_prometheus_keeps_its_samples_on_a_retained_volume_with_retention_settings():
+    statefulset = render_chart().get("StatefulSet", "obs-prometheus")
+    assert statefulset["spec"]["persistentVolumeClaimRetentionPolicy"] == {"whenDeleted": "Retain", "whenScaled": "Retain"}
+    [claim] = statefulset["spec"]["volumeClaimTemplates"]
+    assert claim["spec"]["resources"]["requests"]["storage"] == "10Gi"
+    args = statefulset["spec"]["template"]["spec"]["containers"][0]["args"]
+    assert "--storage.tsdb.retention.time=30d" in args and "--storage.tsdb.retention.size=9GB" in args
+
+
+def test_grafanas_admin_password_comes_from_the_generated_secret_never_a_literal():
+    manifest = render_chart()
+    [container] = manifest.get("Deployment", "obs-grafana")["spec"]["template"]["spec"]["containers"]
+    env = {var["name"]: var for var in container["env"]}
+    assert env["GF_SECURITY_ADMIN_PASSWORD"]["valueFrom"]["secretKeyRef"] == {"name": "obs-grafana-admin", "key": "password"}
+    spec = json.loads(manifest.get("ConfigMap", "obs-agent-observability-secret-generator")["data"]["secrets.json"])
+    assert {"name": "obs-grafana-admin", "keys": {"password": "alnum:24"}}.items() <= \
+        next(s for s in spec["secrets"] if s["name"] == "obs-grafana-admin").items()
+
+
+def test_a_secret_of_your_own_replaces_the_generated_grafana_password():
+    manifest = render_chart(values={"grafana-provisioning": {"grafana": {"admin": {"existingSecret": "my-grafana"}}}})
+    spec = json.loads(manifest.get("ConfigMap", "obs-agent-observability-secret-generator")["data"]["secrets.json"])
+    assert "obs-grafana-admin" not in {s["name"] for s in spec["secrets"]}
+
+
+def test_grafana_provisions_the_datasource_folder_and_every_dashboard_from_files():
+    manifest = render_chart()
+    deployment = manifest.get("Deployment", "obs-grafana")
+    files = manifest.get("ConfigMap", "obs-grafana")["data"]
+    [provider] = yaml.safe_load(files["dashboards.yaml"])["providers"]
+    assert provider["folder"] == "AI agents" and provider["options"]["path"] == "/etc/grafana/dashboards"
+    volumes = {volume["name"]: volume for volume in deployment["spec"]["template"]["spec"]["volumes"]}
+    projected = {source["configMap"]["name"] for source in volumes["dashboards"]["projected"]["sources"]}
+    assert projected == {cm["metadata"]["name"] for cm in dashboard_config_maps(manifest)}
+    [datasource] = yaml.safe_load(files["datasources.yaml"])["datasources"]
+    assert datasource["url"] == "http://obs-prometheus.observability.svc:9090"
+    assert datasource["jsonData"]["manageAlerts"] is True
+
+
+@pytest.mark.parametrize("values, message", [
+    pytest.param({"grafana": {"enabled": True, "admin": {"existingSecret": ""}}},
+                 "grafana.enabled is true: set grafana.admin.existingSecret", id="grafana-without-password"),
+    pytest.param({"grafana": {"ingress": {"enabled": True}}},
+                 "grafana.ingress.enabled is true: set grafana.ingress.host", id="grafana-ingress-without-host"),
+    pytest.param({"prometheus": {"enabled": False}},
+                 "the Grafana datasource has no Prometheus: turn on prometheus.enabled, or set datasource.url",
+                 id="grafana-without-prometheus"),
+    pytest.param({"budgets": {"tenants": [{"tenant": "acme", "monthlyUsd": 1}, {"tenant": "acme", "monthlyUsd": 2}]}},
+                 'budgets.tenants lists tenant "acme" twice', id="tenant-budget-twice"),
+    pytest.param({"budgets": {"tenants": [{"tenant": "acme", "monthlyUsd": -5}]}},
+                 "monthlyUsd", id="negative-budget"),
+    pytest.param({"objectives": [{"agent": "planner"}]},
+                 'objective of agent "planner" sets neither successRatio nor latency', id="objective-without-target"),
+    pytest.param({"objectives": [{"agent": "planner", "latency": {"thresholdSeconds": 7, "ratio": 0.9}}]},
+                 'the latency threshold of agent "planner" (7s) is not a bucket of '
+                 "otel-collector.metrics.buckets.agentRequest", id="latency-objective-between-buckets"),
+    pytest.param({"objectives": [{"agent": "planner", "successRatio": 99}]},
+                 "successRatio", id="objective-as-percent"),
+])
+def test_bad_monitoring_values_fail_with_what_to_set(values, message):
+    with pytest.raises(RenderError) as error:
+        render_chart(values={"grafana-provisioning": values})
+    assert message in error.value.stderr
