@@ -90,10 +90,14 @@ Project API keys (for the LangFuse SDK and the collector): Secret $release-langf
   kubectl -n $namespace get secret $release-langfuse-project-keys -o jsonpath='{.data.public-key}' | base64 -d
 OTLP for your agents, and the GenAI metrics (port 8889, /metrics):
   kubectl -n $namespace port-forward svc/$release-otel-collector 4318:4318  # OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:4318
+Grafana dashboards (folder "AI agents") and alerts:
+  kubectl -n $namespace port-forward svc/$release-grafana 3001:3000         # then http://localhost:3001
+  login admin, password: kubectl -n $namespace get secret $release-grafana-admin -o jsonpath='{.data.password}' | base64 -d
+Prometheus: kubectl -n $namespace port-forward svc/$release-prometheus 9090:9090
 Remove everything: make down CLUSTER=$cluster
 INFO
 if [ "$cluster" = kwok ]; then
   echo
   echo "Note: KWOK simulates its nodes. Kubernetes accepted, scheduled and 'ran' every object, but no"
-  echo "container runs: LangFuse, the stores and the collector do not answer. Use kind for that."
+  echo "container runs: LangFuse, the stores, the collector, Prometheus and Grafana do not answer. Use kind for that."
 fi
