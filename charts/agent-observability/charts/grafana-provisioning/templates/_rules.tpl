@@ -144,11 +144,11 @@ and open a ticket when 10% burns in three days (or in a day at 3x).
 {{- if $.Values.alerts.enabled }}
 {{- $burn := `(agent:slo_errors:ratio_rate%s%s > %v and agent:slo_errors:ratio_rate%s%s > %v)` }}
 {{- $description := printf "Agent {{ $labels.agent_name }}'s %s burn its 30-day error budget (objective: %s%%%% good) %%s: {{ $value | humanizePercentage }} bad over the last %%s." .what (mulf .target 100 | printf "%.6g") }}
-{{- $rules = append $rules (include "grafana-provisioning.alert" (dict "context" $ "name" "AgentErrorBudgetBurn" "severity" "critical" "labels" (dict "slo" .slo "window" "fast")
+{{- $rules = append $rules (include "grafana-provisioning.alert" (dict "context" $ "name" "AgentErrorBudgetBurn" "severity" "critical" "labels" (dict "agent_name" $objective.agent "slo" .slo "window" "fast")
     "expr" (printf "%s or %s" (printf $burn "1h" $selector (mulf 14.4 $budget | printf "%.6g") "5m" $selector (mulf 14.4 $budget | printf "%.6g")) (printf $burn "6h" $selector (mulf 6 $budget | printf "%.6g") "30m" $selector (mulf 6 $budget | printf "%.6g")))
     "summary" (printf "Agent {{ $labels.agent_name }} is burning its %s error budget fast" .slo)
     "description" (printf $description "at 6x or more (2% of the budget in an hour, or 5% in six hours)" "hour or six hours")) | fromYaml) }}
-{{- $rules = append $rules (include "grafana-provisioning.alert" (dict "context" $ "name" "AgentErrorBudgetBurn" "severity" "warning" "labels" (dict "slo" .slo "window" "slow")
+{{- $rules = append $rules (include "grafana-provisioning.alert" (dict "context" $ "name" "AgentErrorBudgetBurn" "severity" "warning" "labels" (dict "agent_name" $objective.agent "slo" .slo "window" "slow")
     "expr" (printf "%s or %s" (printf $burn "1d" $selector (mulf 3 $budget | printf "%.6g") "2h" $selector (mulf 3 $budget | printf "%.6g")) (printf $burn "3d" $selector $budget "6h" $selector $budget))
     "summary" (printf "Agent {{ $labels.agent_name }} is burning its %s error budget" .slo)
     "description" (printf $description "steadily (10% of the budget in a day, or in three days at 1x)" "day or three days")) | fromYaml) }}
