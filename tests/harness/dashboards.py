@@ -23,9 +23,11 @@ def panel_queries(panel: dict) -> list[str]:
 
 
 def variables_used(dashboard: dict) -> set[str]:
-    """Names of the variables the panels, their datasources and the other variables refer to."""
+    """Names of the variables the panels, their datasources and the other variables refer to;
+    Grafana's own ($__range, $__rate_interval, $__all) aside."""
     text = json.dumps([dashboard["panels"], [v for v in dashboard["templating"]["list"] if v["type"] != "datasource"]])
-    return {a or b for a, b in VARIABLE.findall(text)}
+    return {a or b for a, b in VARIABLE.findall(text)} - {name for a, b in VARIABLE.findall(text)
+                                                          for name in (a or b,) if name.startswith("__")}
 
 
 def substitute(expr: str, values: dict[str, str]) -> str:

@@ -90,7 +90,7 @@ def test_every_variable_is_used_and_filters_have_all(path):
         if variable["type"] == "query":
             assert variable["includeAll"] and variable["allValue"] == ".*", variable["name"]
     declared = {v["name"] for v in dashboard["templating"]["list"]}
-    assert used - {"__range", "__rate_interval", "__interval"} <= declared
+    assert used <= declared
 
 
 @pytest.mark.parametrize("path", DASHBOARD_PARAMS)
@@ -116,6 +116,10 @@ def test_dashboard_matches_grafanas_published_dashboard_model(path):
     assert model.uid == dashboard["uid"] and model.title == dashboard["title"]
     assert [panel.title for panel in model.panels] == [panel["title"] for panel in dashboard["panels"]]
     for panel, source in zip(model.panels, dashboard["panels"]):
-        assert panel.type == source["type"]
+        assert panel.type_val == source["type"]
         assert len(panel.targets) == len(source["targets"])
+        grid = source["gridPos"]
+        assert (panel.grid_pos.x, panel.grid_pos.y, panel.grid_pos.w, panel.grid_pos.h) == \
+            (grid["x"], grid["y"], grid["w"], grid["h"])
+        assert panel.field_config.defaults.unit == source["fieldConfig"]["defaults"]["unit"]
 

@@ -163,7 +163,7 @@ def test_images_are_pinned():
         spec = obj.get("spec", {}).get("template", {}).get("spec", {})
         for container in spec.get("initContainers", []) + spec.get("containers", []):
             image = container["image"]
-            assert re.fullmatch(r"[\w./-]+:\d+(\.\d+)+", image), f"{image} is not pinned to a version"
+            assert re.fullmatch(r"[\w./-]+:v?\d+(\.\d+)+", image), f"{image} is not pinned to a version"
 
 
 def test_alb_ingress_as_in_the_guide():

@@ -75,7 +75,8 @@ def test_a_secret_you_name_is_used_and_not_generated():
 def test_nothing_to_generate_renders_no_generator():
     manifest = render_chart(values={"langfuse": {"enabled": False}, "postgres": {"enabled": False},
                                     "clickhouse": {"enabled": False}, "valkey": {"enabled": False},
-                                    "object-storage": {"enabled": False}, "otel-collector": {"enabled": False}})
+                                    "object-storage": {"enabled": False}, "otel-collector": {"enabled": False},
+                                    "grafana-provisioning": {"grafana": {"admin": {"existingSecret": "my-grafana"}}}})
     assert not [o for o in manifest if "secret-generator" in o["metadata"]["name"]]
 
 

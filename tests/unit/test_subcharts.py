@@ -53,10 +53,11 @@ def test_every_object_carries_the_recommended_labels():
         assert not missing, f"{obj['kind']}/{obj['metadata']['name']} lacks {sorted(missing)}"
 
 
-def test_only_the_secret_generator_mounts_an_api_token():
+def test_only_the_secret_generator_and_prometheus_mount_an_api_token():
+    # The generator creates Secrets; Prometheus discovers the pods it scrapes.
     mounting = [sa["metadata"]["name"] for sa in render_chart().of_kind("ServiceAccount")
                 if sa.get("automountServiceAccountToken") is not False]
-    assert mounting == ["obs-agent-observability-secret-generator"]
+    assert sorted(mounting) == ["obs-agent-observability-secret-generator", "obs-prometheus"]
 
 
 @pytest.mark.parametrize("kube_version", SUPPORTED_KUBE_VERSIONS)
