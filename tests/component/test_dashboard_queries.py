@@ -1,0 +1,416 @@
+"""Every panel of every dashboard returns the number the agents' spans imply.
+
+The real collector, on the chart's rendered configuration, receives GenAI spans and OTLP
+metrics from the OpenTelemetry SDK; a real Prometheus (the image's version), on the chart's
+rendered configuration and rules, scrapes both collector endpoints; then each panel's queries,
+with Grafana's variables substituted, go through Prometheus' HTTP API.
+
+Exact numbers out of rate() and increase() need a known window. The agents run the same
+session twice: the first creates every series, Prometheus scrapes it (at t0), the second adds
+one more session, Prometheus scrapes again (at t1), and every query is evaluated at t1 over a
+window reaching 1 ms before t0 ($__range = $__rate_interval). Rates are then exactly one
+session's amount over t1 - t0; increase() extrapolates to the window's start, so a total is one
+session's amount times window / (t1 - t0); ratios and quantiles are exact.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from dataclasses import dataclass
+from datetime import datetime
+
+import pytest
+import requests
+import yaml
+from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
+from opentelemetry.sdk.resources import Resource
+
+from harness import collector, prometheus
+from harness.dashboards import dashboards, panel_queries, substitute
+from harness.paths import UMBRELLA_CHART
+from harness.render import render_chart
+
+from collector_inputs import SECRETS
+from genai_spans import Agent, agent_attributes, inference_attributes, retrieval_attributes, tool_attributes
+from monitoring_inputs import MONITORING_VALUES, RULES_CONFIG_MAP, RULES_KEY
+
+PRICES = {row["model"]: row for row in yaml.safe_load(
+    (UMBRELLA_CHART / "charts" / "otel-collector" / "values.yaml").read_text())["prices"]["models"]}
+ALL = ".*"
+GENAI_JOB, TELEMETRY_JOB = "otel-collector-genai", "otel-collector-telemetry"
+SPANS_PER_SESSION = 18
+# acme's monthly budget is smaller than one session's spend, so its budget alerts fire.
+ACME_BUDGET = 0.001
+STACK_VALUES = copy.deepcopy(MONITORING_VALUES)
+STACK_VALUES["grafana-provisioning"]["budgets"]["tenants"][0]["monthlyUsd"] = ACME_BUDGET
+
+
+def cost(model, input_tokens, cached_tokens, output_tokens):
+    price = PRICES[model]
+    return ((input_tokens - cached_tokens) * price["input"] + cached_tokens * price.get("cachedInput", price["input"])
+            + output_tokens * price["output"]) / 1e6
+
+
+ACME_COST = 3 * cost("gpt-4o", 100, 40, 20)
+GLOBEX_COST = 2 * cost("claude-sonnet-4-6", 1000, 0, 500)
+
+
+def send_session(acme: Agent, globex: Agent) -> None:
+    """One session of two tenants' agents (SPANS_PER_SESSION spans).
+
+    acme's `planner` runs three times (2 s, 4 s, 65 s), each with one gpt-4o call (100 input
+    tokens, 40 of them cached, 20 output; 1.5 s) and two web searches (0.25 s, and 0.75 s that
+    time out); the third run is refused by the provider's rate limit (0.5 s) and fails. One
+    vector search (0.05 s). globex's `support-bot` runs twice (5 s), each with one
+    claude-sonnet-4-6 call (1000 input, 500 output tokens; 3 s)."""
+    for run, seconds in enumerate((2.0, 4.0, 65.0)):
+        failed = run == 2
+        root = acme.span("invoke_agent planner", agent_attributes("current", "planner", "gpt-4o"), seconds,
+                         error="RateLimitError" if failed else None, exception=False)
+        acme.span("chat gpt-4o", inference_attributes("current", "gpt-4o-2024-08-06", "openai", 100, 20, 40), 1.5,
+                  parent=root)
+        acme.span("execute_tool web_search", tool_attributes("current", "web_search", "planner"), 0.25, parent=root)
+        acme.span("execute_tool web_search", tool_attributes("current", "web_search", "planner"), 0.75, parent=root,
+                  error="TimeoutError", exception=False)
+        if failed:
+            acme.span("chat gpt-4o", inference_attributes("current", "gpt-4o", "openai", 0, 0), 0.5, parent=root,
+                      error="429", exception=False)
+    name, attributes = retrieval_attributes("current")
+    acme.span(name, attributes, 0.05)
+    for _ in range(2):
+        root = globex.span("invoke_agent support-bot", agent_attributes("current", "support-bot", "claude-sonnet-4-6"),
+                           5.0)
+        globex.span("chat claude-sonnet-4-6", inference_attributes("current", "claude-sonnet-4-6", "anthropic", 1000, 500),
+                    3.0, parent=root)
+    acme.flush()
+    globex.flush()
+
+
+@dataclass(frozen=True)
+class Window:
+    """The scrapes of one collector endpoint before (t0) and after (t1) the measured session."""
+
+    t0: float
+    t1: float
+
+    @property
+    def seconds(self) -> float:
+        return self.t1 - self.t0
+
+    @property
+    def milliseconds(self) -> int:
+        """$__range: from 1 ms before t0 to t1."""
+        return round(self.seconds * 1000) + 1
+
+    @property
+    def grafana_range(self) -> str:
+        return f"{self.milliseconds}ms"
+
+
+def local_prometheus_config(rendered: dict, ports: collector.Ports) -> dict:
+    """The chart's prometheus.yml with its collector jobs pointed at the local collector.
+
+    Pod discovery needs a cluster: the collector jobs keep their names and settings but get a
+    static target; the annotated-pods and self-scrape jobs are left out. Scrapes and rule
+    evaluation run every second."""
+    config = {**rendered, "global": {**rendered["global"], "scrape_interval": "1s", "evaluation_interval": "1s"}}
+    targets = {GENAI_JOB: ports.metrics, TELEMETRY_JOB: ports.telemetry}
+    jobs = []
+    for job in rendered["scrape_configs"]:
+        if job["job_name"] in targets:
+            job = {key: value for key, value in job.items() if key not in ("kubernetes_sd_configs", "relabel_configs")}
+            job["static_configs"] = [{"targets": [f"127.0.0.1:{targets[job['job_name']]}"]}]
+            jobs.append(job)
+    config["scrape_configs"] = jobs
+    config.pop("rule_files", None)
+    return config
+
+
+def scrape_time(prom: prometheus.Prometheus, job: str) -> float:
+    [sample] = prom.query(f'timestamp(up{{job="{job}"}})')
+    return float(sample["value"][1])
+
+
+def wait_for_scrape_after(prom: prometheus.Prometheus, job: str, moment: float, timeout: float = 30) -> float:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        scraped = scrape_time(prom, job)
+        if scraped > moment:
+            return scraped
+        time.sleep(0.2)
+    raise TimeoutError(f"Prometheus did not scrape {job} after {moment}")
+
+
+def wait_for_collector(collector_: collector.Collector, sessions: int, timeout: float = 30) -> None:
+    """Until the collector's endpoints show `sessions` whole sessions."""
+    wanted = {("genai", "agent_request_duration_seconds_count"): 5 * sessions,
+              ("genai", "tool_execution_duration_seconds_count"): 6 * sessions,
+              ("genai", "vector_search_duration_seconds_count"): sessions,
+              ("genai", "llm_inference_duration_seconds_count"): 6 * sessions,
+              ("telemetry", "otelcol_receiver_accepted_spans_total"): SPANS_PER_SESSION * sessions,
+              ("telemetry", "otelcol_exporter_sent_spans_total"): SPANS_PER_SESSION * sessions}
+    deadline = time.monotonic() + timeout
+    while True:
+        samples = {"genai": collector_.metrics(), "telemetry": collector_.telemetry()}
+        found = {(endpoint, name): sum(v for k, v in samples[endpoint].items() if k[0] == name)
+                 for endpoint, name in wanted}
+        if found == wanted:
+            return
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"collector shows {found}, expected {wanted}:\n{collector_.log()}")
+        time.sleep(0.2)
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    """The collector and Prometheus after two sessions: (Prometheus, {job: Window}, collector)."""
+    for reason in (collector.missing_reason(), prometheus.missing_reason()):
+        if reason:
+            pytest.skip(reason)
+    workdir = tmp_path_factory.mktemp("monitoring")
+    manifest = render_chart(values=STACK_VALUES)
+    langfuse = collector.OtlpSink().start()
+    ports = collector.Ports()
+    (workdir / "queue").mkdir()
+    config = collector.localise(collector.rendered_config(manifest), ports, workdir / "queue",
+                                {"otlphttp/langfuse": langfuse.url("/api/public/otel")})
+    env = collector.environment(collector.rendered_container(manifest), SECRETS)
+    collector_ = collector.Collector(config, workdir, env, ports).start()
+    rules = yaml.safe_load(manifest.get("ConfigMap", RULES_CONFIG_MAP)["data"][RULES_KEY])
+    for group in rules["groups"]:
+        group["interval"] = "1s"  # the chart paces budgets and objectives for production
+    rendered = yaml.safe_load(manifest.get("ConfigMap", "obs-prometheus")["data"]["prometheus.yml"])
+    prom = prometheus.Prometheus(local_prometheus_config(rendered, ports), workdir, rule_files={"rules.yaml": rules})
+    acme = Agent(collector_.otlp_http, {"service.name": "planner-service", "tenant.id": "acme"})
+    globex = Agent(collector_.otlp_grpc, {"service.name": "support-service", "tenant.id": "globex"}, protocol="grpc")
+    meters = MeterProvider(resource=Resource.create({"service.name": "planner-service"}), metric_readers=[
+        PeriodicExportingMetricReader(OTLPMetricExporter(endpoint=f"{collector_.otlp_http}/v1/metrics"),
+                                      export_interval_millis=60_000)])
+    sessions = meters.get_meter("agent").create_up_down_counter("agent_active_sessions")
+    try:
+        prom.start()
+        prom.wait_for_targets_up()
+        windows = {}
+        # The first session creates every series; agents report their open sessions as OTLP.
+        sessions.add(1, {"agent_name": "planner", "tenant_id": "acme"})
+        sessions.add(1, {"agent_name": "support-bot", "tenant_id": "globex"})
+        send_session(acme, globex)
+        assert meters.force_flush(30_000)
+        wait_for_collector(collector_, 1)
+        ready = time.time()
+        t0 = {job: wait_for_scrape_after(prom, job, ready) for job in (GENAI_JOB, TELEMETRY_JOB)}
+        # The measured session; one more session opens.
+        sessions.add(1, {"agent_name": "planner", "tenant_id": "acme"})
+        send_session(acme, globex)
+        assert meters.force_flush(30_000)
+        wait_for_collector(collector_, 2)
+        ready = time.time()
+        for job in (GENAI_JOB, TELEMETRY_JOB):
+            windows[job] = Window(t0[job], wait_for_scrape_after(prom, job, ready))
+        # The recording rules (budgets, objectives) have seen the second scrape.
+        wait_for_rule_evaluation_after(prom, windows[GENAI_JOB].t1)
+        yield prom, windows, collector_
+    finally:
+        acme.close()
+        globex.close()
+        meters.shutdown()
+        prom.kill()
+        collector_.kill()
+        langfuse.stop()
+
+
+def wait_for_rule_evaluation_after(prom: prometheus.Prometheus, moment: float, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        evaluations = [group["lastEvaluation"] for group in prom.rules()]
+        if evaluations and all(_seconds(stamp) > moment + 0.5 for stamp in evaluations):
+            return
+        time.sleep(0.2)
+    raise TimeoutError("the rule groups were not evaluated after the last scrape")
+
+
+def _seconds(rfc3339: str) -> float:
+    return datetime.fromisoformat(rfc3339.replace("Z", "+00:00")).timestamp()
+
+
+def rate(amount: float, window: Window) -> float:
+    return amount / window.seconds
+
+
+def total(amount: float, window: Window) -> float:
+    """increase() of one session's amount: extrapolated from t0 to the window's start."""
+    return amount * (window.milliseconds / 1000) / window.seconds
+
+
+def quantile(q: float, bounds: list[float], observations: list[float]) -> float:
+    """histogram_quantile over explicit buckets: linear interpolation inside the bucket."""
+    rank = q * len(observations)
+    below = 0
+    lower = 0.0
+    for upper in bounds:
+        count = sum(1 for value in observations if value <= upper)
+        if count >= rank:
+            return lower + (upper - lower) * (rank - below) / (count - below)
+        below, lower = count, upper
+    raise ValueError("rank beyond the last bucket")
+
+
+AGENT_BUCKETS = [0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600]
+LLM_BUCKETS = [0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300]
+TOOL_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120]
+VECTOR_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10]
+AGENT_RUNS = [2.0, 4.0, 65.0, 5.0, 5.0]
+TOOL_RUNS = [0.25, 0.75] * 3
+
+
+def expected_panels(w: Window, t: Window) -> dict[tuple[str, str], list[dict]]:
+    """{(dashboard uid, panel title): per target, {frozenset(labels): value}}; `w` is the
+    GenAI endpoint's window, `t` the telemetry endpoint's."""
+    def one(value):
+        return {frozenset(): value}
+
+    def by(label, values):
+        return {frozenset({(label, key)} if isinstance(key, str) else key): value for key, value in values.items()}
+
+    agent_quantiles = [one(quantile(q, AGENT_BUCKETS, AGENT_RUNS)) for q in (0.5, 0.95, 0.99)]
+    vector_quantiles = [one(quantile(q, VECTOR_BUCKETS, [0.05])) for q in (0.5, 0.95, 0.99)]
+    tokens = {("gpt-4o", "input"): 180, ("gpt-4o", "cached_input"): 120, ("gpt-4o", "output"): 60,
+              ("claude-sonnet-4-6", "input"): 2000, ("claude-sonnet-4-6", "output"): 1000}
+    return {
+        ("agent-observability-agents", "Total requests"): [one(total(5, w))],
+        ("agent-observability-agents", "Success rate"): [one(1 - 1 / 5)],
+        ("agent-observability-agents", "p95 latency"): [one(quantile(0.95, AGENT_BUCKETS, AGENT_RUNS))],
+        ("agent-observability-agents", "Active sessions"): [one(3)],
+        ("agent-observability-agents", "Request latency"): agent_quantiles,
+        ("agent-observability-agents", "Errors by type"): [by("error_type", {"RateLimitError": rate(1, w)})],
+        ("agent-observability-agents", "Tokens by model"): [by("model", {"gpt-4o": rate(360, w),
+                                                                        "claude-sonnet-4-6": rate(3000, w)})],
+        ("agent-observability-agents", "Cost by tenant, last 24 hours"): [
+            by("tenant_id", {"acme": total(ACME_COST, w), "globex": total(GLOBEX_COST, w)})],
+        # planner: 1 of 3 invocations failed (objective 99 %), 1 of 3 slower than 10 s (objective 95 %).
+        ("agent-observability-agents", "Error budget remaining"): [{
+            frozenset({("agent_name", "planner"), ("slo", "success")}): 1 - (1 / 3) / 0.01,
+            frozenset({("agent_name", "planner"), ("slo", "latency")}): 1 - (1 / 3) / 0.05}],
+        ("agent-observability-llm", "Cost"): [one(total(ACME_COST + GLOBEX_COST, w))],
+        ("agent-observability-llm", "Tokens"): [one(total(3360, w))],
+        ("agent-observability-llm", "Cost per request"): [one((ACME_COST + GLOBEX_COST) / 5)],
+        ("agent-observability-llm", "Rate-limited calls"): [one(total(1, w))],
+        ("agent-observability-llm", "Tokens by model and type"): [
+            {frozenset({("model", m), ("token_type", k)}): rate(v, w) for (m, k), v in tokens.items()}],
+        ("agent-observability-llm", "Cost rate by model"): [by("model", {"gpt-4o": rate(ACME_COST, w) * 3600,
+                                                                         "claude-sonnet-4-6": rate(GLOBEX_COST, w) * 3600})],
+        ("agent-observability-llm", "Cost by model"): [by("model", {"gpt-4o": total(ACME_COST, w),
+                                                                    "claude-sonnet-4-6": total(GLOBEX_COST, w)})],
+        ("agent-observability-llm", "Cost by tenant"): [by("tenant_id", {"acme": total(ACME_COST, w),
+                                                                         "globex": total(GLOBEX_COST, w)})],
+        ("agent-observability-llm", "Inference latency by model and provider"): [{
+            frozenset({("model", "gpt-4o"), ("provider", "openai")}): quantile(0.95, LLM_BUCKETS, [1.5, 1.5, 1.5, 0.5]),
+            frozenset({("model", "claude-sonnet-4-6"), ("provider", "anthropic")}): quantile(0.95, LLM_BUCKETS, [3.0, 3.0])}],
+        ("agent-observability-llm", "Rate-limit errors"): [by("model", {"gpt-4o": rate(1, w)})],
+        # Budgets: acme ACME_BUDGET, globex $1000 a month.
+        ("agent-observability-llm", "Month-to-date budget used"): [by("tenant_id", {"acme": total(ACME_COST / ACME_BUDGET, w),
+                                                                                   "globex": total(GLOBEX_COST / 1000, w)})],
+        ("agent-observability-llm", "Month-to-date spend and budget"): [
+            by("tenant_id", {"acme": total(ACME_COST, w), "globex": total(GLOBEX_COST, w)}),
+            by("tenant_id", {"acme": ACME_BUDGET, "globex": 1000})],
+        ("agent-observability-tools", "Tool calls"): [one(total(6, w))],
+        ("agent-observability-tools", "Tool error ratio"): [one(3 / 6)],
+        ("agent-observability-tools", "Vector searches"): [one(total(1, w))],
+        ("agent-observability-tools", "Vector search p95"): [one(quantile(0.95, VECTOR_BUCKETS, [0.05]))],
+        ("agent-observability-tools", "Tool latency by tool and agent"): [
+            {frozenset({("tool_name", "web_search"), ("agent_name", "planner")}): quantile(0.95, TOOL_BUCKETS, TOOL_RUNS)}],
+        ("agent-observability-tools", "Tool calls by tool"): [by("tool_name", {"web_search": rate(6, w)})],
+        ("agent-observability-tools", "Tool errors by tool and agent"): [{frozenset(
+            {("tool_name", "web_search"), ("agent_name", "planner"), ("error_type", "TimeoutError")}): rate(3, w)}],
+        ("agent-observability-tools", "Vector search latency"): vector_quantiles,
+        ("agent-observability-pipeline", "Spans accepted"): [one(total(SPANS_PER_SESSION, t))],
+        ("agent-observability-pipeline", "Spans refused"): [one(0)],
+        ("agent-observability-pipeline", "Failed exports"): [one(0)],
+        ("agent-observability-pipeline", "Fullest queue"): [one(0)],
+        ("agent-observability-pipeline", "Spans accepted and refused"): [
+            {frozenset({("receiver", "otlp"), ("transport", transport)}): rate(n, t)
+             for transport, n in (("http", 14), ("grpc", 4))},
+            {frozenset({("receiver", "otlp"), ("transport", transport)}): 0 for transport in ("http", "grpc")}],
+        ("agent-observability-pipeline", "Exports by destination"): [by("exporter", {"otlphttp/langfuse": rate(18, t)}),
+                                                                  by("exporter", {"otlphttp/langfuse": 0})],
+        ("agent-observability-pipeline", "Queue fill by destination"): [by("exporter", {"otlphttp/langfuse": 0})],
+    }
+
+
+def panel_params():
+    return [pytest.param(dashboard["uid"], panel, id=f"{dashboard['uid'].removeprefix('agent-observability-')}: {panel['title']}")
+            for dashboard in dashboards() for panel in dashboard["panels"]]
+
+
+def evaluate(prom, panel, window: Window, at: float | None = None, **variables) -> list[dict]:
+    values = {"datasource": "", "__range": window.grafana_range, "__rate_interval": window.grafana_range,
+              "tenant": ALL, "agent": ALL, "model": ALL, "tool": ALL, **variables}
+    results = []
+    for query in panel_queries(panel):
+        samples = prom.query(substitute(query, values), time=window.t1 if at is None else at)
+        results.append({frozenset((k, v) for k, v in s["metric"].items() if k != "__name__"): float(s["value"][1])
+                        for s in samples})
+    return results
+
+
+def reads_only_recording_rules(panel) -> bool:
+    return all(query.split("{")[0].count(":") == 2 for query in panel_queries(panel))
+
+
+@pytest.mark.parametrize("uid, panel", panel_params())
+def test_panel_returns_the_numbers_the_spans_imply(stack, uid, panel):
+    prom, windows, collector_ = stack
+    window = windows[TELEMETRY_JOB if uid == "agent-observability-pipeline" else GENAI_JOB]
+    # A panel of recording rules shows their latest evaluation, which followed the last scrape.
+    at = time.time() if reads_only_recording_rules(panel) else None
+    found = evaluate(prom, panel, window, at)
+    if panel["title"] == "Collector memory":
+        # The collector's own report of its resident memory, against the kernel's.
+        [series] = found
+        [rss] = series.values()
+        status = dict(line.split(":", 1) for line in open(f"/proc/{collector_.process.pid}/status"))
+        kernel_rss = int(status["VmRSS"].split()[0]) * 1024
+        assert rss == pytest.approx(kernel_rss, rel=0.25)
+        return
+    expected = expected_panels(windows[GENAI_JOB], windows[TELEMETRY_JOB])[(uid, panel["title"])]
+    assert len(found) == len(expected)
+    for result, wanted in zip(found, expected):
+        assert set(result) == set(wanted), f"series {sorted(map(sorted, result))} != {sorted(map(sorted, wanted))}"
+        for labels, value in wanted.items():
+            assert result[labels] == pytest.approx(value, rel=1e-9, abs=1e-12), dict(labels)
+
+
+def test_every_panel_has_an_expectation():
+    expected = expected_panels(Window(0, 1), Window(0, 1))
+    titles = {(uid, panel["title"]) for uid, panel in (p.values for p in panel_params())}
+    assert titles - {("agent-observability-pipeline", "Collector memory")} == set(expected)
+
+
+def test_a_tenant_without_errors_reads_full_success_not_no_data(stack):
+    prom, windows, _ = stack
+    overview = next(d for d in dashboards() if d["uid"] == "agent-observability-agents")
+    success = next(p for p in overview["panels"] if p["title"] == "Success rate")
+    assert evaluate(prom, success, windows[GENAI_JOB], tenant="globex") == [{frozenset(): 1.0}]
+    assert evaluate(prom, success, windows[GENAI_JOB], tenant="acme") == [{frozenset(): pytest.approx(2 / 3)}]
+
+
+def test_an_over_budget_tenant_drives_its_budget_alert_to_firing(stack):
+    """acme spends more than its monthly budget; the alerts are the chart's own."""
+    prom, _, _ = stack
+    alerts = {(a["labels"]["alertname"], a["labels"].get("tenant_id"), a["labels"].get("threshold")): a["state"]
+              for a in prom.alerts()}
+    # The forecast waits an hour (for: 1h); the utilisation alerts have no `for`.
+    budget_alerts = {key: state for key, state in alerts.items() if key[0].startswith("TenantBudget")}
+    utilisation = ACME_COST / ACME_BUDGET  # the spend Prometheus saw increase: one session
+    expected = {("TenantBudgetUtilisationHigh", "acme", level): "firing"
+                for level, ratio in (("0.8", 0.8), ("1", 1.0)) if utilisation >= ratio}
+    expected[("TenantBudgetForecastExceeded", "acme", None)] = "pending"
+    assert budget_alerts == expected
+
+
+def test_prometheus_reports_both_collector_endpoints_up(stack):
+    prom, _, _ = stack
+    assert {t["labels"]["job"]: t["health"] for t in prom.targets()} == {GENAI_JOB: "up", TELEMETRY_JOB: "up"}
