@@ -21,7 +21,7 @@ PRICES = {row["model"]: row for row in yaml.safe_load(
     (UMBRELLA_CHART / "charts" / "otel-collector" / "values.yaml").read_text())["prices"]["models"]}
 CONTRACT = {"agent_request_duration_seconds", "llm_inference_duration_seconds", "llm_tokens_total",
             "llm_cost_dollars_total", "agent_errors_total", "tool_execution_duration_seconds",
-            "llm_rate_limit_errors_total", "vector_search_duration_seconds"}
+            "llm_rate_limit_errors_total", "vector_search_duration_seconds", "tool_execution_errors_total"}
 
 
 def cost(model, input_tokens, cached_tokens, output_tokens):
@@ -96,6 +96,7 @@ def expected_session(dialect, tenant):
         series("agent_errors_total", agent_name="planner", error_type="openai.RateLimitError", tenant_id=tenant): 1,
         series("tool_execution_duration_seconds_count", tool_name="web_search", agent_name=tool_agent): 6,
         series("tool_execution_duration_seconds_sum", tool_name="web_search", agent_name=tool_agent): 3.0,
+        series("tool_execution_errors_total", tool_name="web_search", agent_name=tool_agent, error_type="TimeoutError"): 3,
         series("llm_rate_limit_errors_total", model="gpt-4o"): 1,
         series("vector_search_duration_seconds_count"): 1,
         series("vector_search_duration_seconds_sum"): 0.05,
@@ -202,6 +203,7 @@ def test_every_series_carries_only_the_contracts_labels(run_collector):
               "llm_cost_dollars_total": {"model", "tenant_id"},
               "agent_errors_total": {"agent_name", "error_type", "tenant_id"},
               "tool_execution_duration_seconds": {"tool_name", "agent_name"},
+              "tool_execution_errors_total": {"tool_name", "agent_name", "error_type"},
               "llm_rate_limit_errors_total": {"model"},
               "vector_search_duration_seconds": set()}
     samples = collector_.metrics()
