@@ -22,13 +22,16 @@ KUBE_VERSION_OLDEST := 1.31.0
 KUBE_VERSION_NEWEST := 1.37.0
 
 GO_TOOLS := $(BIN)/helm $(BIN)/helm3 $(BIN)/ct $(BIN)/kwok $(BIN)/kwokctl $(BIN)/kind $(BIN)/etcd $(BIN)/kube-apiserver \
-	$(BIN)/otelcol
+	$(BIN)/otelcol $(BIN)/prometheus $(BIN)/promtool
+# The Prometheus Operator CRDs the offline schema validation checks monitoring.coreos.com objects against.
+CRDS := $(BIN)/crds/monitoring.coreos.com_servicemonitors.yaml $(BIN)/crds/monitoring.coreos.com_podmonitors.yaml \
+	$(BIN)/crds/monitoring.coreos.com_prometheusrules.yaml
 PYTEST := $(VENV)/bin/pytest -ra
 
 ##@ Tools
 
 .PHONY: tools
-tools: $(GO_TOOLS) $(VENV)/.installed system-packages ## Install every pinned tool the tests need into ./bin and ./.venv
+tools: $(GO_TOOLS) $(CRDS) $(VENV)/.installed system-packages ## Install every pinned tool the tests need into ./bin and ./.venv
 
 .PHONY: system-packages
 system-packages: ## Debian packages the component tests run as servers (Redis, PostgreSQL), when root
@@ -69,6 +72,15 @@ $(BIN)/kube-apiserver: hack/tools/kube/go.mod hack/tools/kube/go.sum
 $(BIN)/otelcol: hack/tools/otelcol/manifest.yaml hack/tools/otelcol/go.mod hack/tools/otelcol/go.sum \
 		hack/tools/ocb/go.mod hack/tools/ocb/go.sum hack/build-otelcol.sh
 	@hack/build-otelcol.sh
+
+# The Prometheus the component tests run, and its promtool; one build makes both.
+$(BIN)/prometheus $(BIN)/promtool &: hack/tools/prometheus/go.mod hack/tools/prometheus/go.sum hack/build-prometheus.sh
+	@hack/build-prometheus.sh
+
+# Only the CRD manifests are taken from the Prometheus Operator module; nothing is built.
+$(CRDS) &: hack/tools/prometheus-operator/go.mod hack/tools/prometheus-operator/go.sum \
+		hack/fetch-prometheus-operator-crds.sh
+	@hack/fetch-prometheus-operator-crds.sh
 
 $(VENV)/.installed: tests/requirements.txt
 	@echo "==> creating the Python environment in .venv from tests/requirements.txt"

@@ -3,6 +3,12 @@
 The schemas come with the kubernetes-validate package (strict variants, which reject unknown
 fields). Validators are built once per (version, apiVersion, kind) and reused, because
 building one reads and links the large definitions file.
+
+Custom resources of the groups in CRD_GROUPS (the Prometheus Operator's ServiceMonitor,
+PodMonitor, PrometheusRule) are validated against the openAPIV3Schema of their CRDs, which
+`make tools` copies into bin/crds from the pinned operator module, with their metadata checked
+as ObjectMeta of that Kubernetes version. The CRDs' CEL rules (x-kubernetes-validations) are not
+evaluated: that needs an API server.
 """
 
 from __future__ import annotations
@@ -15,8 +21,14 @@ from importlib import resources
 import jsonschema
 import referencing
 import referencing.jsonschema
+import yaml
+
+from .paths import BIN_DIR
 
 SCHEMA_ROOT = resources.files("kubernetes_validate") / "kubernetes-json-schema"
+CRD_DIR = BIN_DIR / "crds"
+CRD_GROUPS = ("monitoring.coreos.com",)
+OBJECT_META = "https://kubernetes.io/api/_definitions.json#/$defs/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
 
 
 class SchemaViolation(AssertionError):
@@ -52,14 +64,73 @@ def _registry(kube_version: str) -> referencing.Registry:
     return resource @ referencing.Registry()
 
 
+def crds_missing_reason() -> str | None:
+    """Why custom resources of CRD_GROUPS cannot be validated here, or None."""
+    if not any(CRD_DIR.glob("*.yaml")):
+        return "bin/crds has no Prometheus Operator CRDs (make tools fetches them)"
+    return None
+
+
+@functools.lru_cache(maxsize=None)
+def _crd_schemas() -> dict[tuple[str, str], dict]:
+    """{(apiVersion, kind): openAPIV3Schema} of every served version of the CRDs in bin/crds."""
+    schemas = {}
+    for path in sorted(CRD_DIR.glob("*.yaml")):
+        for crd in yaml.safe_load_all(path.read_text()):
+            if not crd or crd.get("kind") != "CustomResourceDefinition":
+                continue
+            spec = crd["spec"]
+            for version in spec["versions"]:
+                if version.get("served", True):
+                    schemas[(f"{spec['group']}/{version['name']}", spec["names"]["kind"])] = \
+                        version["schema"]["openAPIV3Schema"]
+    return schemas
+
+
+def _structural(schema: dict) -> dict:
+    """A CRD's OpenAPI v3 schema as JSON Schema, as strict as the API server: an object with
+    properties rejects unknown fields unless x-kubernetes-preserve-unknown-fields says to keep
+    them; null is accepted anywhere, as in kubernetes-validate's schemas (the server prunes it)."""
+    converted = {}
+    for key, value in schema.items():
+        if key == "properties":
+            converted[key] = {name: _structural(field) for name, field in value.items()}
+        elif key in ("items", "additionalProperties", "not") and isinstance(value, dict):
+            converted[key] = _structural(value)
+        elif key in ("allOf", "anyOf", "oneOf"):
+            converted[key] = [_structural(option) for option in value]
+        elif key == "type":
+            converted[key] = [value, "null"]
+        elif key != "nullable" and not key.startswith("x-kubernetes-"):
+            converted[key] = value
+    if schema.get("x-kubernetes-int-or-string"):
+        converted["type"] = ["integer", "string", "null"]
+    if ("properties" in schema and "additionalProperties" not in schema
+            and not schema.get("x-kubernetes-preserve-unknown-fields")):
+        converted["additionalProperties"] = False
+    return converted
+
+
+def _crd_schema(api_version: str, kind: str) -> dict | None:
+    openapi = _crd_schemas().get((api_version, kind))
+    if openapi is None:
+        return None
+    schema = _structural(openapi)
+    schema["properties"]["metadata"] = {"$ref": OBJECT_META}
+    return schema
+
+
 @functools.lru_cache(maxsize=None)
 def _validator(kube_version: str, api_version: str, kind: str):
-    # kubernetes-validate names files <kind>-<group without domain>-<version>.json.
-    group_version = re.sub(r"^([^./]*)(?:\.[^/]*)?/", r"\1-", api_version)
-    schema_file = _schema_dir(kube_version) / f"{kind.lower()}-{group_version}.json"
-    if not schema_file.is_file():
+    if api_version.split("/")[0] in CRD_GROUPS:
+        schema = _crd_schema(api_version, kind)
+    else:
+        # kubernetes-validate names files <kind>-<group without domain>-<version>.json.
+        group_version = re.sub(r"^([^./]*)(?:\.[^/]*)?/", r"\1-", api_version)
+        schema_file = _schema_dir(kube_version) / f"{kind.lower()}-{group_version}.json"
+        schema = json.loads(schema_file.read_text()) if schema_file.is_file() else None
+    if schema is None:
         return None
-    schema = json.loads(schema_file.read_text())
     return jsonschema.Draft202012Validator(schema, registry=_registry(kube_version))
 
 
@@ -68,6 +139,9 @@ def problems(obj: dict, kube_version: str) -> list[str]:
     where = f"{obj.get('kind')}/{obj.get('metadata', {}).get('name')}"
     validator = _validator(kube_version, obj["apiVersion"], obj["kind"])
     if validator is None:
+        if obj["apiVersion"].split("/")[0] in CRD_GROUPS:
+            missing = crds_missing_reason() or "the CRDs in bin/crds do not define it"
+            return [f"{where}: no schema for {obj['apiVersion']} {obj['kind']}: {missing}"]
         return [f"{where}: Kubernetes {kube_version} has no {obj['apiVersion']} {obj['kind']}"]
     return [
         f"{where}: {'.'.join(str(p) for p in error.absolute_path) or '(root)'}: {error.message}"
