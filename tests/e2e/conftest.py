@@ -58,7 +58,7 @@ def static_volumes(cluster):
     if cluster.runs_containers:
         return
     core = client.CoreV1Api(cluster.api)
-    for index in range(8):
+    for index in range(16):
         core.create_persistent_volume({
             "apiVersion": "v1", "kind": "PersistentVolume",
             "metadata": {"name": f"e2e-volume-{index}", "labels": {"e2e": "static"}},

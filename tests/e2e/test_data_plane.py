@@ -7,7 +7,6 @@ pulled, so LangFuse, the stores and the collector never answer.
 from __future__ import annotations
 
 import base64
-import re
 import secrets
 import time
 
@@ -84,18 +83,36 @@ def test_a_plain_otlp_trace_through_the_collector_is_read_back(stack, cluster):
     assert "e2e-otlp" in {observation["name"] for observation in observations_of(stack, trace_id)}
 
 
-def test_grafana_lists_the_provisioned_dashboards_and_datasources(stack):
-    pytest.skip("the grafana-provisioning subchart provisions no dashboards or Grafana yet: nothing to list")
+def test_grafana_lists_the_provisioned_dashboards_and_datasource(stack, cluster):
+    namespace = stack["release"].namespace
+    password = base64.b64decode(client.CoreV1Api(cluster.api).read_namespaced_secret(
+        "obs-grafana-admin", namespace).data["password"]).decode()
+    with PortForward(cluster.kubeconfig, namespace, "svc/obs-grafana", 3000) as grafana:
+        auth = ("admin", password)
+        found = requests.get(f"{grafana}/api/search", params={"type": "dash-db"}, auth=auth, timeout=10).json()
+        datasource = requests.get(f"{grafana}/api/datasources/uid/agent-observability-prometheus", auth=auth,
+                                  timeout=10).json()
+        health = requests.get(f"{grafana}/api/datasources/uid/agent-observability-prometheus/health", auth=auth,
+                              timeout=30).json()
+    assert {d["uid"]: d["folderTitle"] for d in found} == {uid: "AI agents" for uid in (
+        "agent-observability-agents", "agent-observability-llm", "agent-observability-tools",
+        "agent-observability-pipeline")}
+    assert datasource["url"] == f"http://obs-prometheus.{namespace}.svc:9090"
+    assert health["status"] == "OK", health
 
 
-def test_the_collector_exposes_the_derived_metrics_for_prometheus(stack, cluster):
-    # The chart runs no Prometheus yet (grafana-provisioning's is to come): read the endpoint
-    # Prometheus would scrape, after the previous test's GenAI span went through.
-    with PortForward(cluster.kubeconfig, stack["release"].namespace, "svc/obs-otel-collector", 8889) as metrics:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            text = requests.get(f"{metrics}/metrics", timeout=10).text
-            if "llm_inference_duration_seconds" in text:
+def test_prometheus_scrapes_the_collector_and_has_the_derived_metrics(stack, cluster):
+    """After the previous test's GenAI span went through the collector."""
+    namespace = stack["release"].namespace
+    with PortForward(cluster.kubeconfig, namespace, "svc/obs-prometheus", 9090) as prometheus:
+        deadline = time.monotonic() + 120
+        while True:
+            targets = requests.get(f"{prometheus}/api/v1/targets", timeout=10).json()["data"]["activeTargets"]
+            health = {t["labels"]["job"]: t["health"] for t in targets}
+            result = requests.get(f"{prometheus}/api/v1/query", timeout=10, params={
+                "query": 'llm_inference_duration_seconds_count{model="gpt-4o-mini"}'}).json()["data"]["result"]
+            if result or time.monotonic() > deadline:
                 break
-            time.sleep(2)
-    assert re.search(r'llm_inference_duration_seconds_count\{[^}]*model="gpt-4o-mini"', text), text[:2000]
+            time.sleep(5)
+    assert health.get("otel-collector-genai") == "up" and health.get("otel-collector-telemetry") == "up", health
+    assert result, "Prometheus has no llm_inference_duration_seconds for the span sent through the collector"

@@ -93,7 +93,7 @@ class TestLifecycle:
             assert deployment.status.available_replicas == deployment.spec.replicas, deployment.metadata.name
         statefulsets = api["apps"].list_namespaced_stateful_set(namespace).items
         assert {s.metadata.name for s in statefulsets} == {
-            "obs-postgres", "obs-clickhouse", "obs-valkey", "obs-object-storage"}
+            "obs-postgres", "obs-clickhouse", "obs-valkey", "obs-object-storage", "obs-prometheus"}
         for statefulset in statefulsets:
             assert statefulset.status.ready_replicas == 1, statefulset.metadata.name
         [migration] = [j for j in api["batch"].list_namespaced_job(namespace).items
@@ -102,7 +102,7 @@ class TestLifecycle:
         phases = {c.metadata.name: c.status.phase
                   for c in api["core"].list_namespaced_persistent_volume_claim(namespace).items}
         assert phases == {f"data-obs-{store}-0": "Bound"
-                          for store in ("postgres", "clickhouse", "valkey", "object-storage")}
+                          for store in ("postgres", "clickhouse", "valkey", "object-storage", "prometheus")}
 
     def test_every_pod_is_admitted_under_pod_security_restricted(self, release, api):
         namespace = api["core"].read_namespace(release.namespace)
@@ -128,7 +128,7 @@ class TestLifecycle:
         secrets = generated_secrets(api, release.namespace)
         assert set(secrets) == {f"obs-{name}" for name in (
             "langfuse-secrets", "langfuse-project-keys", "langfuse-admin", "postgres-auth",
-            "clickhouse-auth", "valkey-auth", "object-storage-auth")}, output
+            "clickhouse-auth", "valkey-auth", "object-storage-auth", "grafana-admin")}, output
         key = base64.b64decode(secrets["obs-langfuse-secrets"]["data"]["encryption-key"]).decode()
         assert len(key) == 64 and int(key, 16) >= 0
         public = base64.b64decode(secrets["obs-langfuse-project-keys"]["data"]["public-key"]).decode()

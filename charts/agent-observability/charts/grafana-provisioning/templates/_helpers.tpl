@@ -131,15 +131,55 @@ grafana-provisioning.validate fails the render with what to set when the values 
 {{- if and (or $v.grafana.enabled $v.grafanaSidecar.datasource) (not $v.prometheus.enabled) (not $v.datasource.url) }}
 {{- fail "grafana-provisioning: the Grafana datasource has no Prometheus: turn on prometheus.enabled, or set datasource.url to your Prometheus (e.g. http://kube-prometheus-stack-prometheus.monitoring:9090)" }}
 {{- end }}
+{{- $entries := dict "budgets.tenants" (list $v.budgets.tenants (list "tenant" "monthlyUsd")) "budgets.alertAt" (list $v.budgets.alertAt (list "ratio" "severity")) "objectives" (list $v.objectives (list "agent" "successRatio" "latency")) }}
+{{- range $list, $spec := $entries }}
+{{- range (first $spec) }}
+{{- $unknown := list }}
+{{- range $key := keys . | sortAlpha }}
+{{- if not (has $key (last $spec)) }}
+{{- $unknown = append $unknown $key }}
+{{- end }}
+{{- end }}
+{{- if $unknown }}
+{{- fail (printf "grafana-provisioning: %s: unknown keys %v; an entry has %v" $list $unknown (last $spec)) }}
+{{- end }}
+{{- end }}
+{{- end }}
 {{- $tenants := list }}
 {{- range $v.budgets.tenants }}
+{{- if not (and (kindIs "string" .tenant) .tenant) }}
+{{- fail (printf "grafana-provisioning: budgets.tenants: every entry needs a tenant (the tenant_id label value), got %v" .tenant) }}
+{{- end }}
+{{- if not (and (or (kindIs "float64" .monthlyUsd) (kindIs "int64" .monthlyUsd)) (gt (float64 .monthlyUsd) 0.0)) }}
+{{- fail (printf "grafana-provisioning: budgets.tenants: the monthlyUsd of tenant %q must be a number of USD above 0, got %v" .tenant .monthlyUsd) }}
+{{- end }}
 {{- if has .tenant $tenants }}
 {{- fail (printf "grafana-provisioning: budgets.tenants lists tenant %q twice; give each tenant one monthly budget" .tenant) }}
 {{- end }}
 {{- $tenants = append $tenants .tenant }}
 {{- end }}
+{{- range $v.budgets.alertAt }}
+{{- if not (and (or (kindIs "float64" .ratio) (kindIs "int64" .ratio)) (gt (float64 .ratio) 0.0)) }}
+{{- fail (printf "grafana-provisioning: budgets.alertAt: ratio must be a share of the budget above 0 (0.8 for 80%%), got %v" .ratio) }}
+{{- end }}
+{{- if not (has .severity (list "info" "warning" "critical")) }}
+{{- fail (printf "grafana-provisioning: budgets.alertAt: severity must be info, warning or critical, got %v" .severity) }}
+{{- end }}
+{{- end }}
 {{- $agents := list }}
 {{- range $v.objectives }}
+{{- $ratios := dict "successRatio" .successRatio }}
+{{- with .latency }}
+{{- $_ := set $ratios "latency.ratio" .ratio }}
+{{- if not (and (or (kindIs "float64" .thresholdSeconds) (kindIs "int64" .thresholdSeconds)) (gt (float64 .thresholdSeconds) 0.0)) }}
+{{- fail (printf "grafana-provisioning: objectives: latency.thresholdSeconds must be a number of seconds above 0, got %v" .thresholdSeconds) }}
+{{- end }}
+{{- end }}
+{{- range $key, $ratio := $ratios }}
+{{- if and (not (kindIs "invalid" $ratio)) (not (and (or (kindIs "float64" $ratio) (kindIs "int64" $ratio)) (gt (float64 $ratio) 0.0) (lt (float64 $ratio) 1.0))) }}
+{{- fail (printf "grafana-provisioning: objectives: %s must be a share strictly between 0 and 1 (0.99 for 99%%), got %v" $key $ratio) }}
+{{- end }}
+{{- end }}
 {{- if has .agent $agents }}
 {{- fail (printf "grafana-provisioning: objectives lists agent %q twice; put its successRatio and latency in one entry" .agent) }}
 {{- end }}
