@@ -118,13 +118,15 @@ lint-ct: tools ## chart-testing lint, offline (no maintainer look-ups, no versio
 	@ct lint --config ci/ct.yaml --all
 
 .PHONY: lint-generated
-lint-generated: tools ## Fail when a generated file (values schema, values tables) is out of date
+lint-generated: tools ## Fail when a generated file (values schema, values tables, dashboards) is out of date
 	@echo "==> generated files up to date"
 	@$(VENV)/bin/python hack/values_docs.py --check
+	@$(VENV)/bin/python hack/generate_dashboards.py --check
 
 .PHONY: generate
-generate: tools ## Regenerate values.schema.json and the README values tables from values.yaml
+generate: tools ## Regenerate values.schema.json and the README values tables from values.yaml, and the dashboards
 	@$(VENV)/bin/python hack/values_docs.py
+	@$(VENV)/bin/python hack/generate_dashboards.py
 
 ##@ Test
 
