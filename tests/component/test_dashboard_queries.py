@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import pytest
-import requests
 import yaml
 from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
 from opentelemetry.sdk.metrics import MeterProvider

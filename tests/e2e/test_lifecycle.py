@@ -7,7 +7,6 @@ previous one left, as a person's would.
 from __future__ import annotations
 
 import base64
-import json
 import shutil
 import subprocess
 import tempfile

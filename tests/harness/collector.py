@@ -12,7 +12,6 @@ import base64
 import copy
 import gzip
 import os
-import signal
 import subprocess
 import threading
 import time
@@ -26,6 +25,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from .network import free_port
 from .paths import BIN_DIR, REPO_ROOT
+from .server import Server
 
 OTELCOL = BIN_DIR / "otelcol"
 MANIFEST = REPO_ROOT / "hack" / "tools" / "otelcol" / "manifest.yaml"
@@ -124,52 +124,22 @@ def parse_metrics(text: str) -> dict[tuple, float]:
     return samples
 
 
-class Collector:
+class Collector(Server):
     """bin/otelcol as a process on a localised configuration."""
 
     def __init__(self, config: dict, workdir: Path, env: dict | None = None, ports: Ports | None = None):
+        super().__init__("otelcol", workdir / "otelcol.log")
         self.config = config
         self.workdir = workdir
         self.env = env or {}
         self.ports = ports or Ports()
-        self.process: subprocess.Popen | None = None
-        self.log_path = workdir / "otelcol.log"
 
     def start(self, timeout: float = 30.0) -> "Collector":
         config_path = self.workdir / "otelcol.yaml"
         config_path.write_text(yaml.safe_dump(self.config, sort_keys=False))
-        log = self.log_path.open("a")
-        self.process = subprocess.Popen([str(OTELCOL), f"--config={config_path}"], stdout=log, stderr=log,
-                                        env={"PATH": os.environ["PATH"], **self.env})
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"otelcol exited with {self.process.returncode}:\n{self.log()}")
-            try:
-                if requests.get(f"http://127.0.0.1:{self.ports.health}/", timeout=1).status_code == 200:
-                    return self
-            except requests.ConnectionError:
-                pass
-            time.sleep(0.1)
-        raise TimeoutError(f"otelcol not healthy after {timeout}s:\n{self.log()}")
-
-    def stop(self) -> None:
-        """Graceful stop (SIGTERM), as Kubernetes does."""
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.kill()
-
-    def kill(self) -> None:
-        """SIGKILL: what an OOM kill or a node failure does."""
-        if self.process and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(timeout=10)
-
-    def log(self) -> str:
-        return self.log_path.read_text() if self.log_path.exists() else ""
+        self.launch([str(OTELCOL), f"--config={config_path}"], f"http://127.0.0.1:{self.ports.health}/",
+                    env=self.env, timeout=timeout)
+        return self
 
     @property
     def otlp_http(self) -> str:

@@ -9,7 +9,6 @@ UI (not embedded in this build); everything here goes through the HTTP API.
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import time
 from pathlib import Path
@@ -20,6 +19,7 @@ import yaml
 
 from .network import free_port
 from .paths import BIN_DIR
+from .server import Server
 
 PROMETHEUS = BIN_DIR / "prometheus"
 PROMTOOL = BIN_DIR / "promtool"
@@ -60,7 +60,7 @@ def check_config(path: Path) -> subprocess.CompletedProcess:
     return _promtool("check", "config", str(path))
 
 
-class Prometheus:
+class Prometheus(Server):
     """bin/prometheus on `config` (a prometheus.yml as a dict), listening on 127.0.0.1:`port`.
 
     `rule_files` maps file names to rule files (YAML text or a dict); they are written beside the
@@ -70,14 +70,13 @@ class Prometheus:
 
     def __init__(self, config: dict, workdir: Path, rule_files: dict[str, str | dict] | None = None,
                  flags: Sequence[str] = (), port: int | None = None):
+        super().__init__("prometheus", workdir / "prometheus.log")
         self.config = dict(config)
         self.workdir = workdir
         self.rule_files = rule_files or {}
         self.flags = list(flags)
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.process: subprocess.Popen | None = None
-        self.log_path = workdir / "prometheus.log"
         self.config_path = workdir / "prometheus.yml"
 
     def start(self, timeout: float = 30.0) -> "Prometheus":
@@ -87,39 +86,10 @@ class Prometheus:
         if self.rule_files:
             self.config.setdefault("rule_files", list(self.rule_files))
         self.config_path.write_text(yaml.safe_dump(self.config, sort_keys=False))
-        log = self.log_path.open("a")
-        self.process = subprocess.Popen(
-            [str(PROMETHEUS), f"--config.file={self.config_path}", f"--storage.tsdb.path={self.workdir / 'data'}",
-             f"--web.listen-address=127.0.0.1:{self.port}", *self.flags],
-            stdout=log, stderr=log, cwd=self.workdir, env={"PATH": os.environ["PATH"]})
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"prometheus exited with {self.process.returncode}:\n{self.log()}")
-            try:
-                if requests.get(f"{self.url}/-/ready", timeout=1).status_code == 200:
-                    return self
-            except requests.ConnectionError:
-                pass
-            time.sleep(0.1)
-        raise TimeoutError(f"prometheus not ready after {timeout}s:\n{self.log()}")
-
-    def stop(self) -> None:
-        """Graceful stop (SIGTERM), as Kubernetes does."""
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.kill()
-
-    def kill(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(timeout=10)
-
-    def log(self) -> str:
-        return self.log_path.read_text() if self.log_path.exists() else ""
+        self.launch([str(PROMETHEUS), f"--config.file={self.config_path}", f"--storage.tsdb.path={self.workdir / 'data'}",
+                     f"--web.listen-address=127.0.0.1:{self.port}", *self.flags],
+                    f"{self.url}/-/ready", cwd=self.workdir, timeout=timeout)
+        return self
 
     def _api(self, path: str, **params) -> dict | list:
         """The `data` of one API answer; PrometheusError with Prometheus' message otherwise."""
