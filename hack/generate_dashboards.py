@@ -190,7 +190,7 @@ def agents_overview() -> dict:
                        "percentunit",
                        [target('agent:slo_error_budget_remaining:ratio{agent_name=~"$agent"}',
                                "{{agent_name}} {{slo}}", instant=True)], 24, 6,
-                       thresholds=steps(("red", None), ("orange", 0.25), ("green", 0.5)))],
+                       thresholds=steps(("red", None), ("green", 0)))],
         ])
 
 
