@@ -31,7 +31,14 @@ PYTEST := $(VENV)/bin/pytest -ra
 ##@ Tools
 
 .PHONY: tools
-tools: $(GO_TOOLS) $(CRDS) $(VENV)/.installed system-packages ## Install every pinned tool the tests need into ./bin and ./.venv
+tools: prerequisites $(GO_TOOLS) $(CRDS) $(VENV)/.installed system-packages ## Install every pinned tool the tests need into ./bin and ./.venv
+
+.PHONY: prerequisites
+prerequisites: ## Check Go, Python with venv and Node.js: one line for each that is missing or too old
+	@hack/check-prerequisites.sh
+
+# Nothing is built before the prerequisites are known to be there.
+$(GO_TOOLS) $(CRDS) $(VENV)/.installed: | prerequisites
 
 .PHONY: system-packages
 system-packages: ## Debian packages the component tests run as servers (Redis, PostgreSQL), when root

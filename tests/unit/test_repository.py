@@ -1,6 +1,10 @@
 """The repository's entry points agree with each other: CI runs what the README promises."""
 
+import os
 import re
+import shutil
+import subprocess
+import sys
 
 import yaml
 
@@ -55,3 +59,22 @@ def test_every_helper_is_used():
         uses = [line for line in sources.splitlines()
                 if f'"{helper}"' in line and "define" not in line and "Usage:" not in line]
         assert uses, f"{helper} is defined but never used"
+
+
+def test_make_tools_names_each_missing_or_too_old_prerequisite(tmp_path):
+    """A machine with Go 1.21 and no Node.js: one line each, naming the version needed."""
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "go").write_text("#!/bin/sh\necho go1.21.0\n")
+    (fake / "go").chmod(0o755)
+    (fake / "python3").symlink_to(os.path.realpath(sys.executable))
+    for tool in ("sed", "sort", "head"):
+        (fake / tool).symlink_to(shutil.which(tool))
+    result = subprocess.run([shutil.which("bash"), str(REPO_ROOT / "hack" / "check-prerequisites.sh")], capture_output=True,
+                            text=True, env={"PATH": str(fake)}, check=False)
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert lines == [
+        "missing prerequisite: Go >= 1.26.7 is needed, found 1.21.0 (see README.md, section Prerequisites)",
+        "missing prerequisite: Node.js >= 20 is not installed (it runs the chart's secret generator in the tests) "
+        "(see README.md, section Prerequisites)"]
