@@ -3,22 +3,13 @@
 The real collector, on the chart's rendered configuration, receives GenAI spans and OTLP
 metrics from the OpenTelemetry SDK; a real Prometheus (the image's version), on the chart's
 rendered configuration and rules, scrapes both collector endpoints; then each panel's queries,
-with Grafana's variables substituted, go through Prometheus' HTTP API.
-
-Exact numbers out of rate() and increase() need a known window. The agents run the same
-session twice: the first creates every series, Prometheus scrapes it (at t0), the second adds
-one more session, Prometheus scrapes again (at t1), and every query is evaluated at t1 over a
-window reaching 1 ms before t0 ($__range = $__rate_interval). Rates are then exactly one
-session's amount over t1 - t0; increase() extrapolates to the window's start, so a total is one
-session's amount times window / (t1 - t0); ratios and quantiles are exact.
+with Grafana's variables substituted, go through Prometheus' HTTP API (monitoring_stack.py:
+how a session measured between two scrapes gives exact numbers).
 """
 
 from __future__ import annotations
 
 import copy
-import time
-from dataclasses import dataclass
-from datetime import datetime
 
 import pytest
 import yaml
@@ -27,19 +18,15 @@ from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
 from opentelemetry.sdk.resources import Resource
 
-from harness import collector, prometheus
-from harness.dashboards import dashboards, panel_queries, substitute
+from harness.dashboards import dashboards
 from harness.paths import UMBRELLA_CHART
-from harness.render import render_chart
 
-from collector_inputs import SECRETS
 from genai_spans import Agent, agent_attributes, inference_attributes, retrieval_attributes, tool_attributes
-from monitoring_inputs import MONITORING_VALUES, RULES_CONFIG_MAP, RULES_KEY
+from monitoring_inputs import MONITORING_VALUES
+from monitoring_stack import GENAI_JOB, TELEMETRY_JOB, MonitoringStack, Window, missing_reason, rate, total
 
 PRICES = {row["model"]: row for row in yaml.safe_load(
     (UMBRELLA_CHART / "charts" / "otel-collector" / "values.yaml").read_text())["prices"]["models"]}
-ALL = ".*"
-GENAI_JOB, TELEMETRY_JOB = "otel-collector-genai", "otel-collector-telemetry"
 SPANS_PER_SESSION = 18
 # acme's monthly budget is smaller than one session's spend, so its budget alerts fire.
 ACME_BUDGET = 0.001
@@ -88,160 +75,48 @@ def send_session(acme: Agent, globex: Agent) -> None:
     globex.flush()
 
 
-@dataclass(frozen=True)
-class Window:
-    """The scrapes of one collector endpoint before (t0) and after (t1) the measured session."""
-
-    t0: float
-    t1: float
-
-    @property
-    def seconds(self) -> float:
-        return self.t1 - self.t0
-
-    @property
-    def milliseconds(self) -> int:
-        """$__range: from 1 ms before t0 to t1."""
-        return round(self.seconds * 1000) + 1
-
-    @property
-    def grafana_range(self) -> str:
-        return f"{self.milliseconds}ms"
-
-
-def local_prometheus_config(rendered: dict, ports: collector.Ports) -> dict:
-    """The chart's prometheus.yml with its collector jobs pointed at the local collector.
-
-    Pod discovery needs a cluster: the collector jobs keep their names and settings but get a
-    static target; the annotated-pods and self-scrape jobs are left out. Scrapes and rule
-    evaluation run every second."""
-    config = {**rendered, "global": {**rendered["global"], "scrape_interval": "1s", "evaluation_interval": "1s"}}
-    targets = {GENAI_JOB: ports.metrics, TELEMETRY_JOB: ports.telemetry}
-    jobs = []
-    for job in rendered["scrape_configs"]:
-        if job["job_name"] in targets:
-            job = {key: value for key, value in job.items() if key not in ("kubernetes_sd_configs", "relabel_configs")}
-            job["static_configs"] = [{"targets": [f"127.0.0.1:{targets[job['job_name']]}"]}]
-            jobs.append(job)
-    config["scrape_configs"] = jobs
-    config.pop("rule_files", None)
-    return config
-
-
-def scrape_time(prom: prometheus.Prometheus, job: str) -> float:
-    [sample] = prom.query(f'timestamp(up{{job="{job}"}})')
-    return float(sample["value"][1])
-
-
-def wait_for_scrape_after(prom: prometheus.Prometheus, job: str, moment: float, timeout: float = 30) -> float:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        scraped = scrape_time(prom, job)
-        if scraped > moment:
-            return scraped
-        time.sleep(0.2)
-    raise TimeoutError(f"Prometheus did not scrape {job} after {moment}")
-
-
-def wait_for_collector(collector_: collector.Collector, sessions: int, timeout: float = 30) -> None:
-    """Until the collector's endpoints show `sessions` whole sessions."""
-    wanted = {("genai", "agent_request_duration_seconds_count"): 5 * sessions,
-              ("genai", "tool_execution_duration_seconds_count"): 6 * sessions,
-              ("genai", "vector_search_duration_seconds_count"): sessions,
-              ("genai", "llm_inference_duration_seconds_count"): 6 * sessions,
-              ("telemetry", "otelcol_receiver_accepted_spans_total"): SPANS_PER_SESSION * sessions,
-              ("telemetry", "otelcol_exporter_sent_spans_total"): SPANS_PER_SESSION * sessions}
-    deadline = time.monotonic() + timeout
-    while True:
-        samples = {"genai": collector_.metrics(), "telemetry": collector_.telemetry()}
-        found = {(endpoint, name): sum(v for k, v in samples[endpoint].items() if k[0] == name)
-                 for endpoint, name in wanted}
-        if found == wanted:
-            return
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"collector shows {found}, expected {wanted}:\n{collector_.log()}")
-        time.sleep(0.2)
+def landed(sessions: int) -> dict:
+    """What the collector's endpoints show after `sessions` sessions."""
+    return {("genai", "agent_request_duration_seconds_count"): 5 * sessions,
+            ("genai", "tool_execution_duration_seconds_count"): 6 * sessions,
+            ("genai", "vector_search_duration_seconds_count"): sessions,
+            ("genai", "llm_inference_duration_seconds_count"): 6 * sessions,
+            ("telemetry", "otelcol_receiver_accepted_spans_total"): SPANS_PER_SESSION * sessions,
+            ("telemetry", "otelcol_exporter_sent_spans_total"): SPANS_PER_SESSION * sessions}
 
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    """The collector and Prometheus after two sessions: (Prometheus, {job: Window}, collector)."""
-    for reason in (collector.missing_reason(), prometheus.missing_reason()):
-        if reason:
-            pytest.skip(reason)
-    workdir = tmp_path_factory.mktemp("monitoring")
-    manifest = render_chart(values=STACK_VALUES)
-    langfuse = collector.OtlpSink().start()
-    ports = collector.Ports()
-    (workdir / "queue").mkdir()
-    config = collector.localise(collector.rendered_config(manifest), ports, workdir / "queue",
-                                {"otlphttp/langfuse": langfuse.url("/api/public/otel")})
-    env = collector.environment(collector.rendered_container(manifest), SECRETS)
-    collector_ = collector.Collector(config, workdir, env, ports).start()
-    rules = yaml.safe_load(manifest.get("ConfigMap", RULES_CONFIG_MAP)["data"][RULES_KEY])
-    for group in rules["groups"]:
-        group["interval"] = "1s"  # the chart paces budgets and objectives for production
-    rendered = yaml.safe_load(manifest.get("ConfigMap", "obs-prometheus")["data"]["prometheus.yml"])
-    prom = prometheus.Prometheus(local_prometheus_config(rendered, ports), workdir, rule_files={"rules.yaml": rules})
-    acme = Agent(collector_.otlp_http, {"service.name": "planner-service", "tenant.id": "acme"})
-    globex = Agent(collector_.otlp_grpc, {"service.name": "support-service", "tenant.id": "globex"}, protocol="grpc")
-    meters = MeterProvider(resource=Resource.create({"service.name": "planner-service"}), metric_readers=[
-        PeriodicExportingMetricReader(OTLPMetricExporter(endpoint=f"{collector_.otlp_http}/v1/metrics"),
-                                      export_interval_millis=60_000)])
-    sessions = meters.get_meter("agent").create_up_down_counter("agent_active_sessions")
+    """The collector and Prometheus after two sessions."""
+    reason = missing_reason()
+    if reason:
+        pytest.skip(reason)
+    stack = MonitoringStack(STACK_VALUES, tmp_path_factory.mktemp("monitoring"))
     try:
-        prom.start()
-        prom.wait_for_targets_up()
-        windows = {}
-        # The first session creates every series; agents report their open sessions as OTLP.
-        sessions.add(1, {"agent_name": "planner", "tenant_id": "acme"})
-        sessions.add(1, {"agent_name": "support-bot", "tenant_id": "globex"})
-        send_session(acme, globex)
-        assert meters.force_flush(30_000)
-        wait_for_collector(collector_, 1)
-        ready = time.time()
-        t0 = {job: wait_for_scrape_after(prom, job, ready) for job in (GENAI_JOB, TELEMETRY_JOB)}
-        # The measured session; one more session opens.
-        sessions.add(1, {"agent_name": "planner", "tenant_id": "acme"})
-        send_session(acme, globex)
-        assert meters.force_flush(30_000)
-        wait_for_collector(collector_, 2)
-        ready = time.time()
-        for job in (GENAI_JOB, TELEMETRY_JOB):
-            windows[job] = Window(t0[job], wait_for_scrape_after(prom, job, ready))
-        # The recording rules (budgets, objectives) have seen the second scrape.
-        wait_for_rule_evaluation_after(prom, windows[GENAI_JOB].t1)
-        yield prom, windows, collector_
-    finally:
+        stack.start()
+        acme = Agent(stack.collector.otlp_http, {"service.name": "planner-service", "tenant.id": "acme"})
+        globex = Agent(stack.collector.otlp_grpc, {"service.name": "support-service", "tenant.id": "globex"},
+                       protocol="grpc")
+        meters = MeterProvider(resource=Resource.create({"service.name": "planner-service"}), metric_readers=[
+            PeriodicExportingMetricReader(OTLPMetricExporter(endpoint=f"{stack.collector.otlp_http}/v1/metrics"),
+                                          export_interval_millis=60_000)])
+        open_sessions = meters.get_meter("agent").create_up_down_counter("agent_active_sessions")
+        # Agents report their open sessions as OTLP: two in the first session, one more in the second.
+        opened = iter([[("planner", "acme"), ("support-bot", "globex")], [("planner", "acme")]])
+
+        def session():
+            for agent, tenant in next(opened):
+                open_sessions.add(1, {"agent_name": agent, "tenant_id": tenant})
+            send_session(acme, globex)
+            assert meters.force_flush(30_000)
+
+        stack.run_sessions(session, landed)
         acme.close()
         globex.close()
         meters.shutdown()
-        prom.kill()
-        collector_.kill()
-        langfuse.stop()
-
-
-def wait_for_rule_evaluation_after(prom: prometheus.Prometheus, moment: float, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        evaluations = [group["lastEvaluation"] for group in prom.rules()]
-        if evaluations and all(_seconds(stamp) > moment + 0.5 for stamp in evaluations):
-            return
-        time.sleep(0.2)
-    raise TimeoutError("the rule groups were not evaluated after the last scrape")
-
-
-def _seconds(rfc3339: str) -> float:
-    return datetime.fromisoformat(rfc3339.replace("Z", "+00:00")).timestamp()
-
-
-def rate(amount: float, window: Window) -> float:
-    return amount / window.seconds
-
-
-def total(amount: float, window: Window) -> float:
-    """increase() of one session's amount: extrapolated from t0 to the window's start."""
-    return amount * (window.milliseconds / 1000) / window.seconds
+        yield stack
+    finally:
+        stack.stop()
 
 
 def quantile(q: float, bounds: list[float], observations: list[float]) -> float:
@@ -344,37 +219,18 @@ def panel_params():
             for dashboard in dashboards() for panel in dashboard["panels"]]
 
 
-def evaluate(prom, panel, window: Window, at: float | None = None, **variables) -> list[dict]:
-    values = {"datasource": "", "__range": window.grafana_range, "__rate_interval": window.grafana_range,
-              "tenant": ALL, "agent": ALL, "model": ALL, "tool": ALL, **variables}
-    results = []
-    for query in panel_queries(panel):
-        samples = prom.query(substitute(query, values), time=window.t1 if at is None else at)
-        results.append({frozenset((k, v) for k, v in s["metric"].items() if k != "__name__"): float(s["value"][1])
-                        for s in samples})
-    return results
-
-
-def reads_only_recording_rules(panel) -> bool:
-    return all(query.split("{")[0].count(":") == 2 for query in panel_queries(panel))
-
-
 @pytest.mark.parametrize("uid, panel", panel_params())
 def test_panel_returns_the_numbers_the_spans_imply(stack, uid, panel):
-    prom, windows, collector_ = stack
-    window = windows[TELEMETRY_JOB if uid == "agent-observability-pipeline" else GENAI_JOB]
-    # A panel of recording rules shows their latest evaluation, which followed the last scrape.
-    at = time.time() if reads_only_recording_rules(panel) else None
-    found = evaluate(prom, panel, window, at)
+    found = stack.evaluate(uid, panel)
     if panel["title"] == "Collector memory":
         # The collector's own report of its resident memory, against the kernel's.
         [series] = found
         [rss] = series.values()
-        status = dict(line.split(":", 1) for line in open(f"/proc/{collector_.process.pid}/status"))
+        status = dict(line.split(":", 1) for line in open(f"/proc/{stack.collector.process.pid}/status"))
         kernel_rss = int(status["VmRSS"].split()[0]) * 1024
         assert rss == pytest.approx(kernel_rss, rel=0.25)
         return
-    expected = expected_panels(windows[GENAI_JOB], windows[TELEMETRY_JOB])[(uid, panel["title"])]
+    expected = expected_panels(stack.windows[GENAI_JOB], stack.windows[TELEMETRY_JOB])[(uid, panel["title"])]
     assert len(found) == len(expected)
     for result, wanted in zip(found, expected):
         assert set(result) == set(wanted), f"series {sorted(map(sorted, result))} != {sorted(map(sorted, wanted))}"
@@ -389,18 +245,16 @@ def test_every_panel_has_an_expectation():
 
 
 def test_a_tenant_without_errors_reads_full_success_not_no_data(stack):
-    prom, windows, _ = stack
     overview = next(d for d in dashboards() if d["uid"] == "agent-observability-agents")
     success = next(p for p in overview["panels"] if p["title"] == "Success rate")
-    assert evaluate(prom, success, windows[GENAI_JOB], tenant="globex") == [{frozenset(): 1.0}]
-    assert evaluate(prom, success, windows[GENAI_JOB], tenant="acme") == [{frozenset(): pytest.approx(2 / 3)}]
+    assert stack.evaluate(overview["uid"], success, tenant="globex") == [{frozenset(): 1.0}]
+    assert stack.evaluate(overview["uid"], success, tenant="acme") == [{frozenset(): pytest.approx(2 / 3)}]
 
 
 def test_an_over_budget_tenant_drives_its_budget_alert_to_firing(stack):
     """acme spends more than its monthly budget; the alerts are the chart's own."""
-    prom, _, _ = stack
     alerts = {(a["labels"]["alertname"], a["labels"].get("tenant_id"), a["labels"].get("threshold")): a["state"]
-              for a in prom.alerts()}
+              for a in stack.prometheus.alerts()}
     # The forecast waits an hour (for: 1h); the utilisation alerts have no `for`.
     budget_alerts = {key: state for key, state in alerts.items() if key[0].startswith("TenantBudget")}
     utilisation = ACME_COST / ACME_BUDGET  # the spend Prometheus saw increase: one session
@@ -411,5 +265,5 @@ def test_an_over_budget_tenant_drives_its_budget_alert_to_firing(stack):
 
 
 def test_prometheus_reports_both_collector_endpoints_up(stack):
-    prom, _, _ = stack
-    assert {t["labels"]["job"]: t["health"] for t in prom.targets()} == {GENAI_JOB: "up", TELEMETRY_JOB: "up"}
+    assert {t["labels"]["job"]: t["health"] for t in stack.prometheus.targets()} == {
+        GENAI_JOB: "up", TELEMETRY_JOB: "up"}
