@@ -44,7 +44,9 @@ here, not from the subcharts' helpers, which the umbrella must not call.
 */}}
 {{- define "agent-observability.generatedSecrets" -}}
 {{- $release := .Release.Name }}
-{{- $labels := dict "app.kubernetes.io/instance" $release "app.kubernetes.io/part-of" "agent-observability" "app.kubernetes.io/created-by" "secret-generator" }}
+{{- /* No app.kubernetes.io/instance: Argo CD's label tracking would count the Secrets as the
+Application's, show them OutOfSync as extraneous and prune (rotate) them. */}}
+{{- $labels := dict "app.kubernetes.io/part-of" "agent-observability" "app.kubernetes.io/created-by" "secret-generator" }}
 {{- $secrets := list }}
 {{- $langfuse := .Values.langfuse }}
 {{- if $langfuse.enabled }}
