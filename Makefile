@@ -180,6 +180,10 @@ CLUSTER ?= kind
 up: tools ## Bring the stack up on a local cluster (CLUSTER=kind, or CLUSTER=kwok without images) and print how to reach it
 	@CLUSTER=$(CLUSTER) hack/up.sh
 
+.PHONY: demo
+demo: tools ## Run the example agent (examples/agent) against the stack `make up` brought up, and say where to look
+	@CLUSTER=$(CLUSTER) hack/demo.sh
+
 .PHONY: down
 down: ## Delete the local cluster `make up` created
 	@CLUSTER=$(CLUSTER) hack/down.sh
