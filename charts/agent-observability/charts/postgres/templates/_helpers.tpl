@@ -26,11 +26,14 @@ postgres.chart is the chart name and version as used by the helm.sh/chart label.
 {{- end }}
 
 {{/*
-postgres.selectorLabels are the immutable labels that select a component's pods.
-Usage: {{ include "postgres.selectorLabels" (dict "context" . "component" "web") }}
+postgres.selectorLabels are the immutable labels that select a component's pods: the server's
+(no component) or the backup's ("backup"). A component's pods are named "<name>-<component>",
+so the server's Services and NetworkPolicy, which select by name and instance, never match them.
+Usage: {{ include "postgres.selectorLabels" (dict "context" . "component" "backup") }}
 */}}
 {{- define "postgres.selectorLabels" -}}
-app.kubernetes.io/name: {{ include "postgres.name" .context }}
+{{- $name := include "postgres.name" .context -}}
+app.kubernetes.io/name: {{ empty .component | ternary $name (printf "%s-%s" $name .component | trunc 63 | trimSuffix "-") }}
 app.kubernetes.io/instance: {{ .context.Release.Name }}
 {{- with .component }}
 app.kubernetes.io/component: {{ . }}
@@ -50,6 +53,14 @@ helm.sh/chart: {{ include "postgres.chart" .context }}
 {{- with .context.Values.commonLabels }}
 {{ toYaml . }}
 {{- end }}
+{{- end }}
+
+{{/*
+postgres.image is the PostgreSQL image, for the server and the backup alike: the backup's
+pg_dump is always the server's version.
+*/}}
+{{- define "postgres.image" -}}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
 {{- end }}
 
 {{/*
