@@ -22,7 +22,7 @@ KUBE_VERSION_OLDEST := 1.31.0
 KUBE_VERSION_NEWEST := 1.37.0
 
 GO_TOOLS := $(BIN)/helm $(BIN)/helm3 $(BIN)/ct $(BIN)/kwok $(BIN)/kwokctl $(BIN)/kind $(BIN)/etcd $(BIN)/kube-apiserver \
-	$(BIN)/otelcol $(BIN)/prometheus $(BIN)/promtool
+	$(BIN)/otelcol $(BIN)/prometheus $(BIN)/promtool $(BIN)/actionlint
 # The Prometheus Operator CRDs the offline schema validation checks monitoring.coreos.com objects against.
 CRDS := $(BIN)/crds/monitoring.coreos.com_servicemonitors.yaml $(BIN)/crds/monitoring.coreos.com_podmonitors.yaml \
 	$(BIN)/crds/monitoring.coreos.com_prometheusrules.yaml
@@ -67,6 +67,11 @@ $(BIN)/kwokctl: hack/tools/kwok/go.mod hack/tools/kwok/go.sum
 $(BIN)/kind: hack/tools/kind/go.mod hack/tools/kind/go.sum
 	@hack/build-go-tool.sh kind sigs.k8s.io/kind sigs.k8s.io/kind kind
 
+# The GitHub workflows' linter (`make lint-workflows`).
+$(BIN)/actionlint: hack/tools/actionlint/go.mod hack/tools/actionlint/go.sum
+	@hack/build-go-tool.sh actionlint github.com/rhysd/actionlint github.com/rhysd/actionlint/cmd/actionlint actionlint \
+		github.com/rhysd/actionlint.version
+
 $(BIN)/etcd: hack/tools/etcd/go.mod hack/tools/etcd/go.sum
 	@hack/build-go-tool.sh etcd go.etcd.io/etcd/server/v3 go.etcd.io/etcd/server/v3 etcd
 
@@ -99,12 +104,18 @@ $(VENV)/.installed: tests/requirements.txt
 ##@ Lint
 
 .PHONY: lint
-lint: lint-yaml lint-helm lint-ct lint-generated ## Run every linter
+lint: lint-yaml lint-workflows lint-helm lint-ct lint-generated ## Run every linter
 
 .PHONY: lint-yaml
 lint-yaml: tools ## yamllint the repository with ci/lintconf.yaml
 	@echo "==> yamllint"
 	@yamllint --strict --config-file ci/lintconf.yaml .
+
+.PHONY: lint-workflows
+lint-workflows: $(BIN)/actionlint ## actionlint the GitHub workflows (and their run: scripts with shellcheck, when installed)
+	@echo "==> actionlint .github/workflows"
+	@command -v shellcheck >/dev/null || echo "    shellcheck is not installed: actionlint skips the run: scripts"
+	@actionlint $(wildcard .github/workflows/*.yaml .github/workflows/*.yml)
 
 .PHONY: lint-helm
 lint-helm: tools ## helm lint --strict the chart with every values file and each subchart alone, at both supported Kubernetes versions
