@@ -26,19 +26,23 @@ GO_TOOLS := $(BIN)/helm $(BIN)/helm3 $(BIN)/ct $(BIN)/kwok $(BIN)/kwokctl $(BIN)
 # The Prometheus Operator CRDs the offline schema validation checks monitoring.coreos.com objects against.
 CRDS := $(BIN)/crds/monitoring.coreos.com_servicemonitors.yaml $(BIN)/crds/monitoring.coreos.com_podmonitors.yaml \
 	$(BIN)/crds/monitoring.coreos.com_prometheusrules.yaml
+# The Argo CD and Flux CRDs the offline validation checks examples/argocd and examples/flux against.
+GITOPS_CRDS := $(BIN)/gitops-crds/application-crd.yaml $(BIN)/gitops-crds/applicationset-crd.yaml \
+	$(BIN)/gitops-crds/helm.toolkit.fluxcd.io_helmreleases.yaml \
+	$(BIN)/gitops-crds/source.toolkit.fluxcd.io_ocirepositories.yaml
 PYTEST := $(VENV)/bin/pytest -ra
 
 ##@ Tools
 
 .PHONY: tools
-tools: prerequisites $(GO_TOOLS) $(CRDS) $(VENV)/.installed system-packages ## Install every pinned tool the tests need into ./bin and ./.venv
+tools: prerequisites $(GO_TOOLS) $(CRDS) $(GITOPS_CRDS) $(VENV)/.installed system-packages ## Install every pinned tool the tests need into ./bin and ./.venv
 
 .PHONY: prerequisites
 prerequisites: ## Check Go, Python with venv and Node.js: one line for each that is missing or too old
 	@hack/check-prerequisites.sh
 
 # Nothing is built before the prerequisites are known to be there.
-$(GO_TOOLS) $(CRDS) $(VENV)/.installed: | prerequisites
+$(GO_TOOLS) $(CRDS) $(GITOPS_CRDS) $(VENV)/.installed: | prerequisites
 
 .PHONY: system-packages
 system-packages: ## Debian packages the component tests run as servers (Redis, PostgreSQL), when root
@@ -93,6 +97,10 @@ $(BIN)/prometheus $(BIN)/promtool &: hack/tools/prometheus/go.mod hack/tools/pro
 $(CRDS) &: hack/tools/prometheus-operator/go.mod hack/tools/prometheus-operator/go.sum \
 		hack/fetch-prometheus-operator-crds.sh
 	@hack/fetch-prometheus-operator-crds.sh
+
+# Only the CRD manifests are taken from the Argo CD and Flux modules; nothing is built.
+$(GITOPS_CRDS) &: hack/tools/gitops-crds/go.mod hack/tools/gitops-crds/go.sum hack/fetch-gitops-crds.sh
+	@hack/fetch-gitops-crds.sh
 
 $(VENV)/.installed: tests/requirements.txt
 	@echo "==> creating the Python environment in .venv from tests/requirements.txt"
