@@ -197,30 +197,13 @@ def gitops_crds_missing_reason() -> str | None:
     return None
 
 
-@cache
-def _crd_versions() -> dict[tuple[str, str], dict]:
-    """{(apiVersion, kind): openAPIV3Schema} of the served versions of the CRDs in bin/gitops-crds."""
-    schemas = {}
-    for path in sorted(GITOPS_CRD_DIR.glob("*.yaml")):
-        for crd in objects_of(path.read_text()):
-            spec = crd["spec"]
-            for version in spec["versions"]:
-                if version.get("served", True):
-                    schemas[(f"{spec['group']}/{version['name']}", spec["names"]["kind"])] = \
-                        version["schema"]["openAPIV3Schema"]
-    return schemas
-
-
 def crd_problems(obj: dict, kube_version: str) -> list[str]:
     """Schema violations of a custom resource against its CRD in bin/gitops-crds, as strict as
     the API server's structural schema (unknown fields rejected); CEL rules are not evaluated."""
-    openapi = _crd_versions().get((obj["apiVersion"], obj["kind"]))
+    schema = kube_schema.crd_schema(obj["apiVersion"], obj["kind"], GITOPS_CRD_DIR)
     where = f"{obj['kind']}/{obj['metadata'].get('name')}"
-    if openapi is None:
+    if schema is None:
         return [f"{where}: no CRD in bin/gitops-crds serves {obj['apiVersion']} {obj['kind']}"]
-    # The conversion and the ObjectMeta reference are the harness's, shared with kube_schema.
-    schema = kube_schema._structural(openapi)
-    schema["properties"]["metadata"] = {"$ref": kube_schema.OBJECT_META}
     validator = jsonschema.Draft202012Validator(schema, registry=kube_schema._registry(kube_version))
     return [f"{where}: {'.'.join(map(str, error.absolute_path)) or '(root)'}: {error.message}"
             for error in validator.iter_errors(obj)]

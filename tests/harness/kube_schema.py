@@ -17,6 +17,7 @@ import functools
 import json
 import re
 from importlib import resources
+from pathlib import Path
 
 import jsonschema
 import referencing
@@ -72,10 +73,10 @@ def crds_missing_reason() -> str | None:
 
 
 @functools.lru_cache(maxsize=None)
-def _crd_schemas() -> dict[tuple[str, str], dict]:
-    """{(apiVersion, kind): openAPIV3Schema} of every served version of the CRDs in bin/crds."""
+def crd_schemas(directory: Path = CRD_DIR) -> dict[tuple[str, str], dict]:
+    """{(apiVersion, kind): openAPIV3Schema} of every served version of the CRDs in `directory`."""
     schemas = {}
-    for path in sorted(CRD_DIR.glob("*.yaml")):
+    for path in sorted(directory.glob("*.yaml")):
         for crd in yaml.safe_load_all(path.read_text()):
             if not crd or crd.get("kind") != "CustomResourceDefinition":
                 continue
@@ -111,8 +112,9 @@ def _structural(schema: dict) -> dict:
     return converted
 
 
-def _crd_schema(api_version: str, kind: str) -> dict | None:
-    openapi = _crd_schemas().get((api_version, kind))
+def crd_schema(api_version: str, kind: str, directory: Path = CRD_DIR) -> dict | None:
+    """The JSON Schema of a custom resource from its CRD in `directory`, or None."""
+    openapi = crd_schemas(directory).get((api_version, kind))
     if openapi is None:
         return None
     schema = _structural(openapi)
@@ -123,7 +125,7 @@ def _crd_schema(api_version: str, kind: str) -> dict | None:
 @functools.lru_cache(maxsize=None)
 def _validator(kube_version: str, api_version: str, kind: str):
     if api_version.split("/")[0] in CRD_GROUPS:
-        schema = _crd_schema(api_version, kind)
+        schema = crd_schema(api_version, kind)
     else:
         # kubernetes-validate names files <kind>-<group without domain>-<version>.json.
         group_version = re.sub(r"^([^./]*)(?:\.[^/]*)?/", r"\1-", api_version)
