@@ -52,27 +52,29 @@ def cluster():
         kwok.delete()
 
 
-@pytest.fixture(scope="session")
-def static_volumes(cluster):
-    """PersistentVolumes for the stores' claims: KWOK has no provisioner to create them."""
+def add_static_volumes(cluster, owner: str, count: int = 6) -> None:
+    """PersistentVolumes for one namespace's claims (the stores and Prometheus): KWOK has no
+    provisioner to create them. Named after the namespace, so modules never share them."""
     if cluster.runs_containers:
         return
     core = client.CoreV1Api(cluster.api)
-    for index in range(16):
+    for index in range(count):
+        name = f"{owner}-volume-{index}"
         core.create_persistent_volume({
             "apiVersion": "v1", "kind": "PersistentVolume",
-            "metadata": {"name": f"e2e-volume-{index}", "labels": {"e2e": "static"}},
+            "metadata": {"name": name, "labels": {"e2e": "static"}},
             "spec": {"capacity": {"storage": "500Gi"}, "accessModes": ["ReadWriteOnce"],
-                     "persistentVolumeReclaimPolicy": "Retain", "hostPath": {"path": f"/tmp/e2e-volume-{index}"}},
+                     "persistentVolumeReclaimPolicy": "Retain", "hostPath": {"path": f"/tmp/{name}"}},
         })
 
 
 @pytest.fixture(scope="module")
-def restricted_namespace(cluster, static_volumes):
-    """A fresh namespace that enforces Pod Security "restricted"."""
+def restricted_namespace(cluster):
+    """A fresh namespace that enforces Pod Security "restricted", with volumes for its claims."""
     name = f"obs-{uuid.uuid4().hex[:6]}"
     core = client.CoreV1Api(cluster.api)
     core.create_namespace({"metadata": {"name": name, "labels": RESTRICTED}})
+    add_static_volumes(cluster, name)
     yield name
     core.delete_namespace(name)
 

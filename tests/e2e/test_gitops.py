@@ -55,22 +55,7 @@ def kubectl(cluster, restricted_namespace):
 
 
 @pytest.fixture(scope="module")
-def more_static_volumes(cluster):
-    """Five more PersistentVolumes for this module's five claims, so the shared pool is not used up."""
-    if cluster.runs_containers:
-        return
-    core = client.CoreV1Api(cluster.api)
-    for index in range(5):
-        core.create_persistent_volume({
-            "apiVersion": "v1", "kind": "PersistentVolume",
-            "metadata": {"name": f"e2e-gitops-volume-{index}", "labels": {"e2e": "static"}},
-            "spec": {"capacity": {"storage": "500Gi"}, "accessModes": ["ReadWriteOnce"],
-                     "persistentVolumeReclaimPolicy": "Retain",
-                     "hostPath": {"path": f"/tmp/e2e-gitops-volume-{index}"}}})
-
-
-@pytest.fixture(scope="module")
-def render(cluster, kubectl, restricted_namespace, more_static_volumes):
+def render(cluster, kubectl, restricted_namespace):
     """A fresh render of the Application, as Argo CD's repo server makes it for this cluster:
     its Kubernetes version and every API version it serves; `extra_values` plays the part of the
     Application's inline `helm.valuesObject` (one more --values after the value files)."""

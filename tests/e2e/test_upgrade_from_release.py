@@ -82,22 +82,7 @@ def released(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def upgrade_volumes(cluster):
-    """Five more PersistentVolumes for this module's claims, so the shared pool is not used up."""
-    if cluster.runs_containers:
-        return
-    core = client.CoreV1Api(cluster.api)
-    for index in range(5):
-        core.create_persistent_volume({
-            "apiVersion": "v1", "kind": "PersistentVolume",
-            "metadata": {"name": f"e2e-upgrade-volume-{index}", "labels": {"e2e": "static"}},
-            "spec": {"capacity": {"storage": "500Gi"}, "accessModes": ["ReadWriteOnce"],
-                     "persistentVolumeReclaimPolicy": "Retain",
-                     "hostPath": {"path": f"/tmp/e2e-upgrade-volume-{index}"}}})
-
-
-@pytest.fixture(scope="module")
-def release(cluster, restricted_namespace, released, upgrade_volumes):
+def release(cluster, restricted_namespace, released):
     return Release("obs", restricted_namespace, cluster.kubeconfig, chart=released["chart"])
 
 
