@@ -10,9 +10,10 @@ values.yaml is the single source of truth (STYLE.md rule 4). Its one comment dia
 * The prose lines directly above a key (no blank line between) are its description.
 * An optional `# @schema <json>` line is merged over the schema inferred from the default:
   use it for enums, patterns, nullable values and free-form maps.
-* Inference: strings, booleans, integers and numbers by their default; a non-empty map is
-  strict (`additionalProperties: false`); an empty map `{}` is a free-form map (labels,
-  annotations, nodeSelector); a list takes its items' type; `null` needs an `@schema` line.
+* Inference: strings, booleans, integers (below a million) and numbers by their default; a
+  non-empty map is strict (`additionalProperties: false`); an empty map `{}` is a free-form
+  map (of strings when named *labels, *annotations or nodeSelector, label values of at
+  most 63 characters); a list takes its items' type; `null` needs an `@schema` line.
 * Every subchart's schema also accepts `global` and `enabled`, which its parent passes down;
   the umbrella's schema leaves the sections of its subcharts to their own schemas.
 
@@ -41,6 +42,7 @@ KEY_LINE = re.compile(r"^(?P<indent> *)(?P<key>[A-Za-z0-9_./-]+|\"[^\"]+\"):(?:\
 LIST_ITEM = re.compile(r"^(?P<indent> *)- ")
 SCHEMA_LINE = re.compile(r"^\s*#\s*@schema\s+(?P<json>.+)$")
 COMMENT_LINE = re.compile(r"^\s*#\s?(?P<text>.*)$")
+STRING_MAP = re.compile(r"(labels|annotations|nodeSelector)$", re.IGNORECASE)
 
 
 @dataclass
@@ -128,12 +130,21 @@ def infer_schema(value, path: tuple[str, ...], docs: dict, source: Path) -> dict
                     for key, child in value.items()
                 },
             }
+        elif STRING_MAP.search(path[-1] if path else ""):
+            # Kubernetes takes only strings there (label values of at most 63 characters);
+            # Helm would print a number as a number.
+            value_schema = {"type": "string"}
+            if not path[-1].lower().endswith("annotations"):
+                value_schema["maxLength"] = 63
+            schema = {"type": "object", "additionalProperties": value_schema}
         else:
             schema = {"type": "object", "additionalProperties": True}
     elif isinstance(value, bool):
         schema = {"type": "boolean"}
     elif isinstance(value, int):
-        schema = {"type": "integer"}
+        # Helm reads a values file's numbers as floats and prints those of a million or
+        # more as 1e+06, which Kubernetes rejects where it wants an integer.
+        schema = {"type": "integer", "maximum": 999999}
     elif isinstance(value, float):
         schema = {"type": "number"}
     elif isinstance(value, str):

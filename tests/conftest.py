@@ -18,6 +18,7 @@ TESTS_DIR = Path(__file__).parent
 _collected: Counter = Counter()
 _outcomes: dict[str, Counter] = defaultdict(Counter)
 _skip_reasons: dict[str, Counter] = defaultdict(Counter)
+_fuzzed: Counter = Counter()  # values files the fuzzing tests tried, by what became of them
 
 
 def _tier_of(path: Path) -> str | None:
@@ -46,6 +47,8 @@ def pytest_runtest_logreport(report):
     tier = dict(report.user_properties).get("tier")
     if tier is None:
         return
+    if report.when == "call":
+        _fuzzed.update(dict(report.user_properties).get("fuzzed", {}))
     if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
         outcome = "error" if report.when == "setup" and report.failed else report.outcome
         _outcomes[tier][outcome] += 1
@@ -66,3 +69,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         terminalreporter.write_line(f"{tier:<10} {summary}")
         for reason, n in _skip_reasons[tier].most_common():
             terminalreporter.write_line(f"{'':<10} skipped {n}: {reason}")
+    if _fuzzed:
+        terminalreporter.write_line(
+            f"{'fuzzed':<10} {_fuzzed.total()} values files ({_fuzzed['rendered']} rendered, "
+            f"{_fuzzed['refused']} refused with a clear message)")

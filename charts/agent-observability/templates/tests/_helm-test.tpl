@@ -48,7 +48,7 @@ spec:
           type: RuntimeDefault
       containers:
         - name: test
-          image: {{ include "agent-observability.nodeImage" $ctx }}
+          image: {{ include "agent-observability.nodeImage" $ctx | quote }}
           imagePullPolicy: IfNotPresent
           command: [node, /test/helm-tests.mjs, {{ .check }}]
           env:

@@ -52,7 +52,7 @@ spec:
         {{- include "langfuse.waitForMigrations" $ctx | nindent 8 }}
       containers:
         - name: {{ $component }}
-          image: {{ include "langfuse.image" (dict "image" $image "context" $ctx) }}
+          image: {{ include "langfuse.image" (dict "image" $image "context" $ctx) | quote }}
           imagePullPolicy: {{ $image.pullPolicy }}
           ports:
             - name: http

@@ -7,7 +7,7 @@ Usage: {{ include "langfuse.secretEnv" (dict "name" "SALT" "secret" $name "key" 
   valueFrom:
     secretKeyRef:
       name: {{ .secret }}
-      key: {{ .key }}
+      key: {{ .key | quote }}
 {{- end }}
 
 {{/*

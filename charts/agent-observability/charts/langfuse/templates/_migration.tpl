@@ -34,7 +34,7 @@ Usage: {{ include "langfuse.migrationContainer" (dict "context" $ "store" "click
 {{- define "langfuse.migrationContainer" -}}
 {{- $ctx := .context }}
 - name: migrate-{{ .store }}
-  image: {{ include "langfuse.image" (dict "image" $ctx.Values.image.web "context" $ctx) }}
+  image: {{ include "langfuse.image" (dict "image" $ctx.Values.image.web "context" $ctx) | quote }}
   imagePullPolicy: {{ $ctx.Values.image.web.pullPolicy }}
   # The entrypoint migrates, then runs this no-op instead of the web server.
   args: ["node", "-e", "process.exit(0)"]

@@ -6,7 +6,7 @@ the web server (whose headless initialisation runs once, at start) never meets a
 */}}
 {{- define "langfuse.waitForMigrations" -}}
 - name: wait-for-migrations
-  image: {{ include "langfuse.image" (dict "image" .Values.image.web "context" .) }}
+  image: {{ include "langfuse.image" (dict "image" .Values.image.web "context" .) | quote }}
   imagePullPolicy: {{ .Values.image.web.pullPolicy }}
   # The image's entrypoint builds DATABASE_URL, skips migrations (disabled in the
   # ConfigMap) and runs this command.

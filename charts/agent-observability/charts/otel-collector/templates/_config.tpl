@@ -398,12 +398,12 @@ the configuration references as ${env:NAME}, from its Secret (never a value).
   valueFrom:
     secretKeyRef:
       name: {{ $secret }}
-      key: {{ $v.langfuse.projectKeys.publicKeyKey }}
+      key: {{ $v.langfuse.projectKeys.publicKeyKey | quote }}
 - name: LANGFUSE_SECRET_KEY
   valueFrom:
     secretKeyRef:
       name: {{ $secret }}
-      key: {{ $v.langfuse.projectKeys.secretKeyKey }}
+      key: {{ $v.langfuse.projectKeys.secretKeyKey | quote }}
 {{- end }}
 {{- with $v.destinations.langsmith }}
 {{- if .enabled }}
@@ -411,7 +411,7 @@ the configuration references as ${env:NAME}, from its Secret (never a value).
   valueFrom:
     secretKeyRef:
       name: {{ include "otel-collector.tpl" (dict "value" .existingSecret "context" $) }}
-      key: {{ .apiKeyKey }}
+      key: {{ .apiKeyKey | quote }}
 {{- end }}
 {{- end }}
 {{- with $v.destinations.otlp }}
@@ -420,7 +420,7 @@ the configuration references as ${env:NAME}, from its Secret (never a value).
   valueFrom:
     secretKeyRef:
       name: {{ include "otel-collector.tpl" (dict "value" .auth.existingSecret "context" $) }}
-      key: {{ .auth.key }}
+      key: {{ .auth.key | quote }}
 {{- end }}
 {{- end }}
 {{- with $v.destinations.xray }}
