@@ -106,6 +106,10 @@ def _value_of(leaf: str):
     schema = json.loads(leaf)
     if schema.get("type") == "object" or (schema.get("type") == "array" and "items" not in schema):
         return st.just({} if schema["type"] == "object" else [])
+    if schema.get("items", {}).get("type") == "object":
+        # hypothesis-jsonschema 0.23.1 cannot draw objects with this Hypothesis (no
+        # `many.more`); lists of rows (budgets, objectives, prices) are left to the mutations.
+        return st.just([])
     schema.pop("description", None)
     if schema.get("type") == "array":
         schema["maxItems"] = 3
@@ -224,6 +228,14 @@ KEPT_CASES = [
     pytest.param({"grafana-provisioning": {"prometheusOperator": {"serviceMonitor": {
                   "enabled": True, "labels": {"release": "kube-prometheus-stack" * 8}}}}},
                  id="a-label-value-of-168-characters"),
+    pytest.param({"langfuse": {"enabled": False}, "otel-collector": {"langfuse": {
+                  "endpoint": "https://langfuse.example.com/api/public/otel",
+                  "projectKeys": {"existingSecret": "0"}}}},
+                 id="a-numeric-secret-name-rendered-as-a-number"),
+    pytest.param({"otel-collector": {"persistence": {"size": ""}}},
+                 id="an-empty-queue-size-rendered-a-null-size-limit"),
+    pytest.param({"grafana-provisioning": {"prometheus": {"persistence": {"size": "!!"}}}},
+                 id="a-size-printed-unquoted-broke-the-yaml"),
 ]
 
 

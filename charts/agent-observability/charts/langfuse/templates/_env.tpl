@@ -6,7 +6,7 @@ Usage: {{ include "langfuse.secretEnv" (dict "name" "SALT" "secret" $name "key" 
 - name: {{ .name }}
   valueFrom:
     secretKeyRef:
-      name: {{ .secret }}
+      name: {{ .secret | quote }}
       key: {{ .key | quote }}
 {{- end }}
 

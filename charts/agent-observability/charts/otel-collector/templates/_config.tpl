@@ -397,12 +397,12 @@ the configuration references as ${env:NAME}, from its Secret (never a value).
 - name: LANGFUSE_PUBLIC_KEY
   valueFrom:
     secretKeyRef:
-      name: {{ $secret }}
+      name: {{ $secret | quote }}
       key: {{ $v.langfuse.projectKeys.publicKeyKey | quote }}
 - name: LANGFUSE_SECRET_KEY
   valueFrom:
     secretKeyRef:
-      name: {{ $secret }}
+      name: {{ $secret | quote }}
       key: {{ $v.langfuse.projectKeys.secretKeyKey | quote }}
 {{- end }}
 {{- with $v.destinations.langsmith }}
@@ -410,7 +410,7 @@ the configuration references as ${env:NAME}, from its Secret (never a value).
 - name: LANGSMITH_API_KEY
   valueFrom:
     secretKeyRef:
-      name: {{ include "otel-collector.tpl" (dict "value" .existingSecret "context" $) }}
+      name: {{ include "otel-collector.tpl" (dict "value" .existingSecret "context" $) | quote }}
       key: {{ .apiKeyKey | quote }}
 {{- end }}
 {{- end }}
@@ -419,7 +419,7 @@ the configuration references as ${env:NAME}, from its Secret (never a value).
 - name: OTLP_BACKEND_AUTH
   valueFrom:
     secretKeyRef:
-      name: {{ include "otel-collector.tpl" (dict "value" .auth.existingSecret "context" $) }}
+      name: {{ include "otel-collector.tpl" (dict "value" .auth.existingSecret "context" $) | quote }}
       key: {{ .auth.key | quote }}
 {{- end }}
 {{- end }}
