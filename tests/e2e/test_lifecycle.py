@@ -13,9 +13,12 @@ import tempfile
 import time
 from pathlib import Path
 
+import pykube
 import pytest
 import yaml
 from kubernetes import client
+from pytest_helm_charts.k8s.deployment import wait_for_deployments_to_run
+from pytest_helm_charts.k8s.stateful_set import wait_for_stateful_sets_to_run
 
 from harness.helm import Release
 from harness.paths import REPO_ROOT
@@ -32,7 +35,8 @@ def release(cluster, restricted_namespace):
 @pytest.fixture(scope="module")
 def api(cluster):
     return {"core": client.CoreV1Api(cluster.api), "apps": client.AppsV1Api(cluster.api),
-            "batch": client.BatchV1Api(cluster.api)}
+            "batch": client.BatchV1Api(cluster.api),
+            "pykube": pykube.HTTPClient(pykube.KubeConfig.from_file(str(cluster.kubeconfig)))}
 
 
 def run_secret_generator_hook(cluster, release) -> str:
@@ -88,13 +92,14 @@ class TestLifecycle:
         release.install(KIND_VALUES)
         assert release.status()["info"]["status"] == "deployed"
         namespace = release.namespace
-        for deployment in api["apps"].list_namespaced_deployment(namespace).items:
-            assert deployment.status.available_replicas == deployment.spec.replicas, deployment.metadata.name
-        statefulsets = api["apps"].list_namespaced_stateful_set(namespace).items
-        assert {s.metadata.name for s in statefulsets} == {
+        # pytest-helm-charts' readiness checks: every replica updated and available, no stale generation.
+        deployments = [d.metadata.name for d in api["apps"].list_namespaced_deployment(namespace).items]
+        assert set(deployments) == {"obs-langfuse-web", "obs-langfuse-worker", "obs-otel-collector", "obs-grafana"}
+        wait_for_deployments_to_run(api["pykube"], deployments, namespace, timeout_sec=60, missing_ok=False)
+        statefulsets = [s.metadata.name for s in api["apps"].list_namespaced_stateful_set(namespace).items]
+        assert set(statefulsets) == {
             "obs-postgres", "obs-clickhouse", "obs-valkey", "obs-object-storage", "obs-prometheus"}
-        for statefulset in statefulsets:
-            assert statefulset.status.ready_replicas == 1, statefulset.metadata.name
+        wait_for_stateful_sets_to_run(api["pykube"], statefulsets, namespace, timeout_sec=60, missing_ok=False)
         [migration] = [j for j in api["batch"].list_namespaced_job(namespace).items
                        if j.metadata.name.startswith("obs-langfuse-migrate-")]
         assert migration.status.succeeded == 1
