@@ -5,15 +5,10 @@
 # for DEMO_REQUESTS requests of tenants acme and globex, then says where to look.
 set -euo pipefail
 
-repo_root="$(cd "$(dirname "$0")/.." && pwd)"
-cluster="${CLUSTER:-kind}"
-name="${CLUSTER_NAME:-agent-observability}"
-namespace="${NAMESPACE:-observability}"
-release="${RELEASE:-obs}"
+source "$(dirname "$0")/local-cluster.sh"
+export KUBECONFIG="$kubeconfig"
 requests="${DEMO_REQUESTS:-60}"
-kubeconfig="$repo_root/.cache/$cluster-$name.kubeconfig"
 python="$repo_root/.venv/bin/python"
-export PATH="$repo_root/bin:$PATH" KUBECONFIG="$kubeconfig"
 
 step() { echo "==> $*"; }
 fail() { echo "make demo: $*" >&2; exit 1; }

@@ -8,14 +8,8 @@
 #                           container runs. For machines that cannot pull images.
 set -euo pipefail
 
-repo_root="$(cd "$(dirname "$0")/.." && pwd)"
-bin="$repo_root/bin"
-cluster="${CLUSTER:-kind}"
-name="${CLUSTER_NAME:-agent-observability}"
-namespace="${NAMESPACE:-observability}"
-release="${RELEASE:-obs}"
-kubeconfig="$repo_root/.cache/$cluster-$name.kubeconfig"
-export PATH="$bin:$PATH" KUBECONFIG="$kubeconfig"
+source "$(dirname "$0")/local-cluster.sh"
+export KUBECONFIG="$kubeconfig"
 mkdir -p "$repo_root/.cache"
 
 step() { echo "==> $*"; }

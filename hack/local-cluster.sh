@@ -1,0 +1,11 @@
+# Sourced by up.sh, demo.sh and down.sh: which local cluster, release and namespace they work on
+# (override with CLUSTER, CLUSTER_NAME, NAMESPACE, RELEASE) and where its kubeconfig lives.
+# shellcheck shell=bash
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+bin="$repo_root/bin"
+cluster="${CLUSTER:-kind}"
+name="${CLUSTER_NAME:-agent-observability}"
+namespace="${NAMESPACE:-observability}"
+release="${RELEASE:-obs}"
+kubeconfig="$repo_root/.cache/$cluster-$name.kubeconfig"
+export PATH="$bin:$PATH"
