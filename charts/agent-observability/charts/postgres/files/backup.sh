@@ -2,7 +2,11 @@
 # One run of the postgres chart's backup CronJob: dump the database with pg_dump's custom
 # format into $BACKUP_DIR, then keep the newest $BACKUP_KEEP dumps and delete older ones.
 # The connection comes from libpq's environment (PGHOST, PGPORT, PGUSER, PGPASSWORD,
-# PGDATABASE); restoring a dump is described in the chart's README.
+# PGDATABASE); restoring a dump is described in the chart's README. pg_dump and pg_restore are
+# on the image's PATH (docker-library/postgres 17/bookworm/Dockerfile:
+# ENV PATH $PATH:/usr/lib/postgresql/$PG_MAJOR/bin); --format=custom, --no-password, --file
+# and pg_restore --list are PostgreSQL 17's (https://www.postgresql.org/docs/17/app-pgdump.html,
+# app-pgrestore.html).
 set -eu
 
 : "${BACKUP_DIR:?}" "${BACKUP_KEEP:?}" "${PGDATABASE:?}"
