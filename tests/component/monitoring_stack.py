@@ -12,11 +12,13 @@ window / (t1 - t0) (total()); ratios and quantiles are exact.
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
+import pytest
 import yaml
 
 from harness import collector, prometheus
@@ -32,6 +34,19 @@ ALL = ".*"
 
 def missing_reason() -> str | None:
     return collector.missing_reason() or prometheus.missing_reason()
+
+
+@contextmanager
+def running_stack(values: dict, workdir: Path):
+    """A started MonitoringStack, stopped at the end; the test skips when a binary is missing."""
+    reason = missing_reason()
+    if reason:
+        pytest.skip(reason)
+    stack = MonitoringStack(values, workdir)
+    try:
+        yield stack.start()
+    finally:
+        stack.stop()
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from harness.paths import UMBRELLA_CHART
 
 from genai_spans import Agent, agent_attributes, inference_attributes, retrieval_attributes, tool_attributes
 from monitoring_inputs import MONITORING_VALUES
-from monitoring_stack import GENAI_JOB, TELEMETRY_JOB, MonitoringStack, Window, missing_reason, rate, total
+from monitoring_stack import GENAI_JOB, TELEMETRY_JOB, Window, rate, running_stack, total
 
 PRICES = {row["model"]: row for row in yaml.safe_load(
     (UMBRELLA_CHART / "charts" / "otel-collector" / "values.yaml").read_text())["prices"]["models"]}
@@ -88,12 +88,7 @@ def landed(sessions: int) -> dict:
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
     """The collector and Prometheus after two sessions."""
-    reason = missing_reason()
-    if reason:
-        pytest.skip(reason)
-    stack = MonitoringStack(STACK_VALUES, tmp_path_factory.mktemp("monitoring"))
-    try:
-        stack.start()
+    with running_stack(STACK_VALUES, tmp_path_factory.mktemp("monitoring")) as stack:
         acme = Agent(stack.collector.otlp_http, {"service.name": "planner-service", "tenant.id": "acme"})
         globex = Agent(stack.collector.otlp_grpc, {"service.name": "support-service", "tenant.id": "globex"},
                        protocol="grpc")
@@ -115,8 +110,6 @@ def stack(tmp_path_factory):
         globex.close()
         meters.shutdown()
         yield stack
-    finally:
-        stack.stop()
 
 
 def quantile(q: float, bounds: list[float], observations: list[float]) -> float:

@@ -31,7 +31,7 @@ from harness.network import free_port, wait_for_port
 from harness.paths import REPO_ROOT, UMBRELLA_CHART
 
 from monitoring_inputs import MONITORING_VALUES
-from monitoring_stack import GENAI_JOB, TELEMETRY_JOB, MonitoringStack, missing_reason, rate, total
+from monitoring_stack import GENAI_JOB, TELEMETRY_JOB, rate, running_stack, total
 
 EXAMPLE = REPO_ROOT / "examples" / "agent"
 REQUESTS = 6
@@ -78,16 +78,9 @@ def landed(sessions: int) -> dict:
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    reason = missing_reason()
-    if reason:
-        pytest.skip(reason)
-    stack = MonitoringStack(STACK_VALUES, tmp_path_factory.mktemp("demo"))
-    try:
-        stack.start()
+    with running_stack(STACK_VALUES, tmp_path_factory.mktemp("demo")) as stack:
         stack.run_sessions(lambda: run_example_session(stack.collector.otlp_http), landed)
         yield stack
-    finally:
-        stack.stop()
 
 
 def known_values(stack) -> dict[tuple[str, str], list[dict]]:
