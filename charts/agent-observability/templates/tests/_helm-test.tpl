@@ -46,6 +46,9 @@ spec:
         runAsGroup: 1001
         seccompProfile:
           type: RuntimeDefault
+      {{- with include "agent-observability.imagePullSecrets" $ctx }}
+      {{- . | nindent 6 }}
+      {{- end }}
       containers:
         - name: test
           image: {{ include "agent-observability.nodeImage" $ctx | quote }}

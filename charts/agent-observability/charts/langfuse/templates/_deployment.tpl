@@ -42,9 +42,8 @@ spec:
       automountServiceAccountToken: false
       securityContext:
         {{- include "langfuse.podSecurityContext" $ctx | nindent 8 }}
-      {{- with $ctx.Values.imagePullSecrets }}
-      imagePullSecrets:
-        {{- toYaml . | nindent 8 }}
+      {{- with include "langfuse.imagePullSecrets" $ctx }}
+      {{- . | nindent 6 }}
       {{- end }}
       # Both answer their readiness check with 500 after SIGTERM; this leaves time to drain.
       terminationGracePeriodSeconds: 60

@@ -14,9 +14,8 @@ spec:
   automountServiceAccountToken: false
   securityContext:
     {{- include "langfuse.podSecurityContext" . | nindent 4 }}
-  {{- with .Values.imagePullSecrets }}
-  imagePullSecrets:
-    {{- toYaml . | nindent 4 }}
+  {{- with include "langfuse.imagePullSecrets" . }}
+  {{- . | nindent 2 }}
   {{- end }}
   initContainers:
     {{- include "langfuse.migrationContainer" (dict "context" . "store" "clickhouse") | nindent 4 }}

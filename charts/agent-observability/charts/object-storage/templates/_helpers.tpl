@@ -77,7 +77,7 @@ object-storage.credentialsSecret is the Secret holding the S3 keys, from auth.ex
 object-storage.image is the SeaweedFS image reference.
 */}}
 {{- define "object-storage.image" -}}
-{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
+{{- include "object-storage.imageReference" (dict "image" .Values.image "context" .) }}
 {{- end }}
 
 {{/*
@@ -113,4 +113,38 @@ networkPolicy.enabled or the parent's global.networkPolicy.enabled; empty otherw
 */}}
 {{- define "object-storage.networkPolicyEnabled" -}}
 {{- if or .Values.networkPolicy.enabled (dig "networkPolicy" "enabled" false (.Values.global | default dict)) }}true{{ end }}
+{{- end }}
+
+{{/*
+object-storage.imageReference is "<registry>/<path>:<tag>" of one image of this chart;
+the tag defaults to the chart's appVersion. global.imageRegistry, when set, replaces the registry the repository
+names (docker.io, quay.io, ...) and keeps its path, so one setting moves every image of a
+release to a private registry: docker.io/langfuse/langfuse becomes <registry>/langfuse/langfuse.
+Usage: {{ include "object-storage.imageReference" (dict "image" .Values.image "context" $) }}
+*/}}
+{{- define "object-storage.imageReference" -}}
+{{- $registry := dig "imageRegistry" "" (.context.Values.global | default dict) }}
+{{- $repository := .image.repository }}
+{{- if $registry }}
+{{- $path := splitList "/" $repository }}
+{{- /* Docker's rule: a first component with a dot or a colon, or localhost, is a registry. */}}
+{{- if and (gt (len $path) 1) (regexMatch "[.:]|^localhost$" (first $path)) }}
+{{- $repository = rest $path | join "/" }}
+{{- end }}
+{{- $repository = printf "%s/%s" (trimSuffix "/" $registry) $repository }}
+{{- end }}
+{{- printf "%s:%v" $repository (default .context.Chart.AppVersion .image.tag) }}
+{{- end }}
+
+{{/*
+object-storage.imagePullSecrets is the imagePullSecrets field of a pod: imagePullSecrets and
+global.imagePullSecrets; nothing when both are empty.
+Usage: {{ include "object-storage.imagePullSecrets" . }}
+*/}}
+{{- define "object-storage.imagePullSecrets" -}}
+{{- $secrets := concat (.Values.imagePullSecrets | default list) (dig "imagePullSecrets" list (.Values.global | default dict)) | uniq }}
+{{- with $secrets }}
+imagePullSecrets:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
 {{- end }}

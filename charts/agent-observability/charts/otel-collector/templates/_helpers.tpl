@@ -76,7 +76,7 @@ Usage: {{ include "otel-collector.tpl" (dict "value" .Values.langfuse.endpoint "
 otel-collector.image is the reference of the collector image; the tag defaults to appVersion.
 */}}
 {{- define "otel-collector.image" -}}
-{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
+{{- include "otel-collector.imageReference" (dict "image" .Values.image "context" .) }}
 {{- end }}
 
 {{/*
@@ -153,4 +153,38 @@ otel-collector.checksums are pod annotations that change when the configuration 
 */}}
 {{- define "otel-collector.checksums" -}}
 checksum/config: {{ include "otel-collector.config" . | sha256sum }}
+{{- end }}
+
+{{/*
+otel-collector.imageReference is "<registry>/<path>:<tag>" of one image of this chart;
+the tag defaults to the chart's appVersion. global.imageRegistry, when set, replaces the registry the repository
+names (docker.io, quay.io, ...) and keeps its path, so one setting moves every image of a
+release to a private registry: docker.io/langfuse/langfuse becomes <registry>/langfuse/langfuse.
+Usage: {{ include "otel-collector.imageReference" (dict "image" .Values.image "context" $) }}
+*/}}
+{{- define "otel-collector.imageReference" -}}
+{{- $registry := dig "imageRegistry" "" (.context.Values.global | default dict) }}
+{{- $repository := .image.repository }}
+{{- if $registry }}
+{{- $path := splitList "/" $repository }}
+{{- /* Docker's rule: a first component with a dot or a colon, or localhost, is a registry. */}}
+{{- if and (gt (len $path) 1) (regexMatch "[.:]|^localhost$" (first $path)) }}
+{{- $repository = rest $path | join "/" }}
+{{- end }}
+{{- $repository = printf "%s/%s" (trimSuffix "/" $registry) $repository }}
+{{- end }}
+{{- printf "%s:%v" $repository (default .context.Chart.AppVersion .image.tag) }}
+{{- end }}
+
+{{/*
+otel-collector.imagePullSecrets is the imagePullSecrets field of a pod: imagePullSecrets and
+global.imagePullSecrets; nothing when both are empty.
+Usage: {{ include "otel-collector.imagePullSecrets" . }}
+*/}}
+{{- define "otel-collector.imagePullSecrets" -}}
+{{- $secrets := concat (.Values.imagePullSecrets | default list) (dig "imagePullSecrets" list (.Values.global | default dict)) | uniq }}
+{{- with $secrets }}
+imagePullSecrets:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
 {{- end }}
