@@ -158,8 +158,8 @@ generate: tools ## Regenerate values.schema.json and the README values tables fr
 
 .PHONY: test
 test: tools lint ## The README's test command: lint, then every test tier this machine can run
-	@echo "==> pytest: unit, component and e2e tiers (a tier this machine cannot run is reported as skipped)"
-	@$(PYTEST) -m "unit or component or e2e" tests
+	@echo "==> pytest: unit, component, e2e and container tiers (a tier this machine cannot run is reported as skipped)"
+	@$(PYTEST) -m "unit or component or e2e or container" tests
 
 .PHONY: test-unit
 test-unit: tools ## Render tests only (fast)
@@ -172,6 +172,10 @@ test-component: tools ## Real binaries on the rendered configuration
 .PHONY: test-e2e
 test-e2e: tools ## Install into a real API server
 	@$(PYTEST) -m e2e tests
+
+.PHONY: test-container
+test-container: tools ## The rendered pods from their pinned images on Docker (CONTAINER_TIER=required: fail, not skip, without Docker)
+	@$(PYTEST) -m container tests
 
 ##@ Benchmark
 

@@ -1,6 +1,6 @@
 """Tiers, and the report that says what each tier did on this machine.
 
-A test's tier is its folder under tests/ (unit, component, e2e). `make test` runs all three;
+A test's tier is its folder under tests/ (unit, component, e2e, container). `make test` runs all four;
 a tier whose prerequisites this machine lacks shows up as skipped, with the reason, in the
 tier report at the end of the run — never silently absent.
 """
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-TIERS = ("unit", "component", "e2e")
+TIERS = ("unit", "component", "e2e", "container")
 TESTS_DIR = Path(__file__).parent
 
 _collected: Counter = Counter()
