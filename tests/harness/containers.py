@@ -37,7 +37,8 @@ def engine_missing_reason() -> str | None:
         return f"testcontainers is not installed ({error}): `make tools` installs tests/requirements.txt"
     host = get_docker_host() or "unix:///var/run/docker.sock"
     if host.startswith("unix://") and not Path(host.removeprefix("unix://")).exists():
-        return f"no Docker engine: {host.removeprefix('unix://')} does not exist (DOCKER_HOST is not set)"
+        where = "set by DOCKER_HOST" if os.environ.get("DOCKER_HOST") else "the default; DOCKER_HOST is not set"
+        return f"no Docker engine: {host.removeprefix('unix://')} does not exist ({where})"
     try:
         DockerClient().client.ping()
     except Exception as error:  # the SDK raises several kinds, all meaning "no engine here"
