@@ -1,7 +1,8 @@
 // `helm test` checks, one per Job: `node helm-tests.mjs <check>`.
 //   langfuse-api    LangFuse answers its health check and accepts the provisioned project
 //                   keys (the keys agents and the collector use).
-//   collector-otlp  The collector accepts OTLP/HTTP from agents and serves its metrics endpoint.
+//   collector-otlp  The collector accepts OTLP/HTTP from agents (OTLP_HTTP_URL) and serves its
+//                   GenAI metrics (METRICS_URL, set only when otel-collector.metrics.enabled).
 
 async function request(method, url, { headers = {}, body } = {}) {
   const response = await fetch(url, {
@@ -24,10 +25,14 @@ const checks = {
     console.log(`project keys accepted for: ${projects.data.map((p) => p.name).join(", ")}`);
   },
   async "collector-otlp"(env) {
-    await request("POST", `${env.COLLECTOR_URL}:4318/v1/traces`, { body: { resourceSpans: [] } });
+    await request("POST", env.OTLP_HTTP_URL, { body: { resourceSpans: [] } });
     console.log("OTLP/HTTP accepted");
-    await request("GET", `${env.COLLECTOR_URL}:8889/metrics`);
-    console.log("metrics endpoint answers");
+    if (env.METRICS_URL) {
+      await request("GET", env.METRICS_URL);
+      console.log("metrics endpoint answers");
+    } else {
+      console.log("metrics endpoint not checked: otel-collector.metrics.enabled is false");
+    }
   },
 };
 
@@ -36,6 +41,8 @@ try {
   if (!checks[name]) throw new Error(`unknown check ${name}; known: ${Object.keys(checks).join(", ")}`);
   await checks[name](process.env);
 } catch (error) {
-  console.error(`${name} failed: ${error.message}`);
+  // fetch() reports "fetch failed" and keeps the reason (refused, unknown host) in its cause.
+  const cause = error.cause?.message ? ` (${error.cause.message})` : "";
+  console.error(`${name} failed: ${error.message}${cause}`);
   process.exit(1);
 }
