@@ -110,6 +110,25 @@ def render_text(chart, values=None, values_files=(), release=DEFAULT_RELEASE,
     return result.stdout
 
 
+def render_notes(chart: Path | str = UMBRELLA_CHART, values: dict | None = None, values_files=(),
+                 release: str = DEFAULT_RELEASE, namespace: str = DEFAULT_NAMESPACE) -> str:
+    """The notes `helm install` prints (NOTES.txt), from a client-side dry run: `helm template`
+    does not render them."""
+    command = [tool("helm"), "install", release, str(chart), "--namespace", namespace,
+               "--dry-run=client", "--output", "json"]
+    for values_file in values_files:
+        command += ["--values", str(values_file)]
+    with tempfile.NamedTemporaryFile("w", suffix=".yaml") as overrides:
+        if values:
+            yaml.safe_dump(values, overrides)
+            overrides.flush()
+            command += ["--values", overrides.name]
+        result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise RenderError(command, result.stderr)
+    return json.loads(result.stdout)["info"]["notes"]
+
+
 @functools.lru_cache(maxsize=256)
 def _render_cached(key: str) -> Manifest:
     chart, values, values_files, release, namespace, kube_version, helm = json.loads(key)

@@ -34,14 +34,28 @@ dict so every value is a string. Credentials are never here (see langfuse.env).
 {{- $_ := set $config "REDIS_USERNAME" . }}
 {{- end }}
 {{- $endpoint := include "langfuse.tpl" (dict "value" $v.s3.endpoint "context" .) }}
-{{- $mediaEndpoint := default $endpoint (include "langfuse.tpl" (dict "value" $v.s3.mediaEndpoint "context" .)) }}
-{{- range $use, $settings := dict "EVENT" (dict "prefix" $v.s3.eventPrefix "endpoint" $endpoint) "MEDIA" (dict "prefix" $v.s3.mediaPrefix "endpoint" $mediaEndpoint) }}
-{{- $_ := set $config (printf "LANGFUSE_S3_%s_UPLOAD_BUCKET" $use) $v.s3.bucket }}
-{{- $_ := set $config (printf "LANGFUSE_S3_%s_UPLOAD_REGION" $use) $v.s3.region }}
-{{- $_ := set $config (printf "LANGFUSE_S3_%s_UPLOAD_PREFIX" $use) $settings.prefix }}
-{{- $_ := set $config (printf "LANGFUSE_S3_%s_UPLOAD_FORCE_PATH_STYLE" $use) (toString $v.s3.forcePathStyle) }}
+{{- $publicEndpoint := include "langfuse.tpl" (dict "value" $v.s3.publicEndpoint "context" .) }}
+{{- /* Events stay inside the cluster; media has one endpoint for pods and browsers alike
+(web/src/features/media/server/getMediaStorageClient.ts); batch exports upload through the
+endpoint and sign their download links with the external one (StorageService.ts, signedUrlClient). */}}
+{{- $uses := dict
+  "EVENT_UPLOAD" (dict "prefix" $v.s3.eventPrefix "endpoint" $endpoint)
+  "MEDIA_UPLOAD" (dict "prefix" $v.s3.mediaPrefix "endpoint" (default $endpoint $publicEndpoint))
+}}
+{{- if $v.s3.batchExport.enabled }}
+{{- $_ := set $uses "BATCH_EXPORT" (dict "prefix" $v.s3.batchExport.prefix "endpoint" $endpoint "externalEndpoint" $publicEndpoint) }}
+{{- end }}
+{{- $_ := set $config "LANGFUSE_S3_BATCH_EXPORT_ENABLED" (toString $v.s3.batchExport.enabled) }}
+{{- range $use, $settings := $uses }}
+{{- $_ := set $config (printf "LANGFUSE_S3_%s_BUCKET" $use) $v.s3.bucket }}
+{{- $_ := set $config (printf "LANGFUSE_S3_%s_REGION" $use) $v.s3.region }}
+{{- $_ := set $config (printf "LANGFUSE_S3_%s_PREFIX" $use) $settings.prefix }}
+{{- $_ := set $config (printf "LANGFUSE_S3_%s_FORCE_PATH_STYLE" $use) (toString $v.s3.forcePathStyle) }}
 {{- with $settings.endpoint }}
-{{- $_ := set $config (printf "LANGFUSE_S3_%s_UPLOAD_ENDPOINT" $use) . }}
+{{- $_ := set $config (printf "LANGFUSE_S3_%s_ENDPOINT" $use) . }}
+{{- end }}
+{{- with $settings.externalEndpoint }}
+{{- $_ := set $config (printf "LANGFUSE_S3_%s_EXTERNAL_ENDPOINT" $use) . }}
 {{- end }}
 {{- end }}
 {{- toYaml $config }}

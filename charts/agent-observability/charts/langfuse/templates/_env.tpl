@@ -27,9 +27,9 @@ secret value is ever rendered into a ConfigMap, an env value or an annotation.
 {{- end }}
 {{- with .Values.s3.existingSecret }}
 {{- $s3 := include "langfuse.tpl" (dict "value" . "context" $) }}
-{{- range $use := list "EVENT" "MEDIA" }}
-{{ include "langfuse.secretEnv" (dict "name" (printf "LANGFUSE_S3_%s_UPLOAD_ACCESS_KEY_ID" $use) "secret" $s3 "key" "access-key-id") }}
-{{ include "langfuse.secretEnv" (dict "name" (printf "LANGFUSE_S3_%s_UPLOAD_SECRET_ACCESS_KEY" $use) "secret" $s3 "key" "secret-access-key") }}
+{{- range $use := concat (list "EVENT_UPLOAD" "MEDIA_UPLOAD") (ternary (list "BATCH_EXPORT") (list) $.Values.s3.batchExport.enabled) }}
+{{ include "langfuse.secretEnv" (dict "name" (printf "LANGFUSE_S3_%s_ACCESS_KEY_ID" $use) "secret" $s3 "key" "access-key-id") }}
+{{ include "langfuse.secretEnv" (dict "name" (printf "LANGFUSE_S3_%s_SECRET_ACCESS_KEY" $use) "secret" $s3 "key" "secret-access-key") }}
 {{- end }}
 {{- end }}
 {{- with .Values.extraEnv }}
