@@ -20,11 +20,16 @@ import { request } from "node:https";
 const SERVICE_ACCOUNT = "/var/run/secrets/kubernetes.io/serviceaccount";
 const ALPHANUMERIC = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
+// The in-cluster API address. On IPv6 clusters KUBERNETES_SERVICE_HOST is a bare literal
+// (fd00:10:96::1): like client-go's net.JoinHostPort, put it in brackets for the URL.
+function inClusterApi(env) {
+  const host = env.KUBERNETES_SERVICE_HOST;
+  return `https://${host.includes(":") ? `[${host}]` : host}:${env.KUBERNETES_SERVICE_PORT}`;
+}
+
 function connection(env) {
   const read = (path) => readFileSync(path, "utf8");
-  const api =
-    env.KUBERNETES_API_URL ??
-    `https://${env.KUBERNETES_SERVICE_HOST}:${env.KUBERNETES_SERVICE_PORT}`;
+  const api = env.KUBERNETES_API_URL ?? inClusterApi(env);
   const tls = { ca: read(env.KUBERNETES_CA_FILE ?? `${SERVICE_ACCOUNT}/ca.crt`) };
   const headers = { Accept: "application/json" };
   if (env.KUBERNETES_CLIENT_CERT_FILE) {
@@ -46,8 +51,11 @@ function call(conn, method, path, body, contentType = "application/json") {
       headers["Content-Type"] = contentType;
       headers["Content-Length"] = Buffer.byteLength(payload);
     }
+    // Given the URL itself, Node takes the brackets off an IPv6 host (urlToHttpOptions);
+    // URL.hostname keeps them, and no resolver knows "[fd00:10:96::1]".
     const req = request(
-      { host: conn.api.hostname, port: conn.api.port || 443, path, method, headers, ...conn.tls },
+      new URL(path, conn.api),
+      { method, headers, ...conn.tls },
       (res) => {
         let text = "";
         res.on("data", (chunk) => (text += chunk));
