@@ -61,10 +61,12 @@ spec:
             - configMapRef:
                 name: {{ include "langfuse.fullname" $ctx }}
           env:
-            {{- if eq $component "web" }}
+            # The listen address of both Next.js (web: server.js reads HOSTNAME) and the worker
+            # (worker/src/index.ts: app.listen(PORT, HOSTNAME)). The container runtime sets
+            # HOSTNAME to the pod's name, so it is always overridden. For `::`, Node opens a
+            # dual-stack socket; Next.js then calls itself on [::1].
             - name: HOSTNAME
-              value: "0.0.0.0"
-            {{- end }}
+              value: {{ $ctx.Values.listenAddress | quote }}
             - name: PORT
               value: {{ $settings.port | quote }}
             - name: NODE_OPTIONS
