@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.network import free_port, wait_for_port
+from harness.network import free_port, host_addresses, wait_for_port
 from harness.render import render_chart
 
 PASSWORD = "component-test-password"
@@ -43,7 +43,7 @@ def valkey_server(tmp_path):
     port = free_port()
     config = manifest.get("ConfigMap", "obs-valkey")["data"]["valkey.conf"]
     config = (config.replace("/run/valkey", str(run_dir)).replace("dir /data", f"dir {data_dir}")
-              .replace("port 6379", f"port {port}").replace("bind 0.0.0.0", "bind 127.0.0.1")
+              .replace("port 6379", f"port {port}")
               .replace("maxmemory 512mb", "maxmemory 2mb"))  # small, to reach the limit quickly
     (tmp_path / "valkey.conf").write_text(config)
     server = subprocess.Popen([redis_server, str(tmp_path / "valkey.conf")], stdout=subprocess.DEVNULL,
@@ -56,10 +56,21 @@ def valkey_server(tmp_path):
         server.wait(timeout=10)
 
 
-def redis_cli(port, *args, password=None):
+def redis_cli(port, *args, password=None, host="127.0.0.1"):
     env = {"PATH": os.environ["PATH"]} | ({"REDISCLI_AUTH": password} if password else {})
-    return subprocess.run(["redis-cli", "-p", str(port), *args], env=env, capture_output=True, text=True,
-                          check=False).stdout.strip()
+    return subprocess.run(["redis-cli", "-h", host, "-p", str(port), *args], env=env, capture_output=True,
+                          text=True, check=False).stdout.strip()
+
+
+def test_valkey_answers_on_every_ipv4_and_ipv6_address(valkey_server):
+    """LangFuse reaches Valkey through its Service: on the pod's IPv4 address, its IPv6
+    address, or both (dual-stack)."""
+    port, _ = valkey_server
+    own = host_addresses()
+    if not any(":" not in a for a in own) or not any(":" in a for a in own):
+        pytest.skip(f"this machine needs an IPv4 and an IPv6 address beyond loopback; it has {own}")
+    for host in ["127.0.0.1", "::1", *own]:
+        assert redis_cli(port, "ping", password=PASSWORD, host=host) == "PONG", f"Valkey does not answer on {host}"
 
 
 def test_valkey_refuses_clients_without_the_password(valkey_server):

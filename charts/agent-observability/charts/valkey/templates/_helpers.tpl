@@ -75,6 +75,8 @@ valkey.passwordSecret is the Secret holding the password, rendered from auth.exi
 
 {{/*
 valkey.config is valkey.conf. LangFuse's BullMQ queues require maxmemory-policy noeviction.
+`bind * -::*` listens on every IPv4 and IPv6 address, and the leading `-` lets the server
+start where the pod has no IPv6 (valkey.conf: "like the default, all available interfaces").
 */}}
 {{- define "valkey.config" -}}
 {{- range $line := splitList "\n" .Values.extraConfig }}
@@ -84,7 +86,7 @@ valkey.config is valkey.conf. LangFuse's BullMQ queues require maxmemory-policy 
 {{- end }}
 {{- end }}
 {{- end -}}
-bind 0.0.0.0
+bind * -::*
 port 6379
 dir /data
 appendonly yes
