@@ -52,6 +52,9 @@ BAD_VALUES = [
     pytest.param({"langfuse": {"init": {"admin": {"existingSecret": ""}}}},
                  "init.admin.email is set: also set init.admin.existingSecret",
                  id="admin-without-password-secret"),
+    pytest.param({"langfuse": {"listenAddress": "localhost"}},
+                 "listenAddress",
+                 id="listen-address-not-every-address"),
 ]
 
 
