@@ -236,6 +236,8 @@ KEPT_CASES = [
                  id="an-empty-queue-size-rendered-a-null-size-limit"),
     pytest.param({"grafana-provisioning": {"prometheus": {"persistence": {"size": "!!"}}}},
                  id="a-size-printed-unquoted-broke-the-yaml"),
+    pytest.param({"postgres": {"auth": {"existingSecret": "0V`[n2\\ }X+P6ta0!X6:"}}},
+                 id="a-store-secret-name-printed-unquoted-broke-the-yaml"),
 ]
 
 

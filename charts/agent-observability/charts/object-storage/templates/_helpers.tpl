@@ -98,12 +98,12 @@ object-storage.credentialEnv are the S3 keys as environment variables from the S
 - name: S3_ACCESS_KEY_ID
   valueFrom:
     secretKeyRef:
-      name: {{ include "object-storage.credentialsSecret" . }}
+      name: {{ include "object-storage.credentialsSecret" . | quote }}
       key: access-key-id
 - name: S3_SECRET_ACCESS_KEY
   valueFrom:
     secretKeyRef:
-      name: {{ include "object-storage.credentialsSecret" . }}
+      name: {{ include "object-storage.credentialsSecret" . | quote }}
       key: secret-access-key
 {{- end }}
 

@@ -428,12 +428,12 @@ the configuration references as ${env:NAME}, from its Secret (never a value).
 - name: AWS_ACCESS_KEY_ID
   valueFrom:
     secretKeyRef:
-      name: {{ include "otel-collector.tpl" (dict "value" .existingSecret "context" $) }}
+      name: {{ include "otel-collector.tpl" (dict "value" .existingSecret "context" $) | quote }}
       key: aws-access-key-id
 - name: AWS_SECRET_ACCESS_KEY
   valueFrom:
     secretKeyRef:
-      name: {{ include "otel-collector.tpl" (dict "value" .existingSecret "context" $) }}
+      name: {{ include "otel-collector.tpl" (dict "value" .existingSecret "context" $) | quote }}
       key: aws-secret-access-key
 {{- end }}
 {{- end }}
