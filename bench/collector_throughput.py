@@ -1,21 +1,31 @@
 #!/usr/bin/env python3
-"""Spans per second through the chart's collector pipeline, against a pass-through.
+"""Spans per second through the chart's collector pipeline, stage by stage, against a pass-through.
 
-Both runs use bin/otelcol (the chart's collector version and components) and the same load:
+Every run uses bin/otelcol (the chart's collector version and components) and the same load:
 OTLP/HTTP export requests of 512 spans shaped like an agent's (per run of an agent: the
 agent span, two LLM calls with token usage and message content, two tool calls, one vector
 search), sent by concurrent clients on loopback to a collector whose exporter sends to a local
-stand-in for LangFuse.
-  * chart        the configuration the chart renders by default: memory limiter, the disk
-                 queue to LangFuse, and the GenAI metrics pipeline (normalise, label, price,
-                 signaltometrics, deltatocumulative, Prometheus);
-  * passthrough  otlp receiver -> otlphttp exporter, nothing else.
-A run ends when the exporter has sent every span (and, for the chart, the metrics count every
-LLM call). The collector's CPU time gives spans per CPU-second (the load generator shares the
-machine's cores); its peak memory is its peak resident set (VmHWM). `make bench` runs it;
-the README's sizing section quotes its output.
+stand-in for LangFuse. The configurations, each a stage more than the one before:
+  * passthrough        otlp receiver -> otlphttp exporter, nothing else (in-memory queue);
+  * passthrough+queue  the chart with metrics off: memory limiter and the disk queue to LangFuse,
+                       what the durability guarantee costs;
+  * chart, no transforms  plus the metrics pipeline without its OTTL (copy, batch,
+                       signaltometrics, deltatocumulative, Prometheus): the metrics are wrong,
+                       the figure shows what the transforms cost on top;
+  * chart              the configuration the chart renders by default;
+  * spanmetrics        passthrough+queue plus what a user would otherwise write by hand: the
+                       contrib spanmetrics connector (durations by span name and kind, no tokens,
+                       cost or GenAI labels) and a Prometheus exporter.
+The configurations run interleaved, `--rounds` times (each round in a rotated order), and the
+figures are medians, so that a machine whose load changes affects them all alike; each ratio is
+the median of the ratios within a round. A run ends when the exporter has sent every span and
+the metrics pipeline has passed every span on (for the chart: its metrics count every LLM
+call). The collector's CPU time gives spans per CPU-second (the load generator shares the
+machine's cores); its peak memory is its peak resident set (VmHWM). `--profile DIR` also
+writes each configuration's CPU and allocation profiles (the pprof extension) to DIR.
+`make bench` runs it; the README's sizing section quotes its output.
 
-Usage: bench/collector_throughput.py [--requests N] [--clients N] [--breakdown]
+Usage: bench/collector_throughput.py [--requests N] [--clients N] [--rounds N] [--profile DIR]
 """
 
 from __future__ import annotations
@@ -24,10 +34,12 @@ import argparse
 import http.client
 import json
 import os
+import statistics
 import sys
 import tempfile
 import threading
 import time
+import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -155,6 +167,12 @@ def sent_spans(instance: collector.Collector) -> float:
     return sum(v for k, v in instance.telemetry().items() if k[0] == "otelcol_exporter_sent_spans_total")
 
 
+def passed_on_spans(instance: collector.Collector, batch_processor: str) -> float:
+    """Spans a batch processor has passed on to the next component."""
+    return sum(v for k, v in instance.telemetry().items()
+               if k[0] == "otelcol_processor_batch_batch_send_size_sum" and ("processor", batch_processor) in k[1:])
+
+
 def counted_llm_calls(instance: collector.Collector) -> float:
     return sum(v for k, v in instance.metrics().items() if k[0] == "llm_inference_duration_seconds_count")
 
@@ -171,7 +189,15 @@ def peak_memory_mib(instance: collector.Collector) -> float:
     return int(line.split()[1]) / 1024
 
 
-def run(name: str, config: dict, env: dict, payloads: list[bytes], requests: int, clients: int) -> dict:
+def with_pprof(config: dict, port: int) -> dict:
+    config = json.loads(json.dumps(config))
+    config["extensions"]["pprof"] = {"endpoint": f"127.0.0.1:{port}"}
+    config["service"]["extensions"] = [*config["service"]["extensions"], "pprof"]
+    return config
+
+
+def run(name: str, config: dict, env: dict, payloads: list[bytes], requests: int, clients: int,
+        profile: Path | None = None) -> dict:
     sink = NullSink()
     with tempfile.TemporaryDirectory() as scratch:
         workdir = Path(scratch)
@@ -179,24 +205,40 @@ def run(name: str, config: dict, env: dict, payloads: list[bytes], requests: int
         ports = collector.Ports()
         config = collector.localise(config, ports, workdir / "queue",
                                     {"otlphttp/langfuse": f"http://127.0.0.1:{sink.port}/api/public/otel"})
+        pprof_port = free_port()
+        if profile:
+            config = with_pprof(config, pprof_port)
+        pipelines = config["service"]["pipelines"]
+        # The batch processor that feeds signaltometrics: once it has passed every span on, the
+        # metrics have been computed from them (the other pipelines are synchronous).
+        last_processor = next((p for p in config.get("processors", {}) if p.startswith("batch/")), None)
+        counts_llm_calls = "transform/genai-labels" in pipelines.get("traces/genai-metrics", {}).get("processors", [])
         instance = collector.Collector(config, workdir, env, ports).start()
         try:
             send(ports.otlp_http, payloads, 20, clients)  # warm-up, not measured
-            deadline = time.monotonic() + 60
+            deadline = time.monotonic() + 300
             while sent_spans(instance) < 20 * SPANS_PER_REQUEST and time.monotonic() < deadline:
                 time.sleep(0.05)
+            time.sleep(1.5)  # the batch processor's timeout: the warm-up's spans have left it
             baseline_sent = sent_spans(instance)
-            measures_metrics = "metrics/genai" in config["service"]["pipelines"]
-            baseline_llm = counted_llm_calls(instance) if measures_metrics else 0
+            baseline_passed = passed_on_spans(instance, last_processor) if last_processor else 0
+            baseline_llm = counted_llm_calls(instance) if counts_llm_calls else 0
             spans = requests * SPANS_PER_REQUEST
             llm_calls = requests * (SPANS_PER_REQUEST // SPANS_PER_RUN) * LLM_CALLS_PER_RUN
+            profiler = None
+            if profile:
+                profiler = threading.Thread(target=lambda: (profile / f"{name}.cpu.pprof").write_bytes(
+                    urllib.request.urlopen(f"http://127.0.0.1:{pprof_port}/debug/pprof/profile?seconds=5",
+                                           timeout=60).read()), daemon=True)
+                profiler.start()
             started, cpu_before = time.monotonic(), cpu_seconds(instance)
             send(ports.otlp_http, payloads, requests, clients)
-            accepted_after = time.monotonic() - started
             deadline = time.monotonic() + 300
             while time.monotonic() < deadline:
                 done = sent_spans(instance) - baseline_sent >= spans
-                if measures_metrics:
+                if last_processor:
+                    done = done and passed_on_spans(instance, last_processor) - baseline_passed >= spans
+                if counts_llm_calls:
                     done = done and counted_llm_calls(instance) - baseline_llm >= llm_calls
                 if done:
                     break
@@ -205,7 +247,11 @@ def run(name: str, config: dict, env: dict, payloads: list[bytes], requests: int
                 raise TimeoutError(f"{name}: not every span was delivered\n{instance.log()[-2000:]}")
             elapsed = time.monotonic() - started
             cpu = cpu_seconds(instance) - cpu_before
-            return {"name": name, "spans": spans, "seconds": elapsed, "accepted_seconds": accepted_after,
+            if profiler:
+                profiler.join()
+                (profile / f"{name}.allocs.pprof").write_bytes(
+                    urllib.request.urlopen(f"http://127.0.0.1:{pprof_port}/debug/pprof/allocs", timeout=60).read())
+            return {"name": name, "spans": spans, "seconds": elapsed,
                     "spans_per_second": spans / elapsed, "spans_per_cpu_second": spans / cpu,
                     "peak_memory_mib": peak_memory_mib(instance)}
         finally:
@@ -213,50 +259,88 @@ def run(name: str, config: dict, env: dict, payloads: list[bytes], requests: int
             sink.stop()
 
 
+def configurations(env: dict) -> dict[str, dict]:
+    """The benchmark's configurations by name, in stage order."""
+    chart = collector.rendered_config(render_chart())
+    with_queue = collector.rendered_config(render_chart(values={"otel-collector": {"metrics": {"enabled": False}}}))
+    passthrough = {
+        "receivers": chart["receivers"],
+        "exporters": {"otlphttp/langfuse": {"endpoint": "replaced", "compression": "gzip"}},
+        "extensions": {"health_check": chart["extensions"]["health_check"]},
+        "service": {"extensions": ["health_check"],
+                    "telemetry": chart["service"]["telemetry"],
+                    "pipelines": {"traces": {"receivers": ["otlp"], "exporters": ["otlphttp/langfuse"]}}},
+    }
+    no_transforms = json.loads(json.dumps(chart))
+    metrics_pipeline = no_transforms["service"]["pipelines"]["traces/genai-metrics"]
+    metrics_pipeline["processors"] = [p for p in metrics_pipeline["processors"] if not p.startswith("transform/")]
+    # What a user would otherwise write by hand: the contrib spanmetrics connector (its defaults:
+    # duration histograms and call counts by service, span name, kind and status) beside the
+    # chart's traces pipeline, exposed by a Prometheus exporter.
+    spanmetrics = json.loads(json.dumps(with_queue))
+    spanmetrics["connectors"] = {"spanmetrics": {}}
+    spanmetrics["exporters"]["prometheus"] = chart["exporters"]["prometheus"]
+    spanmetrics["service"]["pipelines"]["traces/spanmetrics"] = {
+        "receivers": ["otlp"], "processors": ["memory_limiter"], "exporters": ["spanmetrics"]}
+    spanmetrics["service"]["pipelines"]["metrics/spanmetrics"] = {
+        "receivers": ["spanmetrics"], "exporters": ["prometheus"]}
+    return {"passthrough": passthrough, "passthrough+queue": with_queue, "chart, no transforms": no_transforms,
+            "chart": chart, "spanmetrics": spanmetrics}
+
+
+def median_ratio(rounds: list[dict[str, dict]], numerator: str, denominator: str) -> float:
+    return statistics.median(r[numerator]["spans_per_second"] / r[denominator]["spans_per_second"] for r in rounds)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=1000, help="export requests per run (512 spans each)")
     parser.add_argument("--clients", type=int, default=4, help="concurrent OTLP clients")
-    parser.add_argument("--breakdown", action="store_true", help="also run the chart without metrics, "
-                        "and with its queue in memory")
+    parser.add_argument("--rounds", type=int, default=3, help="runs of each configuration, interleaved")
+    parser.add_argument("--only", action="append", help="run only this configuration (repeatable)")
+    parser.add_argument("--profile", type=Path, help="write CPU and allocation profiles to this directory")
     args = parser.parse_args()
     reason = collector.missing_reason()
     if reason:
         print(reason, file=sys.stderr)
         return 2
     manifest = render_chart()
-    chart_config = collector.rendered_config(manifest)
     container = collector.rendered_container(manifest)
     env = collector.environment(container, {("obs-langfuse-project-keys", "public-key"): "pk-lf-bench",
                                             ("obs-langfuse-project-keys", "secret-key"): "sk-lf-bench"})
-    passthrough = {
-        "receivers": chart_config["receivers"],
-        "exporters": {"otlphttp/langfuse": {"endpoint": "replaced", "compression": "gzip"}},
-        "extensions": {"health_check": chart_config["extensions"]["health_check"]},
-        "service": {"extensions": ["health_check"],
-                    "telemetry": chart_config["service"]["telemetry"],
-                    "pipelines": {"traces": {"receivers": ["otlp"], "exporters": ["otlphttp/langfuse"]}}},
-    }
+    configs = configurations(env)
+    if args.only:
+        configs = {name: configs[name] for name in args.only}
+    if args.profile:
+        args.profile.mkdir(parents=True, exist_ok=True)
     payloads = [export_request(seed) for seed in range(16)]
     print(f"load: {args.requests} OTLP/HTTP requests of {SPANS_PER_REQUEST} spans "
           f"({sum(map(len, payloads)) // len(payloads) // 1024} KiB each) from {args.clients} clients; "
-          f"GOMEMLIMIT={env.get('GOMEMLIMIT', 'unset')}")
-    results = [run("passthrough", passthrough, {"GOMEMLIMIT": env.get("GOMEMLIMIT", "")}, payloads,
-                   args.requests, args.clients),
-               run("chart", chart_config, env, payloads, args.requests, args.clients)]
-    if args.breakdown:
-        # Where the chart's cost goes: the same configuration without one of its parts.
-        for name, values in (("chart, traces only", {"metrics": {"enabled": False}}),
-                             ("chart, queue in memory", {"queue": {"persistent": False}})):
-            variant = collector.rendered_config(render_chart(values={"otel-collector": values}))
-            results.append(run(name, variant, env, payloads, args.requests, args.clients))
-    for result in results:
-        print(f"{result['name']:<24} {result['spans_per_second']:>9,.0f} spans/s "
-              f"({result['spans']:,} spans in {result['seconds']:.1f} s)  "
-              f"{result['spans_per_cpu_second']:>9,.0f} spans per CPU-second  "
-              f"peak memory {result['peak_memory_mib']:.0f} MiB")
-    ratio = results[1]["spans_per_second"] / results[0]["spans_per_second"]
-    print(f"ratio chart/passthrough: {ratio:.2f}")
+          f"GOMEMLIMIT={env.get('GOMEMLIMIT', 'unset')}; {os.cpu_count()} CPUs, "
+          f"load average {os.getloadavg()[0]:.1f} at the start", flush=True)
+    names = list(configs)
+    rounds = []
+    for index in range(args.rounds):
+        order = names[index % len(names):] + names[:index % len(names)]
+        results = {}
+        for name in order:
+            env_of_run = {"GOMEMLIMIT": env.get("GOMEMLIMIT", "")} if name == "passthrough" else env
+            results[name] = run(name, configs[name], env_of_run, payloads, args.requests, args.clients,
+                                args.profile if index == 0 else None)
+        rounds.append(results)
+        print(f"round {index + 1}: " + ", ".join(f"{name} {results[name]['spans_per_second']:,.0f}" for name in names)
+              + f" spans/s; load average {os.getloadavg()[0]:.1f}", flush=True)
+    print(f"medians of {args.rounds} rounds:")
+    for name in names:
+        runs = [r[name] for r in rounds]
+        spans_per_second = statistics.median(r["spans_per_second"] for r in runs)
+        per_cpu = statistics.median(r["spans_per_cpu_second"] for r in runs)
+        print(f"{name:<22} {spans_per_second:>9,.0f} spans/s  {per_cpu:>9,.0f} spans per CPU-second  "
+              f"peak memory {max(r['peak_memory_mib'] for r in runs):.0f} MiB")
+    for numerator, denominator in (("chart", "passthrough"), ("chart", "passthrough+queue"),
+                                   ("spanmetrics", "passthrough+queue"), ("chart", "spanmetrics")):
+        if numerator in names and denominator in names:
+            print(f"ratio {numerator}/{denominator}: {median_ratio(rounds, numerator, denominator):.2f}")
     return 0
 
 
