@@ -171,6 +171,41 @@ def test_models_and_tenants_are_kept_apart_and_unpriced_models_have_no_cost(run_
     assert_samples(wait_for(collector_, expected), expected)
 
 
+def test_the_first_matching_price_row_names_the_model_user_rows_first_routing_prefixes_aside(run_collector):
+    # Rows match case-insensitively and in order, prices.extraModels before the defaults; a
+    # default row's alternatives accept a routing prefix (`azure/`, `openrouter/x-ai/`), a
+    # user's alternative only what its regex says.
+    collector_ = run_collector({"prices": {"extraModels": [
+        {"model": "gpt-4o-negotiated", "match": "^gpt-4o$", "input": 1, "output": 4},
+        {"model": "in-house", "match": ["^in-house-\\d+b$", "^ih-"], "input": 0.5, "output": 2}]}})
+    agent = Agent(collector_.otlp_http, {"service.name": "support-bot", "tenant.id": "acme"})
+    named = {"gpt-4o": "gpt-4o-negotiated", "GPT-4O-2024-08-06": "gpt-4o", "azure/gpt-4o-mini": "gpt-4o-mini",
+             "ih-7": "in-house", "vendor/ih-7": "other", "x-ai/grok-4.3": "grok-4.3",
+             "openrouter/x-ai/grok-4.3": "grok-4.3", "anthropic/claude-sonnet-4-6-20260101": "claude-sonnet-4-6"}
+    try:
+        for model in named:
+            agent.span("chat", inference_attributes("current", model, "openai", 100, 10), 1.0)
+        agent.flush()
+    finally:
+        agent.close()
+    calls = {}
+    for label in named.values():
+        calls[label] = calls.get(label, 0) + 1
+    expected = {series("llm_inference_duration_seconds_count", model=label, provider="openai"): count
+                for label, count in calls.items()}
+    deadline = time.monotonic() + 20
+    while True:
+        found = contract_samples(collector_.metrics())
+        counts = {key: value for key, value in found.items() if key[0] == "llm_inference_duration_seconds_count"}
+        if counts == expected or time.monotonic() > deadline:
+            break
+        time.sleep(0.3)
+    assert counts == expected
+    negotiated = found[series("llm_cost_dollars_total", model="gpt-4o-negotiated", tenant_id="acme")]
+    assert negotiated == pytest.approx((100 * 1 + 10 * 4) / 1e6, rel=1e-9)
+    assert series("llm_cost_dollars_total", model="other", tenant_id="acme") not in found
+
+
 def test_label_values_are_bounded_by_the_tenant_list_and_the_length_limit(run_collector):
     collector_ = run_collector({"metrics": {"tenants": ["acme"], "maxLabelLength": 8}})
     agent = Agent(collector_.otlp_http, {"service.name": "support-bot"})

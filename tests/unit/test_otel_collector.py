@@ -227,15 +227,20 @@ def test_histograms_reach_llm_scale_latencies():
 
 
 def test_each_price_row_is_one_case_insensitive_match_in_order_with_user_rows_first():
+    # What the rows match is checked on the real collector (tests/component/test_genai_metrics.py);
+    # here, that each row is one statement, in order, user rows first, and case-insensitive.
     _, config, _ = collector({"otel-collector": {"prices": {"extraModels": [
         {"model": "in-house", "match": ["^in-house-\\d+b$", "^ih-"], "input": 0.5, "output": 2}]}}})
-    [labels, _] = config["processors"]["transform/genai-labels"]["trace_statements"]
-    rows = [s for s in labels["statements"] if s.startswith('set(span.attributes["agent_observability.price"]')]
-    assert len(rows) == 1 + len(yaml.safe_load((SUBCHART / "values.yaml").read_text())["prices"]["models"])
-    assert rows[0] == ('set(span.attributes["agent_observability.price"], {"model": "in-house", "input": 0.5, '
-                       '"output": 2.0, "cached_input": 0.5}) where span.attributes["agent_observability.price"] '
-                       '== nil and IsMatch(span.attributes["gen_ai.request.model"], '
-                       '"(?i)(?:^in-house-\\\\d+b$)|(?:^ih-)")')
+    statements = [s for group in config["processors"]["transform/genai-labels"]["trace_statements"]
+                  for s in group["statements"]]
+    rows = [s for s in statements if s.startswith('set(span.cache["price"]')]
+    defaults = yaml.safe_load((SUBCHART / "values.yaml").read_text())["prices"]["models"]
+    assert [re.search(r'"model": "([^"]+)"', row).group(1) for row in rows] == ["in-house"] + [
+        row["model"] for row in defaults]
+    assert rows[0] == ('set(span.cache["price"], {"model": "in-house", "input": 0.5, "output": 2.0, '
+                       '"cached_input": 0.5}) where span.cache["price"] == nil and '
+                       '(IsMatch(span.attributes["gen_ai.request.model"], "(?i)(?:^in-house-\\\\d+b$)|(?:^ih-)"))')
+    assert all(row.count('"(?i)') >= 1 for row in rows)
 
 
 def test_the_default_prices_are_what_genai_prices_gives_for_their_recorded_date():

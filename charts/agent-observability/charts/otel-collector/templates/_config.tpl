@@ -192,26 +192,45 @@ become the metric contract's labels (model, provider, agent.name, tool.name, ten
 error.type), bound their values, match the model against the price table and compute the
 token counts and the cost that the metrics sum. `agent_observability.*` attributes are
 private to this pipeline.
+Each group runs only on the spans it can change (its `conditions`), and each label is set
+only on the spans of the metrics that carry it, so that signaltometrics passes over every
+other metric's definition without copying the span's attributes (bench/ measures it).
 */}}
 {{- define "otel-collector.genaiLabelStatements" -}}
 {{- $v := .Values }}
 {{- $max := int $v.metrics.maxLabelLength }}
 {{- $inference := `span.attributes["gen_ai.operation.name"] == "chat" or span.attributes["gen_ai.operation.name"] == "text_completion" or span.attributes["gen_ai.operation.name"] == "generate_content" or span.attributes["gen_ai.operation.name"] == "embeddings"` }}
+{{- $isInference := `span.attributes["agent_observability.inference"] == true` }}
+{{- $isTool := `span.attributes["gen_ai.operation.name"] == "execute_tool"` }}
+{{- /* What the statements below and the metrics read; everything else (message content, the
+  span's own attributes named like a label) leaves the metrics' copy first. */}}
+{{- $read := list "gen_ai.operation.name" "gen_ai.provider.name" "gen_ai.request.model" "gen_ai.agent.name" "gen_ai.tool.name"
+  "gen_ai.usage.input_tokens" "gen_ai.usage.output_tokens" "gen_ai.usage.cache_read.input_tokens"
+  "tenant.id" "error.type" "http.response.status_code" "http.status_code" }}
+{{- $quoted := list }}
+{{- range $read }}
+{{- $quoted = append $quoted (include "otel-collector.ottlString" .) }}
+{{- end }}
 {{- $labels := list
-  `delete_key(span.attributes, "model")`
-  `delete_key(span.attributes, "provider")`
-  `delete_key(span.attributes, "token_type")`
-  `set(span.attributes["provider"], span.attributes["gen_ai.provider.name"])`
+  (printf `keep_keys(span.attributes, [%s])` (join ", " $quoted))
+  (printf `set(span.attributes["agent_observability.inference"], true) where %s` $inference)
+  (printf `set(span.attributes["provider"], span.attributes["gen_ai.provider.name"]) where %s` $isInference)
+  (printf `set(span.attributes["provider"], "unknown") where %s and span.attributes["provider"] == nil` $isInference)
   `set(span.attributes["agent.name"], span.attributes["gen_ai.agent.name"])`
   `set(span.attributes["agent.name"], resource.attributes["service.name"]) where span.attributes["agent.name"] == nil`
-  `set(span.attributes["tool.name"], span.attributes["gen_ai.tool.name"])`
-  (printf `set(span.attributes["agent_observability.inference"], true) where %s` $inference)
-  `set(span.attributes["agent_observability.rate_limited"], true) where span.attributes["agent_observability.inference"] == true and (IsMatch(span.attributes["error.type"], "(?i)(rate.?limit|too.?many.?requests|^429$)") or span.attributes["http.response.status_code"] == 429 or span.attributes["http.status_code"] == 429)`
+  (printf `set(span.attributes["tool.name"], span.attributes["gen_ai.tool.name"]) where %s` $isTool)
+  (printf `set(span.attributes["tool.name"], "unknown") where %s and span.attributes["tool.name"] == nil` $isTool)
+  (printf `set(span.attributes["agent_observability.rate_limited"], true) where %s and (IsMatch(span.attributes["error.type"], "(?i)(rate.?limit|too.?many.?requests|^429$)") or span.attributes["http.response.status_code"] == 429 or span.attributes["http.status_code"] == 429)` $isInference)
 }}
 {{- range list "tenant.id" "agent.name" "tool.name" "error.type" "provider" "gen_ai.request.model" }}
 {{- $labels = append $labels (printf `set(span.attributes["%s"], String(span.attributes["%s"])) where span.attributes["%s"] != nil and not IsString(span.attributes["%s"])` . . . .) }}
-{{- $labels = append $labels (printf `set(span.attributes["%s"], Substring(span.attributes["%s"], 0, %d)) where IsString(span.attributes["%s"]) and Len(span.attributes["%s"]) > %d` . . $max . . $max) }}
 {{- end }}
+{{- /* Every string the copy still has is a label value, the model name or the kind of span
+  (which the metrics' conditions compare whole): one pass cuts them all, and the kind is put back. */}}
+{{- $labels = concat $labels (list
+  `set(span.cache["operation"], span.attributes["gen_ai.operation.name"])`
+  (printf `truncate_all(span.attributes, %d)` $max)
+  `set(span.attributes["gen_ai.operation.name"], span.cache["operation"])`) }}
 {{- with $v.metrics.tenants }}
 {{- $known := list }}
 {{- range . }}
@@ -219,11 +238,15 @@ private to this pipeline.
 {{- end }}
 {{- $labels = append $labels (printf `set(span.attributes["tenant.id"], "other") where span.attributes["tenant.id"] != nil and not IsMatch(span.attributes["tenant.id"], %s)` (include "otel-collector.ottlString" (printf "^(?:%s)$" (join "|" $known)))) }}
 {{- end }}
-{{- $prices := list }}
+{{- /* The spans of the metrics with a model label: agent invocations and LLM calls. */}}
+{{- $labels = append $labels (printf `set(span.attributes["model"], "unknown") where %s or span.attributes["gen_ai.operation.name"] == "invoke_agent"` $isInference) }}
+{{- /* A routing prefix (`openai/`, `bedrock/`) is taken off the model name once, into the
+  span's cache, rather than searched for by every row: a row's alternatives that start with the
+  prefix group match, anchored, the name or what follows its first `/` (several times faster, bench/). */}}
+{{- $route := "^(?:[^/]+/)?" }}
+{{- $prices := list `set(span.cache["route"], ExtractPatterns(span.attributes["gen_ai.request.model"], "^[^/]+/(?P<rest>(?s:.*))")) where span.attributes["gen_ai.request.model"] != nil` }}
 {{- range $index, $row := concat $v.prices.extraModels $v.prices.models }}
 {{- $patterns := ternary $row.match (list $row.match) (kindIs "slice" $row.match) }}
-{{- /* Alternatives that start with the routing-prefix group share it: one group, not one per alternative, matches several times faster (bench/). */}}
-{{- $route := "^(?:[^/]+/)?" }}
 {{- $routed := list }}
 {{- $alternatives := list }}
 {{- range $patterns }}
@@ -233,29 +256,38 @@ private to this pipeline.
 {{- $alternatives = append $alternatives (printf "(?:%s)" .) }}
 {{- end }}
 {{- end }}
+{{- $matches := list }}
 {{- if $routed }}
-{{- $alternatives = prepend $alternatives (printf "%s(?:%s)" $route (join "|" $routed)) }}
+{{- $anchored := include "otel-collector.ottlString" (printf "(?i)^(?:%s)" (join "|" $routed)) }}
+{{- $matches = append $matches (printf `IsMatch(span.attributes["gen_ai.request.model"], %s)` $anchored) }}
+{{- $matches = append $matches (printf `IsMatch(span.cache["route"]["rest"], %s)` $anchored) }}
+{{- end }}
+{{- if $alternatives }}
+{{- $matches = append $matches (printf `IsMatch(span.attributes["gen_ai.request.model"], %s)` (include "otel-collector.ottlString" (printf "(?i)%s" (join "|" $alternatives)))) }}
 {{- end }}
 {{- $price := printf `{"model": %s, "input": %s, "output": %s, "cached_input": %s}` (include "otel-collector.ottlString" $row.model) (include "otel-collector.ottlFloat" $row.input) (include "otel-collector.ottlFloat" $row.output) (include "otel-collector.ottlFloat" (ternary $row.cachedInput $row.input (hasKey $row "cachedInput"))) }}
-{{- $prices = append $prices (printf `set(span.attributes["agent_observability.price"], %s) where span.attributes["agent_observability.price"] == nil and IsMatch(span.attributes["gen_ai.request.model"], %s)` $price (include "otel-collector.ottlString" (printf "(?i)%s" (join "|" $alternatives)))) }}
+{{- /* The matched row is kept in the span's cache (a map of its own, not the attributes every row would search). */}}
+{{- $prices = append $prices (printf `set(span.cache["price"], %s) where span.cache["price"] == nil and (%s)` $price (join " or " $matches)) }}
 {{- end }}
-{{- $prices = append $prices `set(span.attributes["model"], span.attributes["agent_observability.price"]["model"])` }}
+{{- $prices = append $prices `set(span.attributes["model"], span.cache["price"]["model"])` }}
 {{- if eq $v.metrics.unpricedModels "keep" }}
-{{- $prices = append $prices `set(span.attributes["model"], span.attributes["gen_ai.request.model"]) where span.attributes["model"] == nil` }}
+{{- $prices = append $prices `set(span.attributes["model"], span.attributes["gen_ai.request.model"]) where span.cache["price"] == nil` }}
 {{- else }}
-{{- $prices = append $prices `set(span.attributes["model"], "other") where span.attributes["model"] == nil and span.attributes["gen_ai.request.model"] != nil` }}
+{{- $prices = append $prices `set(span.attributes["model"], "other") where span.cache["price"] == nil and span.attributes["gen_ai.request.model"] != nil` }}
 {{- end }}
 {{- $usage := list
-  `set(span.attributes["agent_observability.cached_input_tokens"], Int(span.attributes["gen_ai.usage.cache_read.input_tokens"])) where span.attributes["agent_observability.inference"] == true`
-  `set(span.attributes["agent_observability.cached_input_tokens"], 0) where span.attributes["agent_observability.inference"] == true and span.attributes["agent_observability.cached_input_tokens"] == nil`
-  `set(span.attributes["agent_observability.input_tokens"], Int(span.attributes["gen_ai.usage.input_tokens"]) - span.attributes["agent_observability.cached_input_tokens"]) where span.attributes["agent_observability.inference"] == true`
-  `set(span.attributes["agent_observability.input_tokens"], 0) where span.attributes["agent_observability.inference"] == true and (span.attributes["agent_observability.input_tokens"] == nil or span.attributes["agent_observability.input_tokens"] < 0)`
-  `set(span.attributes["agent_observability.output_tokens"], Int(span.attributes["gen_ai.usage.output_tokens"])) where span.attributes["agent_observability.inference"] == true`
-  `set(span.attributes["agent_observability.output_tokens"], 0) where span.attributes["agent_observability.inference"] == true and span.attributes["agent_observability.output_tokens"] == nil`
-  `set(span.attributes["agent_observability.cost"], (Double(span.attributes["agent_observability.input_tokens"]) * span.attributes["agent_observability.price"]["input"] + Double(span.attributes["agent_observability.cached_input_tokens"]) * span.attributes["agent_observability.price"]["cached_input"] + Double(span.attributes["agent_observability.output_tokens"]) * span.attributes["agent_observability.price"]["output"]) / 1000000.0) where span.attributes["agent_observability.inference"] == true and span.attributes["agent_observability.price"] != nil`
+  (printf `set(span.attributes["agent_observability.cached_input_tokens"], Int(span.attributes["gen_ai.usage.cache_read.input_tokens"])) where %s` $isInference)
+  (printf `set(span.attributes["agent_observability.cached_input_tokens"], 0) where %s and span.attributes["agent_observability.cached_input_tokens"] == nil` $isInference)
+  (printf `set(span.attributes["agent_observability.input_tokens"], Int(span.attributes["gen_ai.usage.input_tokens"]) - span.attributes["agent_observability.cached_input_tokens"]) where %s` $isInference)
+  (printf `set(span.attributes["agent_observability.input_tokens"], 0) where %s and (span.attributes["agent_observability.input_tokens"] == nil or span.attributes["agent_observability.input_tokens"] < 0)` $isInference)
+  (printf `set(span.attributes["agent_observability.output_tokens"], Int(span.attributes["gen_ai.usage.output_tokens"])) where %s` $isInference)
+  (printf `set(span.attributes["agent_observability.output_tokens"], 0) where %s and span.attributes["agent_observability.output_tokens"] == nil` $isInference)
+  (printf `set(span.attributes["agent_observability.cost"], (Double(span.attributes["agent_observability.input_tokens"]) * span.cache["price"]["input"] + Double(span.attributes["agent_observability.cached_input_tokens"]) * span.cache["price"]["cached_input"] + Double(span.attributes["agent_observability.output_tokens"]) * span.cache["price"]["output"]) / 1000000.0) where %s and span.cache["price"] != nil` $isInference)
 }}
+{{- /* Groups without a context: OTTL infers it (span) from the paths. */}}
 {{- toYaml (list
-    (dict "context" "span" "statements" (concat $labels $prices $usage))
+    (dict "conditions" (list `span.attributes["gen_ai.operation.name"] != nil`) "statements" $labels)
+    (dict "conditions" (list `span.attributes["model"] != nil`) "statements" (concat $prices $usage))
     (dict "context" "resource" "statements" (list `delete_matching_keys(resource.attributes, ".*")`))) }}
 {{- end }}
 
@@ -287,7 +319,10 @@ the README says which span feeds which metric.
 {{- $v := .Values }}
 {{- $duration := "Seconds(end_time - start_time)" }}
 {{- $unknown := "unknown" }}
-{{- $model := dict "key" "model" "default_value" $unknown }}
+{{- /* Labels without a default_value are set by transform/genai-labels on exactly the spans of
+  the metrics that carry them: signaltometrics skips a definition whose label a span lacks
+  before it copies any attribute. */}}
+{{- $model := dict "key" "model" }}
 {{- $tenant := dict "key" "tenant.id" "default_value" $unknown }}
 {{- $agent := dict "key" "agent.name" "default_value" $unknown }}
 {{- $inference := `attributes["agent_observability.inference"] == true` }}
@@ -298,7 +333,7 @@ the README says which span feeds which metric.
         "histogram" (dict "buckets" $v.metrics.buckets.agentRequest "value" $duration))
   (dict "name" "llm_inference_duration_seconds" "description" "Duration of LLM calls (chat, completion, embeddings spans)." "unit" "s"
         "conditions" (list $inference)
-        "attributes" (list $model (dict "key" "provider" "default_value" $unknown))
+        "attributes" (list $model (dict "key" "provider"))
         "histogram" (dict "buckets" $v.metrics.buckets.llmInference "value" $duration))
 }}
 {{- range $type := list "input" "cached_input" "output" }}
@@ -314,15 +349,15 @@ the README says which span feeds which metric.
         "sum" (dict "value" `attributes["agent_observability.cost"]`))
   (dict "name" "agent_errors_total" "description" "Agent invocations that failed, by error type." "unit" "{error}"
         "conditions" (list `attributes["gen_ai.operation.name"] == "invoke_agent" and attributes["error.type"] != nil`)
-        "attributes" (list $agent (dict "key" "error.type" "default_value" "_OTHER") $tenant)
+        "attributes" (list $agent (dict "key" "error.type") $tenant)
         "sum" (dict "value" "1"))
   (dict "name" "tool_execution_duration_seconds" "description" "Duration of tool executions (execute_tool spans)." "unit" "s"
         "conditions" (list `attributes["gen_ai.operation.name"] == "execute_tool"`)
-        "attributes" (list (dict "key" "tool.name" "default_value" $unknown) $agent)
+        "attributes" (list (dict "key" "tool.name") $agent)
         "histogram" (dict "buckets" $v.metrics.buckets.toolExecution "value" $duration))
   (dict "name" "tool_execution_errors_total" "description" "Tool executions that failed, by error type." "unit" "{error}"
         "conditions" (list `attributes["gen_ai.operation.name"] == "execute_tool" and attributes["error.type"] != nil`)
-        "attributes" (list (dict "key" "tool.name" "default_value" $unknown) $agent (dict "key" "error.type" "default_value" "_OTHER"))
+        "attributes" (list (dict "key" "tool.name") $agent (dict "key" "error.type"))
         "sum" (dict "value" "1"))
   (dict "name" "llm_rate_limit_errors_total" "description" "LLM calls refused for rate limiting (HTTP 429, RateLimitError)." "unit" "{error}"
         "conditions" (list `attributes["agent_observability.rate_limited"] == true`)
