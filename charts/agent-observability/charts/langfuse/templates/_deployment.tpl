@@ -111,6 +111,9 @@ spec:
       volumes:
         - name: tmp
           emptyDir: {}
+        - name: migration-gate
+          configMap:
+            name: {{ include "langfuse.fullname" $ctx }}-migration-gate
         {{- if eq $component "web" }}
         - name: next-cache
           emptyDir: {}

@@ -1,8 +1,21 @@
 {{/*
+langfuse.migrationJobName is the migration Job's name: "<fullname>-migrate-<hash>", where the
+hash covers the Job's pod template (image, env, Secret names) and the ConfigMap data it reads
+through envFrom (hosts, databases, users, ports, cluster mode), which the pod template names
+but does not contain. So any change of where or what the Job migrates makes a new Job, and
+web and worker (whose gate names this Job in its log) roll with it.
+*/}}
+{{- define "langfuse.migrationJobName" -}}
+{{- $inputs := printf "%s\n---\n%s" (include "langfuse.migrationPodTemplate" .) (include "langfuse.configData" .) }}
+{{- printf "%s-migrate-%s" (include "langfuse.fullname" . | trunc 52 | trimSuffix "-") ($inputs | sha256sum | trunc 8) }}
+{{- end }}
+
+{{/*
 langfuse.migrationPodTemplate is the pod of the migration Job. ClickHouse is migrated by the
 init container and PostgreSQL by the main container, both through the web image's own
-entrypoint (each with the other migration switched off), so that a PostgreSQL schema that is
-up to date tells web and worker that ClickHouse is too.
+entrypoint (each with the other migration switched off). Web and worker wait for both
+schemas themselves (langfuse.waitForMigrations), so the order only decides which store a
+failure leaves untouched: a failed ClickHouse migration stops the Job before PostgreSQL.
 */}}
 {{- define "langfuse.migrationPodTemplate" -}}
 metadata:

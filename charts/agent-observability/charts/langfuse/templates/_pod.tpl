@@ -1,24 +1,22 @@
 {{/*
-langfuse.waitForMigrations is the init container of web and worker: it holds the pod until
-the migration Job has brought PostgreSQL up to this image's schema. The Job migrates
-ClickHouse first and PostgreSQL last, so an up-to-date PostgreSQL means both are done, and
-the web server (whose headless initialisation runs once, at start) never meets an old schema.
+langfuse.waitForMigrations is the init container of web and worker, the migration gate: it
+holds the pod until PostgreSQL (`prisma migrate status`) and ClickHouse (golang-migrate's
+schema_migrations, clean and at the image's newest migration) both have this image's schema,
+so the web server (whose headless initialisation runs once, at start) and the worker never
+meet an old schema, even on a release that changes only ClickHouse. A failed migration keeps
+it waiting and it says so, with the commands to look further (files/wait-for-migrations.mjs).
 */}}
 {{- define "langfuse.waitForMigrations" -}}
 - name: wait-for-migrations
   image: {{ include "langfuse.image" (dict "image" .Values.image.web "context" .) | quote }}
   imagePullPolicy: {{ .Values.image.web.pullPolicy }}
-  # The image's entrypoint builds DATABASE_URL, skips migrations (disabled in the
-  # ConfigMap) and runs this command.
+  # The image's entrypoint builds DATABASE_URL for Prisma, skips migrations (disabled in the
+  # ConfigMap) and runs the gate in the image's working directory, beside its migrations.
   args:
-    - sh
-    - -c
-    - |
-      until prisma migrate status --schema=./packages/shared/prisma/schema.prisma >/tmp/status 2>&1; do
-        echo "waiting for the migration Job: $(tail -n 1 /tmp/status)"
-        sleep 5
-      done
-      echo "database schema is up to date"
+    - node
+    - /migration-gate/wait-for-migrations.mjs
+    - --job={{ include "langfuse.migrationJobName" . }}
+    - --namespace={{ .Release.Namespace }}
   envFrom:
     - configMapRef:
         name: {{ include "langfuse.fullname" . }}
@@ -31,6 +29,9 @@ the web server (whose headless initialisation runs once, at start) never meets a
   volumeMounts:
     - name: tmp
       mountPath: /tmp
+    - name: migration-gate
+      mountPath: /migration-gate
+      readOnly: true
 {{- end }}
 
 {{/*
@@ -39,6 +40,7 @@ changes, so `helm upgrade` rolls exactly the pods whose configuration changed.
 */}}
 {{- define "langfuse.checksums" -}}
 checksum/config: {{ include "langfuse.configData" . | sha256sum }}
+checksum/migration-gate: {{ .Files.Get "files/wait-for-migrations.mjs" | sha256sum }}
 {{- if not .Values.secrets.existingSecret }}
 checksum/secrets: {{ printf "%s%s%s" .Values.secrets.nextauthSecret .Values.secrets.salt .Values.secrets.encryptionKey | sha256sum }}
 {{- end }}
