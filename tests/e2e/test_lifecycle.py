@@ -168,6 +168,28 @@ class TestLifecycle:
         assert config.data["LANGFUSE_LOG_LEVEL"] == "info"
         assert generated_secrets(api, release.namespace) == self.state["secrets"]
 
+    def test_the_readmes_retry_runs_the_migration_job_again(self, release, api):
+        # A failed Job keeps its name; the chart README's retry deletes it and upgrades with the
+        # same values, and Helm re-creates it under the same name.
+        migration = "app.kubernetes.io/instance=obs,app.kubernetes.io/component=migration"
+
+        def jobs_once(count):
+            deadline = time.monotonic() + 60
+            while len(found := api["batch"].list_namespaced_job(release.namespace, label_selector=migration).items) != count:
+                assert time.monotonic() < deadline, f"migration Jobs: {[j.metadata.name for j in found]}"
+                time.sleep(1)
+            return found
+
+        # The rollback's Helm has removed the upgrade's Job (it may take a moment to go).
+        [before] = jobs_once(1)
+        api["batch"].delete_namespaced_job(before.metadata.name, release.namespace, propagation_policy="Foreground")
+        jobs_once(0)
+        release.helm("upgrade", release.name, str(release.chart), "--reuse-values", "--wait", "--wait-for-jobs",
+                     "--timeout", "5m")
+        [after] = api["batch"].list_namespaced_job(release.namespace, label_selector=migration).items
+        assert after.metadata.name == before.metadata.name
+        assert after.metadata.uid != before.metadata.uid and after.status.succeeded == 1
+
     def test_uninstall_keeps_the_data_volumes_and_their_credentials(self, release, api):
         release.helm("uninstall", release.name, "--wait", "--timeout", "5m")
         deadline = time.monotonic() + 60

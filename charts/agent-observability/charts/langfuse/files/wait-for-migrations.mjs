@@ -50,7 +50,7 @@ function postgres() {
   const status = spawnSync(
     "prisma",
     ["migrate", "status", "--schema=./packages/shared/prisma/schema.prisma"],
-    { encoding: "utf8" },
+    { encoding: "utf8", timeout: 120_000 },
   );
   const output = `${status.stdout ?? ""}${status.stderr ?? ""}`.trim();
   if (status.status === 0) return { ok: true, report: "PostgreSQL: schema up to date" };
