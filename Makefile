@@ -22,7 +22,7 @@ KUBE_VERSION_OLDEST := 1.31.0
 KUBE_VERSION_NEWEST := 1.37.0
 
 GO_TOOLS := $(BIN)/helm $(BIN)/helm3 $(BIN)/ct $(BIN)/kwok $(BIN)/kwokctl $(BIN)/kind $(BIN)/etcd $(BIN)/kube-apiserver \
-	$(BIN)/otelcol $(BIN)/prometheus $(BIN)/promtool $(BIN)/actionlint
+	$(BIN)/otelcol $(BIN)/prometheus $(BIN)/promtool $(BIN)/actionlint $(BIN)/weed
 # The Prometheus Operator CRDs the offline schema validation checks monitoring.coreos.com objects against.
 CRDS := $(BIN)/crds/monitoring.coreos.com_servicemonitors.yaml $(BIN)/crds/monitoring.coreos.com_podmonitors.yaml \
 	$(BIN)/crds/monitoring.coreos.com_prometheusrules.yaml
@@ -88,6 +88,12 @@ $(BIN)/kube-apiserver: hack/tools/kube/go.mod hack/tools/kube/go.sum
 $(BIN)/otelcol: hack/tools/otelcol/manifest.yaml hack/tools/otelcol/go.mod hack/tools/otelcol/go.sum \
 		hack/tools/ocb/go.mod hack/tools/ocb/go.sum hack/build-otelcol.sh
 	@hack/build-otelcol.sh
+
+# The SeaweedFS server the component tests run with the object-storage chart's command line.
+# The module's commit is stamped where SeaweedFS' own build puts it (`weed version` shows it).
+$(BIN)/weed: hack/tools/weed/go.mod hack/tools/weed/go.sum
+	@hack/build-go-tool.sh weed github.com/seaweedfs/seaweedfs github.com/seaweedfs/seaweedfs/weed weed \
+		github.com/seaweedfs/seaweedfs/weed/util/version.COMMIT
 
 # The Prometheus the component tests run, and its promtool; one build makes both.
 $(BIN)/prometheus $(BIN)/promtool &: hack/tools/prometheus/go.mod hack/tools/prometheus/go.sum hack/build-prometheus.sh
