@@ -14,6 +14,7 @@ IPv4 and IPv6 for the cluster's families.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import time
@@ -57,3 +58,26 @@ def test_langfuse_listens_on_loopback_and_every_address_of_both_families(compone
         server.kill()
         error = server.communicate()[1]
     assert all(reached.values()), f"HOSTNAME={env['HOSTNAME']!r}: {reached} {error}"
+
+
+def test_langfuse_listen_address_works_in_a_pod_without_ipv6_addresses():
+    """On IPv4-only clusters a pod may have IPv6 switched off (disable_ipv6, as Docker does):
+    Node still opens the `::` socket, and IPv4 clients reach it."""
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("Node.js is not installed: it runs the LangFuse servers' listen call")
+    if os.geteuid() != 0 or shutil.which("unshare") is None or shutil.which("ip") is None:
+        pytest.skip("needs root, unshare and ip to make a network namespace without IPv6")
+    [container] = render_chart().get("Deployment", "obs-langfuse-worker")["spec"]["template"]["spec"]["containers"]
+    hostname = next(var["value"] for var in container["env"] if var["name"] == "HOSTNAME")
+    listen_and_call = (SERVERS["worker"] + LISTEN.replace(".listen(Number(process.env.PORT), hostname);", "")
+                       + ".listen(3030, hostname, () => require('node:http').get('http://127.0.0.1:3030', "
+                       "(res) => process.exit(res.statusCode === 200 ? 0 : 3)));")
+    pod = ("ip link set lo up && sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.lo.disable_ipv6=1"
+           f' && exec "$NODE" -e "$SCRIPT"')
+    result = subprocess.run(["unshare", "--net", "sh", "-c", pod], capture_output=True, text=True, timeout=60,
+                            env={"PATH": os.environ["PATH"], "NODE": node, "SCRIPT": listen_and_call,
+                                 "HOSTNAME": hostname})
+    if result.returncode != 0 and "unshare" in result.stderr:
+        pytest.skip(f"cannot make a network namespace here: {result.stderr.strip()}")
+    assert result.returncode == 0, f"HOSTNAME={hostname!r}: {result.stderr}"
