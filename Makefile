@@ -31,18 +31,22 @@ GITOPS_CRDS := $(BIN)/gitops-crds/application-crd.yaml $(BIN)/gitops-crds/applic
 	$(BIN)/gitops-crds/helm.toolkit.fluxcd.io_helmreleases.yaml \
 	$(BIN)/gitops-crds/source.toolkit.fluxcd.io_ocirepositories.yaml
 PYTEST := $(VENV)/bin/pytest -ra
+# One virtual environment per group of instrumentation libraries the component tests run for
+# real (their OpenTelemetry pins conflict): tests/component/instrumentations/<name>/requirements.txt.
+INSTRUMENTATION_VENVS := $(patsubst tests/component/instrumentations/%/requirements.txt,$(CURDIR)/.venv-instrumentations/%/.installed,\
+	$(wildcard tests/component/instrumentations/*/requirements.txt))
 
 ##@ Tools
 
 .PHONY: tools
-tools: prerequisites $(GO_TOOLS) $(CRDS) $(GITOPS_CRDS) $(VENV)/.installed system-packages ## Install every pinned tool the tests need into ./bin and ./.venv
+tools: prerequisites $(GO_TOOLS) $(CRDS) $(GITOPS_CRDS) $(VENV)/.installed $(INSTRUMENTATION_VENVS) system-packages ## Install every pinned tool the tests need into ./bin, ./.venv and ./.venv-instrumentations
 
 .PHONY: prerequisites
 prerequisites: ## Check Go, Python with venv and Node.js: one line for each that is missing or too old
 	@hack/check-prerequisites.sh
 
 # Nothing is built before the prerequisites are known to be there.
-$(GO_TOOLS) $(CRDS) $(GITOPS_CRDS) $(VENV)/.installed: | prerequisites
+$(GO_TOOLS) $(CRDS) $(GITOPS_CRDS) $(VENV)/.installed $(INSTRUMENTATION_VENVS): | prerequisites
 
 .PHONY: system-packages
 system-packages: ## Debian packages the component tests run as servers (Redis, PostgreSQL), when root
@@ -114,6 +118,13 @@ $(VENV)/.installed: tests/requirements.txt
 	@$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check --requirement tests/requirements.txt
 	@touch $@
 	@echo "    .venv ready"
+
+# Made anew when its lock changes, so nothing of an older pin stays behind.
+$(CURDIR)/.venv-instrumentations/%/.installed: tests/component/instrumentations/%/requirements.txt
+	@echo "==> creating .venv-instrumentations/$* from $<"
+	@rm -rf $(@D) && $(PYTHON) -m venv $(@D)
+	@$(@D)/bin/python -m pip install --quiet --disable-pip-version-check --requirement $<
+	@touch $@
 
 ##@ Lint
 
@@ -221,7 +232,7 @@ down: ## Delete the local cluster `make up` created
 
 .PHONY: clean
 clean: ## Remove built tools, the Python environment and caches
-	rm -rf $(BIN) $(VENV) .pytest_cache
+	rm -rf $(BIN) $(VENV) .venv-instrumentations .pytest_cache
 
 .PHONY: help
 help: ## List the targets

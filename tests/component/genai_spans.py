@@ -1,9 +1,12 @@
-"""Spans as real GenAI instrumentation libraries emit them, sent with the OpenTelemetry SDK.
+"""GenAI spans in each attribute dialect, made with the OpenTelemetry SDK from our own table.
 
-Three attribute dialects describe the same calls: the current GenAI semantic conventions
-(gen_ai.*), their legacy names (gen_ai.system, prompt/completion tokens, OpenLLMetry's
-traceloop.* and llm.request.type), and OpenInference (openinference.span.kind, llm.*).
-Times are explicit, so durations are exact.
+The main proof that real agents' spans give the metric contract is
+test_instrumentation_libraries.py, which runs the libraries themselves. This table stays for
+what none of the pinned libraries emits: the legacy names of older releases (gen_ai.system,
+prompt/completion tokens, gen_ai.usage.cache_read_input_tokens, llm.request.type), vector
+searches, a tenant per span, and durations chosen to the millisecond (times are explicit here),
+in three dialects: the current GenAI semantic conventions (gen_ai.*), the legacy names with
+OpenLLMetry's traceloop.*, and OpenInference (openinference.span.kind, llm.*).
 """
 
 from __future__ import annotations

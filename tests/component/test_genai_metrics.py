@@ -1,4 +1,7 @@
-"""GenAI spans, in each attribute dialect real libraries emit, become the metric contract.
+"""GenAI spans, in each attribute dialect of genai_spans.py's table, become the metric contract.
+
+(What the real instrumentation libraries send is tested in test_instrumentation_libraries.py;
+this covers the names no pinned library emits, latency buckets, tenants and label bounds.)
 
 The Python OpenTelemetry SDK sends spans to the collector the chart renders; its Prometheus
 endpoint must then show exactly the token, cost, duration, error and tool-call values the
