@@ -119,12 +119,14 @@ $(VENV)/.installed: tests/requirements.txt
 	@touch $@
 	@echo "    .venv ready"
 
-# Made anew when its lock changes, so nothing of an older pin stays behind.
+# Made anew when its lock's content changes (the stamp holds its checksum, so a checkout that
+# only touches the file costs nothing), so nothing of an older pin stays behind.
 $(CURDIR)/.venv-instrumentations/%/.installed: tests/component/instrumentations/%/requirements.txt
-	@echo "==> creating .venv-instrumentations/$* from $<"
-	@rm -rf $(@D) && $(PYTHON) -m venv $(@D)
-	@$(@D)/bin/python -m pip install --quiet --disable-pip-version-check --requirement $<
-	@touch $@
+	@if [ "$$(cat $@ 2>/dev/null)" = "$$(sha256sum < $<)" ]; then touch $@; else \
+		echo "==> creating .venv-instrumentations/$* from $<"; \
+		rm -rf $(@D) && $(PYTHON) -m venv $(@D) && \
+		$(@D)/bin/python -m pip install --quiet --disable-pip-version-check --requirement $< && \
+		sha256sum < $< > $@; fi
 
 ##@ Lint
 
