@@ -199,7 +199,7 @@ test-container: tools ## The rendered pods from their pinned images on Docker (C
 ##@ Benchmark
 
 .PHONY: bench
-bench: tools ## Spans per second through the chart's collector pipeline vs a pass-through, and peak memory (not a test)
+bench: tools ## Spans per second through the chart's collector, stage by stage, vs a pass-through and spanmetrics; peak memory (not a test)
 	@$(VENV)/bin/python bench/collector_throughput.py
 
 ##@ Release

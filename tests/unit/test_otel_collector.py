@@ -239,7 +239,7 @@ def test_each_price_row_is_one_case_insensitive_match_in_order_with_user_rows_fi
         row["model"] for row in defaults]
     assert rows[0] == ('set(span.cache["price"], {"model": "in-house", "input": 0.5, "output": 2.0, '
                        '"cached_input": 0.5}) where span.cache["price"] == nil and '
-                       '(IsMatch(span.attributes["gen_ai.request.model"], "(?i)(?:^in-house-\\\\d+b$)|(?:^ih-)"))')
+                       '(IsMatch(span.cache["model"], "(?i)(?:^in-house-\\\\d+b$)|(?:^ih-)"))')
     assert all(row.count('"(?i)') >= 1 for row in rows)
 
 
