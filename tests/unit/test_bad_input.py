@@ -9,18 +9,25 @@ SHORT_KEY = {"existingSecret": "", "nextauthSecret": "nextauth-value", "salt": "
 
 BAD_VALUES = [
     pytest.param({"postgres": {"enabled": False}},
-                 "postgres.enabled is false, but langfuse.database.host still points at the bundled postgres: "
-                 "set langfuse.database.host to your PostgreSQL host",
+                 "set database.host to your PostgreSQL's host (and database.existingSecret) "
+                 "(in agent-observability: langfuse.database.host, which the bundled store fills in only while "
+                 "postgres.enabled is true)",
                  id="external-database-without-host"),
+    pytest.param({"postgres": {"enabled": False}, "langfuse": {"database": {"host": "db.example.com"}}},
+                 "set database.existingSecret to the Secret holding the PostgreSQL password",
+                 id="external-database-without-password"),
     pytest.param({"clickhouse": {"enabled": False}},
-                 "set langfuse.clickhouse.host to your ClickHouse host",
+                 "set clickhouse.host to your ClickHouse's host",
                  id="external-clickhouse-without-host"),
     pytest.param({"valkey": {"enabled": False}},
-                 "set langfuse.redis.host to your Redis host",
+                 "set redis.host to your Valkey or Redis host",
                  id="external-redis-without-host"),
     pytest.param({"object-storage": {"enabled": False}},
-                 "set langfuse.s3.existingSecret to \"\" for IRSA, or the Secret with your S3 keys",
-                 id="external-s3-without-settings"),
+                 "set s3.bucket to your bucket (and s3.region)",
+                 id="external-s3-without-bucket"),
+    pytest.param({"object-storage": {"enabled": False}, "langfuse": {"s3": {"bucket": "my-events"}}},
+                 "set s3.region to the region of bucket my-events",
+                 id="external-s3-without-region"),
     pytest.param({"langfuse": {"enabled": False}},
                  "langfuse.enabled is false, but otel-collector.langfuse.endpoint still points at this "
                  "release's LangFuse: set it to your LangFuse's OTLP endpoint",

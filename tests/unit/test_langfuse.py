@@ -15,7 +15,8 @@ EXTERNAL_STORES = {
     "langfuse": {
         "database": {"host": "db.example.com", "existingSecret": "my-db", "args": "sslmode=require"},
         "redis": {"host": "cache.example.com", "tls": True, "existingSecret": "my-redis"},
-        "s3": {"endpoint": "", "existingSecret": "", "bucket": "events", "forcePathStyle": False},
+        # AWS S3 with IRSA: the bucket and its region are all there is to say.
+        "s3": {"bucket": "events", "region": "eu-west-1"},
     },
 }
 
@@ -136,6 +137,53 @@ def test_external_stores_with_tls_and_irsa():
     assert not any(name.endswith(("_ACCESS_KEY_ID", "_SECRET_ACCESS_KEY", "_ENDPOINT"))
                    for name in env if name.startswith("LANGFUSE_S3_"))
     assert "obs-postgres" not in manifest.names("StatefulSet")
+
+
+# Each bundled store switched off, with only what the external store itself needs.
+EXTERNAL_STORE = {
+    "postgres": {"database": {"host": "db.example.com", "existingSecret": "my-db"}},
+    "clickhouse": {"clickhouse": {"host": "ch.example.com", "existingSecret": "my-ch"}},
+    "valkey": {"redis": {"host": "cache.example.com"}},
+    "object-storage": {"s3": {"bucket": "my-events", "region": "eu-west-1"}},
+}
+# Every setting a bundled store gives LangFuse, as environment variable names.
+BUNDLED_STORE_ENV = {
+    "postgres": {"DATABASE_HOST": "obs-postgres:5432", "DATABASE_PASSWORD": ("secret", "obs-postgres-auth", "password")},
+    "clickhouse": {"CLICKHOUSE_URL": "http://obs-clickhouse:8123",
+                   "CLICKHOUSE_PASSWORD": ("secret", "obs-clickhouse-auth", "password")},
+    "valkey": {"REDIS_HOST": "obs-valkey", "REDIS_AUTH": ("secret", "obs-valkey-auth", "password")},
+    "object-storage": {"LANGFUSE_S3_EVENT_UPLOAD_ENDPOINT": "http://obs-object-storage:8333",
+                       "LANGFUSE_S3_EVENT_UPLOAD_FORCE_PATH_STYLE": "true",
+                       "LANGFUSE_S3_EVENT_UPLOAD_BUCKET": "langfuse",
+                       "LANGFUSE_S3_EVENT_UPLOAD_ACCESS_KEY_ID": ("secret", "obs-object-storage-auth", "access-key-id")},
+}
+
+
+@pytest.mark.parametrize("store", sorted(EXTERNAL_STORE))
+def test_switching_a_bundled_store_off_needs_only_the_external_stores_settings(store):
+    manifest = render_chart(values={store: {"enabled": False}, "langfuse": EXTERNAL_STORE[store]})
+    for container in langfuse_containers(manifest):
+        env = env_of(container, manifest)
+        left_behind = {name: env[name] for name, bundled in BUNDLED_STORE_ENV[store].items()
+                       if env.get(name) == bundled}
+        assert not left_behind, f"{container['name']} still has the bundled {store}'s settings"
+
+
+def test_aws_s3_with_irsa_gets_no_endpoint_no_keys_and_virtual_hosted_addressing():
+    manifest = render_chart(values={"object-storage": {"enabled": False},
+                                    "langfuse": {"s3": {"bucket": "my-events", "region": "eu-west-1"}}})
+    env = env_of(containers(manifest, "Deployment", "obs-langfuse-worker")["worker"], manifest)
+    s3 = {name: value for name, value in env.items() if name.startswith("LANGFUSE_S3_EVENT_UPLOAD_")}
+    assert s3 == {"LANGFUSE_S3_EVENT_UPLOAD_BUCKET": "my-events", "LANGFUSE_S3_EVENT_UPLOAD_REGION": "eu-west-1",
+                  "LANGFUSE_S3_EVENT_UPLOAD_PREFIX": "events/", "LANGFUSE_S3_EVENT_UPLOAD_FORCE_PATH_STYLE": "false"}
+
+
+def test_a_bundled_store_stays_wired_where_only_its_secret_is_replaced():
+    manifest = render_chart(values={"postgres": {"auth": {"existingSecret": "my-db"}},
+                                    "langfuse": {"database": {"existingSecret": "my-db"}}})
+    env = env_of(containers(manifest, "Deployment", "obs-langfuse-web")["web"], manifest)
+    assert env["DATABASE_HOST"] == "obs-postgres:5432"
+    assert env["DATABASE_PASSWORD"] == ("secret", "my-db", "password")
 
 
 def test_clickhouse_tls_switches_both_urls():

@@ -1,9 +1,30 @@
 {{/*
+langfuse.stores are the connection settings of the four stores (database, clickhouse, redis,
+s3) as YAML: what values.yaml says, with every setting left empty filled in from `bundled`,
+which a parent chart fills for the stores it runs itself (and only while it runs them). So a
+parent that turns its bundled store off leaves no setting meant for that store behind.
+Usage: {{ $stores := include "langfuse.stores" . | fromYaml }}
+*/}}
+{{- define "langfuse.stores" -}}
+{{- $stores := dict }}
+{{- range $store := list "database" "clickhouse" "redis" "s3" }}
+{{- $settings := deepCopy (index $.Values $store) }}
+{{- range $key, $value := index ($.Values.bundled | default dict) $store | default dict }}
+{{- if not (index $settings $key) }}
+{{- $_ := set $settings $key $value }}
+{{- end }}
+{{- end }}
+{{- $_ := set $stores $store $settings }}
+{{- end }}
+{{- toYaml $stores }}
+{{- end }}
+
+{{/*
 langfuse.configData is the non-secret environment of web, worker and migrations, built as a
 dict so every value is a string. Credentials are never here (see langfuse.env).
 */}}
 {{- define "langfuse.configData" -}}
-{{- $v := .Values }}
+{{- $v := mustMergeOverwrite (deepCopy .Values) (include "langfuse.stores" . | fromYaml) }}
 {{- $clickhouseHost := include "langfuse.tpl" (dict "value" $v.clickhouse.host "context" .) }}
 {{- $config := dict
   "NEXTAUTH_URL" $v.nextauthUrl
@@ -65,25 +86,22 @@ endpoint and sign their download links with the external one (StorageService.ts,
 langfuse.validate fails the render with what to set when the values contradict each other.
 */}}
 {{- define "langfuse.validate" -}}
-{{- $v := .Values }}
-{{- $inside := "; inside agent-observability this points at the bundled store unless you turned it off" }}
-{{- if not $v.database.host }}
-{{- fail (printf "langfuse: set database.host (and database.existingSecret) to your PostgreSQL%s" $inside) }}
+{{- $v := mustMergeOverwrite (deepCopy .Values) (include "langfuse.stores" . | fromYaml) }}
+{{- /* Inside agent-observability these keys sit under `langfuse.`, and each bundled store fills
+them in while it is enabled, so a message here means that store is off. */}}
+{{- $checks := list
+  (dict "missing" (not $v.database.host) "key" "database.host" "what" "your PostgreSQL's host (and database.existingSecret)" "store" "postgres")
+  (dict "missing" (not $v.database.existingSecret) "key" "database.existingSecret" "what" "the Secret holding the PostgreSQL password" "store" "postgres")
+  (dict "missing" (not $v.clickhouse.host) "key" "clickhouse.host" "what" "your ClickHouse's host (and clickhouse.existingSecret)" "store" "clickhouse")
+  (dict "missing" (not $v.clickhouse.existingSecret) "key" "clickhouse.existingSecret" "what" "the Secret holding the ClickHouse password" "store" "clickhouse")
+  (dict "missing" (not $v.redis.host) "key" "redis.host" "what" "your Valkey or Redis host" "store" "valkey")
+  (dict "missing" (not $v.s3.bucket) "key" "s3.bucket" "what" "your bucket (and s3.region): LangFuse v4 stores every ingested event in S3 first" "store" "object-storage")
+  (dict "missing" (not $v.s3.region) "key" "s3.region" "what" (printf "the region of bucket %s" $v.s3.bucket) "store" "object-storage")
+}}
+{{- range $checks }}
+{{- if .missing }}
+{{- fail (printf "langfuse: set %s to %s (in agent-observability: langfuse.%s, which the bundled store fills in only while %s.enabled is true)" .key .what .key .store) }}
 {{- end }}
-{{- if not $v.database.existingSecret }}
-{{- fail "langfuse: set database.existingSecret to the Secret holding the PostgreSQL password" }}
-{{- end }}
-{{- if not $v.clickhouse.host }}
-{{- fail (printf "langfuse: set clickhouse.host (and clickhouse.existingSecret) to your ClickHouse%s" $inside) }}
-{{- end }}
-{{- if not $v.clickhouse.existingSecret }}
-{{- fail "langfuse: set clickhouse.existingSecret to the Secret holding the ClickHouse password" }}
-{{- end }}
-{{- if not $v.redis.host }}
-{{- fail (printf "langfuse: set redis.host to your Valkey or Redis%s" $inside) }}
-{{- end }}
-{{- if not $v.s3.bucket }}
-{{- fail "langfuse: set s3.bucket: LangFuse v4 stores every ingested event in S3 first" }}
 {{- end }}
 {{- if not $v.secrets.existingSecret }}
 {{- if not (and $v.secrets.nextauthSecret $v.secrets.salt $v.secrets.encryptionKey) }}

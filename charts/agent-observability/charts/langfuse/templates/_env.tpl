@@ -17,15 +17,16 @@ secret value is ever rendered into a ConfigMap, an env value or an annotation.
 */}}
 {{- define "langfuse.env" -}}
 {{- $secrets := include "langfuse.secretsName" . }}
+{{- $stores := include "langfuse.stores" . | fromYaml }}
 {{- include "langfuse.secretEnv" (dict "name" "NEXTAUTH_SECRET" "secret" $secrets "key" "nextauth-secret") }}
 {{ include "langfuse.secretEnv" (dict "name" "SALT" "secret" $secrets "key" "salt") }}
 {{ include "langfuse.secretEnv" (dict "name" "ENCRYPTION_KEY" "secret" $secrets "key" "encryption-key") }}
-{{ include "langfuse.secretEnv" (dict "name" "DATABASE_PASSWORD" "secret" (include "langfuse.tpl" (dict "value" .Values.database.existingSecret "context" .)) "key" .Values.database.passwordKey) }}
-{{ include "langfuse.secretEnv" (dict "name" "CLICKHOUSE_PASSWORD" "secret" (include "langfuse.tpl" (dict "value" .Values.clickhouse.existingSecret "context" .)) "key" .Values.clickhouse.passwordKey) }}
-{{- with .Values.redis.existingSecret }}
+{{ include "langfuse.secretEnv" (dict "name" "DATABASE_PASSWORD" "secret" (include "langfuse.tpl" (dict "value" $stores.database.existingSecret "context" .)) "key" .Values.database.passwordKey) }}
+{{ include "langfuse.secretEnv" (dict "name" "CLICKHOUSE_PASSWORD" "secret" (include "langfuse.tpl" (dict "value" $stores.clickhouse.existingSecret "context" .)) "key" .Values.clickhouse.passwordKey) }}
+{{- with $stores.redis.existingSecret }}
 {{ include "langfuse.secretEnv" (dict "name" "REDIS_AUTH" "secret" (include "langfuse.tpl" (dict "value" . "context" $)) "key" $.Values.redis.passwordKey) }}
 {{- end }}
-{{- with .Values.s3.existingSecret }}
+{{- with $stores.s3.existingSecret }}
 {{- $s3 := include "langfuse.tpl" (dict "value" . "context" $) }}
 {{- range $use := concat (list "EVENT_UPLOAD" "MEDIA_UPLOAD") (ternary (list "BATCH_EXPORT") (list) $.Values.s3.batchExport.enabled) }}
 {{ include "langfuse.secretEnv" (dict "name" (printf "LANGFUSE_S3_%s_ACCESS_KEY_ID" $use) "secret" $s3 "key" "access-key-id") }}

@@ -4,8 +4,9 @@ stores on their ports, and HTTPS (AWS S3, LLM providers for playground and evalu
 The stores' addresses may be external, so the rules name ports, not peers.
 */}}
 {{- define "langfuse.egressRules" -}}
-{{- $ports := list (int .Values.database.port) (int .Values.clickhouse.httpPort) (int .Values.clickhouse.nativePort) (int .Values.redis.port) 443 }}
-{{- with include "langfuse.tpl" (dict "value" .Values.s3.endpoint "context" .) }}
+{{- $stores := include "langfuse.stores" . | fromYaml }}
+{{- $ports := list (int $stores.database.port) (int $stores.clickhouse.httpPort) (int $stores.clickhouse.nativePort) (int $stores.redis.port) 443 }}
+{{- with include "langfuse.tpl" (dict "value" $stores.s3.endpoint "context" .) }}
 {{- $port := regexFind ":[0-9]+$" (urlParse .).host | trimPrefix ":" }}
 {{- if $port }}
 {{- $ports = append $ports (int $port) }}
