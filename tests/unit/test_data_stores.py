@@ -1,8 +1,16 @@
 """PostgreSQL, ClickHouse, Valkey and SeaweedFS: StatefulSets whose data outlives the release."""
 
+import re
+import xml.etree.ElementTree as ElementTree
+from pathlib import Path
+
 import pytest
 
+from harness.capacity import cpu_millicores, memory_bytes
+from harness.paths import REPO_ROOT
 from harness.render import render_chart
+
+SYSTEM_LOG_TABLES_FILE = Path(__file__).parent / "data" / "clickhouse-system-log-tables.txt"
 
 STORES = ["postgres", "clickhouse", "valkey", "object-storage"]
 
@@ -75,3 +83,53 @@ def test_object_storage_creates_the_langfuse_bucket():
     create = container["lifecycle"]["postStart"]["exec"]["command"][-1]
     assert "for bucket in langfuse;" in create
     assert "-s3" in container["command"]
+
+
+def system_log_tables():
+    return [line for line in SYSTEM_LOG_TABLES_FILE.read_text().splitlines() if line and not line.startswith("#")]
+
+
+def clickhouse_config_files(manifest):
+    """The ClickHouse config files the server reads, parsed, by their path in the container."""
+    statefulset = manifest.get("StatefulSet", "obs-clickhouse")
+    data = manifest.get("ConfigMap", "obs-clickhouse")["data"]
+    mounts = statefulset["spec"]["template"]["spec"]["containers"][0]["volumeMounts"]
+    return {mount["mountPath"]: ElementTree.fromstring(data[mount["subPath"]])
+            for mount in mounts if mount["name"] == "config"}
+
+
+def system_log_retention(manifest):
+    """Table → days of the TTL the server's config.d gives it (None: kept forever)."""
+    sections = {}
+    for path, root in clickhouse_config_files(manifest).items():
+        if path.startswith("/etc/clickhouse-server/config.d/"):
+            sections.update({section.tag: section for section in root if section.tag.endswith("_log")})
+    retention = {}
+    for table, section in sections.items():
+        engine, ttl = section.findtext("engine"), section.findtext("ttl")
+        # ClickHouse refuses to start when a log has both (SystemLog.cpp, createSystemLog).
+        assert not (engine and ttl), f"{table}: a <ttl> beside <engine> stops the server"
+        days = re.search(r"\bttl\b.*\+ INTERVAL (\d+) DAY DELETE", engine or f"ttl {ttl}", re.IGNORECASE)
+        retention[table] = int(days.group(1)) if days else None
+    return retention
+
+
+def test_every_clickhouse_system_log_is_kept_for_a_week_and_no_log_is_switched_on():
+    retention = system_log_retention(render_chart())
+    assert retention == {table: 7 for table in system_log_tables()}
+
+
+def test_clickhouse_system_log_retention_is_a_setting():
+    retention = system_log_retention(render_chart(values={"clickhouse": {"systemLogs": {"retentionDays": 2}}}))
+    assert set(retention.values()) == {2}
+
+
+def test_clickhouse_may_use_the_memory_langfuse_names_as_its_minimum():
+    # LangFuse's minimum for ClickHouse in production: 2 CPUs, 8 GiB
+    # (langfuse.com/self-hosting/configuration/scaling, "Minimum Infrastructure Requirements").
+    default = main_container(render_chart(), "clickhouse")["resources"]
+    assert memory_bytes(default["limits"]["memory"]) >= 8 * 2**30
+    production = main_container(render_chart(values_files=(REPO_ROOT / "values" / "production.yaml",)),
+                                "clickhouse")["resources"]
+    assert cpu_millicores(production["requests"]["cpu"]) >= 2000
+    assert memory_bytes(production["requests"]["memory"]) >= 8 * 2**30
