@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
 import pytest
@@ -155,3 +156,19 @@ def test_postgres_probe_command_reports_ready(postgres_server):
     probe_env = {"PATH": f"{POSTGRES_BIN}:{os.environ['PATH']}", "PGPORT": str(port),
                  "POSTGRES_USER": env["POSTGRES_USER"], "POSTGRES_DB": "postgres"}
     assert subprocess.run(probe, env=probe_env, capture_output=True, check=False).returncode == 0
+
+
+@pytest.mark.parametrize("password", ["p&ss<w>rd", "a&amp;b", "ends-with-a-newline\n", "plain"])
+def test_clickhouse_reads_a_password_with_xml_characters_as_it_is(tmp_path, password):
+    """The server's start command runs with a stand-in clickhouse-server that reports the
+    password it would read; ClickHouse's from_env parses it as the text of an XML element."""
+    container = statefulset_containers(render_chart(), "obs-clickhouse")["clickhouse"]
+    reported = tmp_path / "password"
+    server = tmp_path / "clickhouse-server"
+    server.write_text(f'#!/bin/sh\nprintf %s "$CLICKHOUSE_DEFAULT_PASSWORD" > {reported}\n')
+    server.chmod(0o755)
+    subprocess.run([*container["command"], *container.get("args", [])], check=True, timeout=30,
+                   env={"CLICKHOUSE_DEFAULT_PASSWORD": password, "PATH": f"{tmp_path}:{os.environ['PATH']}"})
+    # src/Common/Config/ConfigProcessor.cpp: parseString("<from_env>" + value + "</from_env>").
+    read = ElementTree.fromstring(f"<from_env>{reported.read_text()}</from_env>").text or ""
+    assert read == password

@@ -186,11 +186,21 @@ def test_a_bundled_store_stays_wired_where_only_its_secret_is_replaced():
     assert env["DATABASE_PASSWORD"] == ("secret", "my-db", "password")
 
 
-def test_clickhouse_tls_switches_both_urls():
-    manifest = render_chart(values={"langfuse": {"clickhouse": {"tls": True, "httpPort": 8443, "nativePort": 9440}}})
+def test_clickhouse_tls_alone_switches_both_urls_to_the_tls_ports():
+    # ClickHouse Cloud serves HTTPS on 8443 and the native protocol with TLS on 9440.
+    manifest = render_chart(values={"clickhouse": {"enabled": False}, "langfuse": {"clickhouse": {
+        "host": "abc.eu-west-1.aws.clickhouse.cloud", "existingSecret": "my-ch", "tls": True}}})
     config = manifest.get("ConfigMap", "obs-langfuse")["data"]
-    assert config["CLICKHOUSE_URL"] == "https://obs-clickhouse:8443"
+    assert config["CLICKHOUSE_URL"] == "https://abc.eu-west-1.aws.clickhouse.cloud:8443"
+    assert config["CLICKHOUSE_MIGRATION_URL"] == "clickhouse://abc.eu-west-1.aws.clickhouse.cloud:9440"
     assert config["CLICKHOUSE_MIGRATION_SSL"] == "true"
+
+
+def test_clickhouse_ports_of_your_own_win_over_the_tls_defaults():
+    manifest = render_chart(values={"langfuse": {"clickhouse": {"tls": True, "httpPort": 443, "nativePort": 9441}}})
+    config = manifest.get("ConfigMap", "obs-langfuse")["data"]
+    assert config["CLICKHOUSE_URL"] == "https://obs-clickhouse:443"
+    assert config["CLICKHOUSE_MIGRATION_URL"] == "clickhouse://obs-clickhouse:9441"
 
 
 @pytest.mark.parametrize("deployment, container, health, ready", [

@@ -91,3 +91,13 @@ def test_langfuse_egress_is_limited_to_dns_its_stores_and_https():
 def test_langfuse_web_accepts_connections_only_on_its_port():
     policy = render_chart(values=EVERYTHING_ON).get("NetworkPolicy", "obs-langfuse-web")
     assert policy["spec"]["ingress"] == [{"ports": [{"port": "http", "protocol": "TCP"}]}]
+
+
+def test_langfuse_egress_follows_clickhouse_tls_and_a_database_behind_pgbouncer():
+    policy = render_chart(values={**EVERYTHING_ON, "langfuse": {
+        "clickhouse": {"tls": True},
+        "database": {"port": 6432, "directHost": "db.internal", "directPort": 5432}}}).get(
+        "NetworkPolicy", "obs-langfuse-worker")
+    ports = {p["port"] for rule in policy["spec"]["egress"] for p in rule["ports"]}
+    assert {8443, 9440, 6432, 5432} <= ports
+    assert not {8123, 9000} & ports

@@ -3,6 +3,7 @@ langfuse.stores are the connection settings of the four stores (database, clickh
 s3) as YAML: what values.yaml says, with every setting left empty filled in from `bundled`,
 which a parent chart fills for the stores it runs itself (and only while it runs them). So a
 parent that turns its bundled store off leaves no setting meant for that store behind.
+ClickHouse ports left at 0 become the protocol's default, with or without TLS.
 Usage: {{ $stores := include "langfuse.stores" . | fromYaml }}
 */}}
 {{- define "langfuse.stores" -}}
@@ -16,6 +17,10 @@ Usage: {{ $stores := include "langfuse.stores" . | fromYaml }}
 {{- end }}
 {{- $_ := set $stores $store $settings }}
 {{- end }}
+{{- /* ClickHouse's default ports, plain or TLS (as ClickHouse Cloud serves them). */}}
+{{- $clickhouse := $stores.clickhouse }}
+{{- $_ := set $clickhouse "httpPort" (int $clickhouse.httpPort | default (ternary 8443 8123 $clickhouse.tls)) }}
+{{- $_ := set $clickhouse "nativePort" (int $clickhouse.nativePort | default (ternary 9440 9000 $clickhouse.tls)) }}
 {{- toYaml $stores }}
 {{- end }}
 

@@ -53,6 +53,15 @@ spec:
         - name: {{ $component }}
           image: {{ include "langfuse.image" (dict "image" $image "context" $ctx) | quote }}
           imagePullPolicy: {{ $image.pullPolicy }}
+          command:
+            {{- include "langfuse.command" (dict "context" $ctx "entrypoint" (printf "./%s/entrypoint.sh" $component)) | nindent 12 }}
+          # With a command set, the image's CMD is not used: these are its CMDs at v4.16.0
+          # (web/Dockerfile without the LangFuse Cloud branch, worker/Dockerfile).
+          {{- if eq $component "web" }}
+          args: ["node", "./web/server.js", "--keepAliveTimeout", "110000"]
+          {{- else }}
+          args: ["node", "worker/dist/index.js"]
+          {{- end }}
           ports:
             - name: http
               containerPort: {{ $settings.port }}

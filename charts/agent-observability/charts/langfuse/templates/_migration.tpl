@@ -48,6 +48,8 @@ Usage: {{ include "langfuse.migrationContainer" (dict "context" $ "store" "click
 - name: migrate-{{ .store }}
   image: {{ include "langfuse.image" (dict "image" $ctx.Values.image.web "context" $ctx) | quote }}
   imagePullPolicy: {{ $ctx.Values.image.web.pullPolicy }}
+  command:
+    {{- include "langfuse.command" (dict "context" $ctx "entrypoint" "./web/entrypoint.sh" "migrateClickhouse" (eq .store "clickhouse")) | nindent 4 }}
   # The entrypoint migrates, then runs this no-op instead of the web server.
   args: ["node", "-e", "process.exit(0)"]
   envFrom:

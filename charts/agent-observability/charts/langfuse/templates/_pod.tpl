@@ -10,6 +10,8 @@ it waiting and it says so, with the commands to look further (files/wait-for-mig
 - name: wait-for-migrations
   image: {{ include "langfuse.image" (dict "image" .Values.image.web "context" .) | quote }}
   imagePullPolicy: {{ .Values.image.web.pullPolicy }}
+  command:
+    {{- include "langfuse.command" (dict "context" . "entrypoint" "./web/entrypoint.sh") | nindent 4 }}
   # The image's entrypoint builds DATABASE_URL for Prisma, skips migrations (disabled in the
   # ConfigMap) and runs the gate in the image's working directory, beside its migrations.
   args:

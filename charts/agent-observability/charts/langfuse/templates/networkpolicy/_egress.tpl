@@ -6,6 +6,9 @@ The stores' addresses may be external, so the rules name ports, not peers.
 {{- define "langfuse.egressRules" -}}
 {{- $stores := include "langfuse.stores" . | fromYaml }}
 {{- $ports := list (int $stores.database.port) (int $stores.clickhouse.httpPort) (int $stores.clickhouse.nativePort) (int $stores.redis.port) 443 }}
+{{- if $stores.database.directHost }}
+{{- $ports = append $ports (int $stores.database.directPort) }}
+{{- end }}
 {{- with include "langfuse.tpl" (dict "value" $stores.s3.endpoint "context" .) }}
 {{- $port := regexFind ":[0-9]+$" (urlParse .).host | trimPrefix ":" }}
 {{- if $port }}
