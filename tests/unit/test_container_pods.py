@@ -123,11 +123,13 @@ def test_command_replaces_the_entrypoint_and_args_replace_only_the_cmd(stack):
     postgres = stack["obs-postgres"].containers[0]
     assert postgres.entrypoint is None and postgres.command[0] == "postgres"  # docker-entrypoint.sh kept
     clickhouse = stack["obs-clickhouse"].containers[0]
-    assert clickhouse.entrypoint[0] == "clickhouse-server" and clickhouse.command == []
+    assert clickhouse.entrypoint[:2] == ["sh", "-c"] and clickhouse.command == []
+    # LangFuse's containers: the chart's command ends in the image's entrypoint script.
     migration = stack["migration"].containers[0]
-    assert migration.entrypoint is None and migration.command == ["node", "-e", "process.exit(0)"]
+    assert migration.entrypoint[0] == "dumb-init" and migration.entrypoint[-1] == "./web/entrypoint.sh"
+    assert migration.command == ["node", "-e", "process.exit(0)"]
     web = stack["obs-langfuse-web"].containers[0]
-    assert web.entrypoint is None and web.command is None  # the image's own entrypoint and CMD
+    assert web.entrypoint[0] == "dumb-init" and web.command[:2] == ["node", "./web/server.js"]
 
 
 def test_config_files_are_the_rendered_config_maps_mounted_read_only(manifest, stack):
