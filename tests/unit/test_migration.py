@@ -70,8 +70,9 @@ def test_the_gate_waits_for_both_schemas_with_the_images_own_tools():
     manifest = render_chart()
     for deployment in ("obs-langfuse-web", "obs-langfuse-worker"):
         gate = gate_of(manifest, deployment)
-        # The web image's entrypoint runs it (no `command`), where node, prisma and the migrations are.
-        assert "command" not in gate
+        # The web image's entrypoint runs it (the chart's command ends in it), where node, prisma
+        # and the migrations are.
+        assert gate["command"][0] == "dumb-init" and gate["command"][-1] == "./web/entrypoint.sh"
         assert gate["image"].startswith("docker.io/langfuse/langfuse:")
         script_path = gate["args"][1]
         [mount] = [m for m in gate["volumeMounts"] if script_path.startswith(m["mountPath"] + "/")]
