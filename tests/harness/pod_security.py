@@ -11,16 +11,21 @@ ALLOWED_VOLUME_TYPES = {"configMap", "csi", "downwardAPI", "emptyDir", "ephemera
 WORKLOAD_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"}
 
 
+def pod_templates(manifest):
+    """(object, pod template: metadata and spec) of every workload, CronJob and Pod in a render."""
+    for obj in manifest:
+        if obj["kind"] in WORKLOAD_KINDS:
+            yield obj, obj["spec"]["template"]
+        elif obj["kind"] == "CronJob":
+            yield obj, obj["spec"]["jobTemplate"]["spec"]["template"]
+        elif obj["kind"] == "Pod":
+            yield obj, obj
+
+
 def pod_specs(manifest):
     """(kind/name, pod spec) of every workload and CronJob in a render."""
-    for obj in manifest:
-        where = f"{obj['kind']}/{obj['metadata']['name']}"
-        if obj["kind"] in WORKLOAD_KINDS:
-            yield where, obj["spec"]["template"]["spec"]
-        elif obj["kind"] == "CronJob":
-            yield where, obj["spec"]["jobTemplate"]["spec"]["template"]["spec"]
-        elif obj["kind"] == "Pod":
-            yield where, obj["spec"]
+    for obj, template in pod_templates(manifest):
+        yield f"{obj['kind']}/{obj['metadata']['name']}", template["spec"]
 
 
 def violations(pod_spec: dict) -> list[str]:

@@ -3,10 +3,12 @@
 import pytest
 
 from harness.paths import shipped_values_params
-from harness.pod_security import pod_specs, violations
+from harness.network_policy import hook_events, hook_weight, policies_selecting, selects
+from harness.pod_security import pod_specs, pod_templates, violations
 from harness.render import render_chart
 
 VALUES_FILES = shipped_values_params()
+POLICIES_ON = {"global": {"networkPolicy": {"enabled": True}}}
 EVERYTHING_ON = {"global": {"networkPolicy": {"enabled": True}},
                  "langfuse": {"web": {"autoscaling": {"enabled": True}, "ingress": {
                      "enabled": True, "host": "langfuse.example.com"}}}}
@@ -48,27 +50,61 @@ def test_no_network_policies_unless_asked_for():
     assert render_chart().of_kind("NetworkPolicy") == []
 
 
-def test_with_network_policies_on_every_pod_is_default_deny():
-    manifest = render_chart(values=EVERYTHING_ON)
-    policies = manifest.of_kind("NetworkPolicy")
+# Hooks that run after the release's ordinary objects exist; the others (pre-install, ...) run
+# before them, so a pod of theirs is only covered by a policy created in the same hook, earlier.
+HOOKS_AFTER_THE_RELEASE = {"post-install", "post-upgrade", "test", "test-success"}
 
-    def selected(pod_labels):
-        for policy in policies:
-            selector = policy["spec"]["podSelector"]
-            if not all(pod_labels.get(k) == v for k, v in selector.get("matchLabels", {}).items()):
-                continue
-            if all(pod_labels.get(e["key"]) in e["values"] for e in selector.get("matchExpressions", [])):
-                yield policy
 
-    for obj in manifest:
-        if obj["kind"] not in ("Deployment", "StatefulSet", "Job"):
-            continue
-        if obj["metadata"].get("annotations", {}).get("helm.sh/hook"):
-            continue  # the secret generator runs before the policies exist
-        labels = obj["spec"]["template"]["metadata"]["labels"]
-        matching = list(selected(labels))
-        assert matching, f"{obj['kind']}/{obj['metadata']['name']} is selected by no NetworkPolicy"
-        assert all(set(p["spec"]["policyTypes"]) == {"Ingress", "Egress"} for p in matching)
+@pytest.mark.parametrize("values_file", VALUES_FILES)
+def test_with_network_policies_on_every_pod_is_default_deny(values_file):
+    """Every pod of the chart, hook and test Jobs included, is selected by a NetworkPolicy that
+    restricts both directions and exists by the time the pod starts."""
+    manifest = render_chart(values_files=(values_file,), values=POLICIES_ON)
+    for obj, template in pod_templates(manifest):
+        where = f"{obj['kind']}/{obj['metadata']['name']}"
+        matching = policies_selecting(manifest, template["metadata"].get("labels", {}))
+        assert matching, f"{where} is selected by no NetworkPolicy"
+        assert all(set(p["spec"]["policyTypes"]) == {"Ingress", "Egress"} for p in matching), where
+        events = hook_events(obj)
+        if events and not events <= HOOKS_AFTER_THE_RELEASE:
+            assert all(hook_events(p) == events and hook_weight(p) < hook_weight(obj) for p in matching), \
+                f"{where} runs in the {sorted(events)} hook, before its NetworkPolicy exists"
+
+
+def test_the_secret_generator_may_only_reach_the_api_server():
+    [policy] = policies_selecting(render_chart(values=POLICIES_ON),
+                                  {"app.kubernetes.io/name": "agent-observability",
+                                   "app.kubernetes.io/instance": "obs",
+                                   "app.kubernetes.io/component": "secret-generator"})
+    assert policy["spec"].get("ingress", []) == []
+    [rule] = policy["spec"]["egress"]
+    assert "to" not in rule  # the API server is not a pod: its address is the cluster's
+    assert rule["ports"] == [{"port": 443, "protocol": "TCP"}, {"port": 6443, "protocol": "TCP"}]
+
+
+@pytest.mark.parametrize("check, target", [
+    ("collector-otlp", "Deployment/obs-otel-collector"),
+    ("langfuse-api", "Deployment/obs-langfuse-web"),
+])
+def test_a_helm_test_pod_may_reach_what_it_checks_and_nothing_else(check, target):
+    manifest = render_chart(values=POLICIES_ON)
+    pods = {f"{obj['kind']}/{obj['metadata']['name']}": template for obj, template in pod_templates(manifest)}
+    test_pod = pods[f"Job/obs-agent-observability-test-{check}"]["metadata"]["labels"]
+    target_pod = pods[target]["metadata"]["labels"]
+    target_ports = {port["containerPort"] for c in pods[target]["spec"]["containers"] for port in c["ports"]}
+
+    [policy] = policies_selecting(manifest, test_pod)
+    assert policy["spec"].get("ingress", []) == []
+    dns, *rules = policy["spec"]["egress"]
+    assert {p["port"] for p in dns["ports"]} == {53} and "to" not in dns
+    assert rules and all(selects(peer["podSelector"], target_pod) for rule in rules for peer in rule["to"])
+    assert {p["port"] for rule in rules for p in rule["ports"]} <= target_ports
+
+    # and the target's own policy admits the test pod
+    admitted = [rule for p in policies_selecting(manifest, target_pod) for rule in p["spec"]["ingress"]
+                if "from" not in rule or any(selects(peer.get("podSelector", {}), test_pod)
+                                             for peer in rule["from"])]
+    assert admitted
 
 
 @pytest.mark.parametrize("store, port", [("postgres", "postgres"), ("clickhouse", "http"),

@@ -130,3 +130,11 @@ imagePullSecrets:
   {{- toYaml . | nindent 2 }}
 {{- end }}
 {{- end }}
+
+{{/*
+agent-observability.networkPolicyEnabled is "true" when the umbrella's own pods (secret
+generator, helm tests) get NetworkPolicies: whenever global.networkPolicy.enabled is on.
+*/}}
+{{- define "agent-observability.networkPolicyEnabled" -}}
+{{- if dig "networkPolicy" "enabled" false (.Values.global | default dict) }}true{{ end }}
+{{- end }}
