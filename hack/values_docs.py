@@ -14,6 +14,9 @@ values.yaml is the single source of truth (STYLE.md rule 4). Its one comment dia
   non-empty map is strict (`additionalProperties: false`); an empty map `{}` is a free-form
   map (of strings when named *labels, *annotations or nodeSelector, label values of at
   most 63 characters); a list takes its items' type; `null` needs an `@schema` line.
+* A map named `resources` is a container's ResourceRequirements, whatever its default: only
+  `requests` and `limits` (maps of quantities) and `claims` (a list), so a list or a typo
+  there is refused by the schema instead of rendering an invalid pod.
 * Every subchart's schema also accepts `global` and `enabled`, which its parent passes down;
   the umbrella's schema leaves the sections of its subcharts to their own schemas.
 
@@ -43,6 +46,17 @@ LIST_ITEM = re.compile(r"^(?P<indent> *)- ")
 SCHEMA_LINE = re.compile(r"^\s*#\s*@schema\s+(?P<json>.+)$")
 COMMENT_LINE = re.compile(r"^\s*#\s?(?P<text>.*)$")
 STRING_MAP = re.compile(r"(labels|annotations|nodeSelector)$", re.IGNORECASE)
+# Kubernetes' ResourceRequirements (core/v1): quantities are strings or numbers.
+QUANTITIES = {"type": "object", "additionalProperties": {"type": ["string", "number"]}}
+RESOURCES_SCHEMA = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "requests": QUANTITIES,
+        "limits": QUANTITIES,
+        "claims": {"type": "array", "items": {"type": "object"}},
+    },
+}
 
 
 @dataclass
@@ -117,7 +131,14 @@ def infer_schema(value, path: tuple[str, ...], docs: dict, source: Path) -> dict
     """The JSON schema of one value, inferred from its default and refined by its @schema line."""
     doc = docs.get(path, KeyDoc())
     annotation = dict(doc.schema)
-    if isinstance(value, dict):
+    if isinstance(value, dict) and path and path[-1] == "resources":
+        if set(value) - set(RESOURCES_SCHEMA["properties"]) or annotation.keys() - {"description"}:
+            raise ValuesFileError(
+                f"{source}: '{'.'.join(path)}' is a container's resources: only requests, limits "
+                "and claims, and no @schema line"
+            )
+        schema = json.loads(json.dumps(RESOURCES_SCHEMA))
+    elif isinstance(value, dict):
         if value and annotation.get("additionalProperties") is True:
             # A free-form map with example defaults (resources, HPA behaviour): not inferred.
             schema = {"type": "object"}
@@ -201,9 +222,8 @@ def chart_schema(chart_dir: Path, subchart_keys: set[str], is_subchart: bool) ->
 def table_rows(value, path: tuple[str, ...], docs: dict) -> list[str]:
     """Markdown rows for every documented leaf (and every free-form map) under path."""
     rows = []
-    if isinstance(value, dict) and value and not docs.get(path, KeyDoc()).schema.get(
-        "additionalProperties"
-    ):
+    whole_map = docs.get(path, KeyDoc()).schema.get("additionalProperties") or path[-1:] == ("resources",)
+    if isinstance(value, dict) and value and not whole_map:
         for key, child in value.items():
             rows.extend(table_rows(child, path + (key,), docs))
         return rows

@@ -3,7 +3,8 @@
 Hypothesis writes values files two ways: a few keys of the charts' values.schema.json (the
 umbrella's and each subchart's) set to values their schema allows, and the shipped values
 files with a few keys mutated (booleans flipped, numbers 0, negative or huge, strings empty,
-types wrong, keys dropped, lists emptied or doubled). Each file either renders objects the
+types wrong, null, keys dropped, lists emptied or doubled). A null matters on its own: Helm
+drops a key set to null before the schema sees it, so the templates get the key unset. Each file either renders objects the
 API server would take (Kubernetes schema, Pod Security "restricted", names within their
 limits, no object twice) or fails with the schema's message or a template's `fail` — never
 a template crash or broken YAML. Every input it found wrong is kept in KEPT_CASES.
@@ -132,10 +133,15 @@ def _nested(assignments) -> dict:
 LEAVES = _schema_leaves()
 
 
+def _value_or_null(leaf: str):
+    # One leaf in ten null: Helm removes the key from the defaults, past the schema.
+    return st.integers(0, 9).flatmap(lambda n: st.none() if n == 0 else _value_of(leaf))
+
+
 @st.composite
 def from_schemas(draw) -> dict:
     leaves = draw(st.lists(st.sampled_from(LEAVES), min_size=1, max_size=4))
-    return _nested((path, draw(_value_of(leaf))) for path, leaf in leaves)
+    return _nested((path, draw(_value_or_null(leaf))) for path, leaf in leaves)
 
 
 # Values files from the shipped ones, a few keys mutated.
@@ -154,17 +160,17 @@ def _paths(value, path=()):
 
 
 def _mutations(value):
-    wrong_types = [st.just("x"), st.just(7), st.just(True), st.just([]), st.just({"x": 1})]
+    wrong_types = [st.just("x"), st.just(7), st.just(True), st.just([]), st.just({"x": 1}), st.none()]
     if isinstance(value, bool):
-        return st.sampled_from([not value, "true", 1])
+        return st.sampled_from([not value, "true", 1, None])
     if isinstance(value, (int, float)):
-        return st.sampled_from([0, -1, 10**12, 0.5, "1"])
+        return st.sampled_from([0, -1, 10**12, 0.5, "1", None])
     if isinstance(value, str):
         return st.one_of(st.sampled_from(["", " ", value * 8, "0", "true"]), *wrong_types)
     if isinstance(value, list):
-        return st.sampled_from([[], value + value, value[:1], "x", {}])
+        return st.sampled_from([[], value + value, value[:1], "x", {}, None])
     if isinstance(value, dict):
-        return st.sampled_from([{}, "x", [], 0])
+        return st.sampled_from([{}, "x", [], 0, None])
     return st.one_of(*wrong_types)
 
 
@@ -238,6 +244,8 @@ KEPT_CASES = [
                  id="a-size-printed-unquoted-broke-the-yaml"),
     pytest.param({"postgres": {"auth": {"existingSecret": "0V`[n2\\ }X+P6ta0!X6:"}}},
                  id="a-store-secret-name-printed-unquoted-broke-the-yaml"),
+    pytest.param({"clickhouse": {"resources": {"limits": []}}},
+                 id="a-list-as-resource-limits-rendered-an-invalid-statefulset"),
 ]
 
 
