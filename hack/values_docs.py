@@ -11,7 +11,8 @@ values.yaml is the single source of truth (STYLE.md rule 4). Its one comment dia
 * An optional `# @schema <json>` line is merged over the schema inferred from the default:
   use it for enums, patterns, nullable values and free-form maps.
 * Inference: strings, booleans, integers (below a million) and numbers by their default; a
-  non-empty map is strict (`additionalProperties: false`); an empty map `{}` is a free-form
+  non-empty map is strict (`additionalProperties: false`, and every key with a default
+  required, so a key set to null, which Helm deletes, is refused by name); an empty map `{}` is a free-form
   map (of strings when named *labels, *annotations or nodeSelector, label values of at
   most 63 characters); a list takes its items' type; `null` needs an `@schema` line.
 * A map named `resources` is a container's ResourceRequirements, whatever its default: only
@@ -52,9 +53,10 @@ RESOURCES_SCHEMA = {
     "type": "object",
     "additionalProperties": False,
     "properties": {
-        "requests": QUANTITIES,
-        "limits": QUANTITIES,
-        "claims": {"type": "array", "items": {"type": "object"}},
+        "requests": {**QUANTITIES, "description": "What the scheduler reserves for the container (cpu, memory)."},
+        "limits": {**QUANTITIES, "description": "The most the container may use (memory, ephemeral-storage)."},
+        "claims": {"type": "array", "items": {"type": "object"},
+                   "description": "Dynamic resource claims of the pod the container uses."},
     },
 }
 
@@ -150,6 +152,9 @@ def infer_schema(value, path: tuple[str, ...], docs: dict, source: Path) -> dict
                     key: infer_schema(child, path + (key,), docs, source)
                     for key, child in value.items()
                 },
+                # Helm deletes a key a user sets to null before the schema sees the values:
+                # required, the schema names it instead of a template crashing on it.
+                "required": [key for key, child in value.items() if child is not None],
             }
         elif STRING_MAP.search(path[-1] if path else ""):
             # Kubernetes takes only strings there (label values of at most 63 characters);
@@ -206,8 +211,10 @@ def chart_schema(chart_dir: Path, subchart_keys: set[str], is_subchart: bool) ->
         # A subchart's own schema validates its section; here only `enabled` is checked.
         section = properties.get(key, {})
         enabled = section.get("properties", {}).get("enabled", {"type": "boolean"})
+        # `enabled` required: a section set to null loses the parent's settings (Helm deletes
+        # them) and keeps only the subchart's defaults, which have no `enabled`.
         properties[key] = {"type": "object", "additionalProperties": True,
-                           "properties": {"enabled": enabled}}
+                           "properties": {"enabled": enabled}, "required": ["enabled"]}
     properties.setdefault(
         "global", {"type": "object", "description": "Values Helm shares with every subchart."}
     )

@@ -246,6 +246,9 @@ KEPT_CASES = [
                  id="a-store-secret-name-printed-unquoted-broke-the-yaml"),
     pytest.param({"clickhouse": {"resources": {"limits": []}}},
                  id="a-list-as-resource-limits-rendered-an-invalid-statefulset"),
+    pytest.param({"grafana-provisioning": {"prometheus": {"extraScrapeConfigs": None}}},
+                 id="a-null-list-crashed-the-prometheus-config"),
+    pytest.param({"grafana-provisioning": None}, id="a-null-subchart-section-crashed-the-notes"),
 ]
 
 
