@@ -35,18 +35,20 @@ PYTEST := $(VENV)/bin/pytest -ra
 # real (their OpenTelemetry pins conflict): tests/component/instrumentations/<name>/requirements.txt.
 INSTRUMENTATION_VENVS := $(patsubst tests/component/instrumentations/%/requirements.txt,$(CURDIR)/.venv-instrumentations/%/.installed,\
 	$(wildcard tests/component/instrumentations/*/requirements.txt))
+# checkov (`make lint-security`) in a virtualenv of its own: its dependencies clash with the tests'.
+CHECKOV_VENV := $(CURDIR)/.venv-checkov
 
 ##@ Tools
 
 .PHONY: tools
-tools: prerequisites $(GO_TOOLS) $(CRDS) $(GITOPS_CRDS) $(VENV)/.installed $(INSTRUMENTATION_VENVS) system-packages ## Install every pinned tool the tests need into ./bin, ./.venv and ./.venv-instrumentations
+tools: prerequisites $(GO_TOOLS) $(CRDS) $(GITOPS_CRDS) $(VENV)/.installed $(INSTRUMENTATION_VENVS) $(CHECKOV_VENV)/.installed system-packages ## Install every pinned tool the tests need into ./bin, ./.venv, ./.venv-instrumentations and ./.venv-checkov
 
 .PHONY: prerequisites
 prerequisites: ## Check Go, Python with venv and Node.js: one line for each that is missing or too old
 	@hack/check-prerequisites.sh
 
 # Nothing is built before the prerequisites are known to be there.
-$(GO_TOOLS) $(CRDS) $(GITOPS_CRDS) $(VENV)/.installed $(INSTRUMENTATION_VENVS): | prerequisites
+$(GO_TOOLS) $(CRDS) $(GITOPS_CRDS) $(VENV)/.installed $(INSTRUMENTATION_VENVS) $(CHECKOV_VENV)/.installed: | prerequisites
 
 .PHONY: system-packages
 system-packages: ## Debian packages the component tests run as servers (Redis, PostgreSQL), when root
@@ -128,10 +130,19 @@ $(CURDIR)/.venv-instrumentations/%/.installed: tests/component/instrumentations/
 		$(@D)/bin/python -m pip install --quiet --disable-pip-version-check --requirement $< && \
 		sha256sum < $< > $@; fi
 
+# Every package pinned with its hashes (pip-compile, see hack/tools/checkov/requirements.in).
+$(CHECKOV_VENV)/.installed: hack/tools/checkov/requirements.txt
+	@echo "==> creating checkov's Python environment in .venv-checkov from hack/tools/checkov/requirements.txt"
+	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	@$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes \
+		--requirement hack/tools/checkov/requirements.txt
+	@touch $@
+	@echo "    .venv-checkov ready"
+
 ##@ Lint
 
 .PHONY: lint
-lint: lint-yaml lint-workflows lint-helm lint-ct lint-generated ## Run every linter
+lint: lint-yaml lint-workflows lint-helm lint-ct lint-generated lint-security ## Run every linter
 
 .PHONY: lint-yaml
 lint-yaml: tools ## yamllint the repository with ci/lintconf.yaml
@@ -161,6 +172,11 @@ lint-helm: tools ## helm lint --strict the chart with every values file and each
 lint-ct: tools ## chart-testing lint, offline (no maintainer look-ups, no version-bump check)
 	@echo "==> ct lint"
 	@ct lint --config ci/ct.yaml --all
+
+.PHONY: lint-security
+lint-security: tools ## checkov on the render of every values file; each skipped check has its reason in ci/checkov.yaml
+	@echo "==> checkov: the chart rendered with $(words $(VALUES_FILES)) values files"
+	@$(VENV)/bin/python hack/lint_security.py $(CHECKOV_VENV)/bin/checkov $(VALUES_FILES)
 
 .PHONY: lint-generated
 lint-generated: tools ## Fail when a generated file (values schema, values tables, dashboards) is out of date
