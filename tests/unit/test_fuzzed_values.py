@@ -249,6 +249,9 @@ KEPT_CASES = [
     pytest.param({"grafana-provisioning": {"prometheus": {"extraScrapeConfigs": None}}},
                  id="a-null-list-crashed-the-prometheus-config"),
     pytest.param({"grafana-provisioning": None}, id="a-null-subchart-section-crashed-the-notes"),
+    *[pytest.param({chart: {"nameOverride": "3"}}, id=f"a-numeric-{chart}-name-override-rendered-a-numeric-label")
+      for chart in ("langfuse", "otel-collector", "grafana-provisioning", "postgres", "valkey",
+                    "object-storage", "clickhouse")],
 ]
 
 

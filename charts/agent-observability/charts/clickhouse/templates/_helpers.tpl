@@ -30,7 +30,7 @@ clickhouse.selectorLabels are the immutable labels that select a component's pod
 Usage: {{ include "clickhouse.selectorLabels" (dict "context" . "component" "web") }}
 */}}
 {{- define "clickhouse.selectorLabels" -}}
-app.kubernetes.io/name: {{ include "clickhouse.name" .context }}
+app.kubernetes.io/name: {{ include "clickhouse.name" .context | quote }}
 app.kubernetes.io/instance: {{ .context.Release.Name }}
 {{- with .component }}
 app.kubernetes.io/component: {{ . }}

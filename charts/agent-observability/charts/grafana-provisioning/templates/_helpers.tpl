@@ -40,7 +40,7 @@ grafana-provisioning.selectorLabels are the immutable labels that select a compo
 Usage: {{ include "grafana-provisioning.selectorLabels" (dict "context" . "component" "grafana") }}
 */}}
 {{- define "grafana-provisioning.selectorLabels" -}}
-app.kubernetes.io/name: {{ include "grafana-provisioning.name" .context }}
+app.kubernetes.io/name: {{ include "grafana-provisioning.name" .context | quote }}
 app.kubernetes.io/instance: {{ .context.Release.Name }}
 {{- with .component }}
 app.kubernetes.io/component: {{ . }}

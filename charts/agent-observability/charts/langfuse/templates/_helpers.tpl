@@ -30,7 +30,7 @@ langfuse.selectorLabels are the immutable labels that select a component's pods.
 Usage: {{ include "langfuse.selectorLabels" (dict "context" . "component" "web") }}
 */}}
 {{- define "langfuse.selectorLabels" -}}
-app.kubernetes.io/name: {{ include "langfuse.name" .context }}
+app.kubernetes.io/name: {{ include "langfuse.name" .context | quote }}
 app.kubernetes.io/instance: {{ .context.Release.Name }}
 {{- with .component }}
 app.kubernetes.io/component: {{ . }}

@@ -30,7 +30,7 @@ object-storage.selectorLabels are the immutable labels that select a component's
 Usage: {{ include "object-storage.selectorLabels" (dict "context" . "component" "web") }}
 */}}
 {{- define "object-storage.selectorLabels" -}}
-app.kubernetes.io/name: {{ include "object-storage.name" .context }}
+app.kubernetes.io/name: {{ include "object-storage.name" .context | quote }}
 app.kubernetes.io/instance: {{ .context.Release.Name }}
 {{- with .component }}
 app.kubernetes.io/component: {{ . }}

@@ -30,7 +30,7 @@ otel-collector.selectorLabels are the immutable labels that select a component's
 Usage: {{ include "otel-collector.selectorLabels" (dict "context" . "component" "web") }}
 */}}
 {{- define "otel-collector.selectorLabels" -}}
-app.kubernetes.io/name: {{ include "otel-collector.name" .context }}
+app.kubernetes.io/name: {{ include "otel-collector.name" .context | quote }}
 app.kubernetes.io/instance: {{ .context.Release.Name }}
 {{- with .component }}
 app.kubernetes.io/component: {{ . }}

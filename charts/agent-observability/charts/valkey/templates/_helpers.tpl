@@ -30,7 +30,7 @@ valkey.selectorLabels are the immutable labels that select a component's pods.
 Usage: {{ include "valkey.selectorLabels" (dict "context" . "component" "web") }}
 */}}
 {{- define "valkey.selectorLabels" -}}
-app.kubernetes.io/name: {{ include "valkey.name" .context }}
+app.kubernetes.io/name: {{ include "valkey.name" .context | quote }}
 app.kubernetes.io/instance: {{ .context.Release.Name }}
 {{- with .component }}
 app.kubernetes.io/component: {{ . }}
