@@ -156,6 +156,11 @@ cat {tmp_path}/prisma.text
 exit $(cat {tmp_path}/prisma.exit)
 """)
             script.chmod(0o755)
+            # The image's ENTRYPOINT program, which the chart's command names first: it only
+            # forwards signals to what follows `--`, so a stand-in that runs it is enough here.
+            dumb_init = self.directory / "dumb-init"
+            dumb_init.write_text('#!/bin/sh\n[ "$1" = "--" ] && shift\nexec "$@"\n')
+            dumb_init.chmod(0o755)
 
         def set(self, exit_code, text):
             (tmp_path / "prisma.exit").write_text(str(exit_code))
@@ -175,6 +180,13 @@ def image_workdir(tmp_path, cluster_enabled: bool) -> Path:
     for name in MIGRATIONS.read_text().splitlines():
         if name and not name.startswith("#"):
             (migrations / name).write_text("-- migration\n")
+    # The chart's command ends in the image's web/entrypoint.sh, which runs the migrations the
+    # ConfigMap disables for the gate and then execs its arguments: only that last step matters
+    # here (the gate's Prisma stub reads no DATABASE_URL).
+    (app / "web").mkdir()
+    entrypoint = app / "web/entrypoint.sh"
+    entrypoint.write_text('#!/bin/sh\nexec "$@"\n')
+    entrypoint.chmod(0o755)
     return app
 
 
