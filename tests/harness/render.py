@@ -95,15 +95,20 @@ def render_chart(
 def render_text(chart, values=None, values_files=(), release=DEFAULT_RELEASE,
                 namespace=DEFAULT_NAMESPACE, kube_version=KUBE_VERSION_NEWEST, helm="helm") -> str:
     """The raw output of `helm template`, for the few tests that compare bytes."""
-    command = [tool(helm), "template", release, str(chart), "--namespace", namespace,
-               "--kube-version", kube_version]
+    return _run_helm([tool(helm), "template", release, str(chart), "--namespace", namespace,
+                      "--kube-version", kube_version], values, values_files)
+
+
+def _run_helm(command: list[str], values: dict | None, values_files) -> str:
+    """Run a helm command with the values files and then `values` (a temporary file) on top;
+    its stdout, or RenderError with helm's stderr."""
     for values_file in values_files:
-        command += ["--values", str(values_file)]
+        command = command + ["--values", str(values_file)]
     with tempfile.NamedTemporaryFile("w", suffix=".yaml") as overrides:
         if values:
             yaml.safe_dump(values, overrides)
             overrides.flush()
-            command += ["--values", overrides.name]
+            command = command + ["--values", overrides.name]
         result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise RenderError(command, result.stderr)
@@ -114,19 +119,9 @@ def render_notes(chart: Path | str = UMBRELLA_CHART, values: dict | None = None,
                  release: str = DEFAULT_RELEASE, namespace: str = DEFAULT_NAMESPACE) -> str:
     """The notes `helm install` prints (NOTES.txt), from a client-side dry run: `helm template`
     does not render them."""
-    command = [tool("helm"), "install", release, str(chart), "--namespace", namespace,
-               "--dry-run=client", "--output", "json"]
-    for values_file in values_files:
-        command += ["--values", str(values_file)]
-    with tempfile.NamedTemporaryFile("w", suffix=".yaml") as overrides:
-        if values:
-            yaml.safe_dump(values, overrides)
-            overrides.flush()
-            command += ["--values", overrides.name]
-        result = subprocess.run(command, capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        raise RenderError(command, result.stderr)
-    return json.loads(result.stdout)["info"]["notes"]
+    output = _run_helm([tool("helm"), "install", release, str(chart), "--namespace", namespace,
+                        "--dry-run=client", "--output", "json"], values, values_files)
+    return json.loads(output)["info"]["notes"]
 
 
 @functools.lru_cache(maxsize=256)

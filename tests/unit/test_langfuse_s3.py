@@ -12,6 +12,7 @@ own calls and the presigned URLs browsers and SDKs use (web/src/features/media/s
 import pytest
 
 from harness.render import RenderError, render_chart, render_notes
+from .test_langfuse import env_of
 
 IN_CLUSTER = "http://obs-object-storage:8333"
 PUBLIC = "https://s3.langfuse.example.com"
@@ -28,13 +29,7 @@ def environment(manifest, deployment: str) -> dict:
     """Name -> value, or ('secret', name, key), of the main container of web or worker."""
     spec = manifest.get("Deployment", f"obs-langfuse-{deployment}")["spec"]["template"]["spec"]
     [container] = [c for c in spec["containers"] if c["name"] == deployment]
-    env = {}
-    for source in container.get("envFrom", []):
-        env.update(manifest.get("ConfigMap", source["configMapRef"]["name"])["data"])
-    for var in container.get("env", []):
-        ref = var.get("valueFrom", {}).get("secretKeyRef")
-        env[var["name"]] = ("secret", ref["name"], ref["key"]) if ref else var.get("value")
-    return env
+    return env_of(container, manifest)
 
 
 def batch_export(env: dict) -> dict:
