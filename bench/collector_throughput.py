@@ -12,7 +12,10 @@ stand-in for LangFuse. The configurations, each a stage more than the one before
   * chart, no transforms  plus the metrics pipeline without its OTTL (copy, batch,
                        signaltometrics, deltatocumulative, Prometheus): the metrics are wrong,
                        the figure shows what the transforms cost on top;
-  * chart              the configuration the chart renders by default;
+  * chart, no signaltometrics  plus the transforms' OTTL, the metrics' copy of the spans going
+                       to a discarding exporter instead of signaltometrics: what the OTTL costs;
+  * chart              the configuration the chart renders by default: the rest is what
+                       signaltometrics (and deltatocumulative, Prometheus) cost;
   * spanmetrics        passthrough+queue plus what a user would otherwise write by hand: the
                        contrib spanmetrics connector (durations by span name and kind, no tokens,
                        cost or GenAI labels) and a Prometheus exporter.
@@ -212,7 +215,9 @@ def run(name: str, config: dict, env: dict, payloads: list[bytes], requests: int
         # The batch processor that feeds signaltometrics: once it has passed every span on, the
         # metrics have been computed from them (the other pipelines are synchronous).
         last_processor = next((p for p in config.get("processors", {}) if p.startswith("batch/")), None)
-        counts_llm_calls = "transform/genai-labels" in pipelines.get("traces/genai-metrics", {}).get("processors", [])
+        metrics_pipeline = pipelines.get("traces/genai-metrics", {})
+        counts_llm_calls = ("signaltometrics" in metrics_pipeline.get("exporters", [])
+                            and "transform/genai-labels" in metrics_pipeline.get("processors", []))
         instance = collector.Collector(config, workdir, env, ports).start()
         try:
             send(ports.otlp_http, payloads, 20, clients)  # warm-up, not measured
@@ -274,6 +279,14 @@ def configurations(env: dict) -> dict[str, dict]:
     no_transforms = json.loads(json.dumps(chart))
     metrics_pipeline = no_transforms["service"]["pipelines"]["traces/genai-metrics"]
     metrics_pipeline["processors"] = [p for p in metrics_pipeline["processors"] if not p.startswith("transform/")]
+    # The transforms without the aggregation: the copy of the spans is discarded after the
+    # batch processor (the debug exporter, logging one line per 1024 batches).
+    no_aggregation = json.loads(json.dumps(chart))
+    no_aggregation["exporters"]["debug"] = {"verbosity": "basic", "sampling_initial": 1,
+                                            "sampling_thereafter": 1024}
+    no_aggregation["service"]["pipelines"]["traces/genai-metrics"]["exporters"] = ["debug"]
+    del no_aggregation["service"]["pipelines"]["metrics/genai"]
+    del no_aggregation["connectors"]
     # What a user would otherwise write by hand: the contrib spanmetrics connector (its defaults:
     # duration histograms and call counts by service, span name, kind and status) beside the
     # chart's traces pipeline, exposed by a Prometheus exporter.
@@ -285,7 +298,7 @@ def configurations(env: dict) -> dict[str, dict]:
     spanmetrics["service"]["pipelines"]["metrics/spanmetrics"] = {
         "receivers": ["spanmetrics"], "exporters": ["prometheus"]}
     return {"passthrough": passthrough, "passthrough+queue": with_queue, "chart, no transforms": no_transforms,
-            "chart": chart, "spanmetrics": spanmetrics}
+            "chart, no signaltometrics": no_aggregation, "chart": chart, "spanmetrics": spanmetrics}
 
 
 def median_ratio(rounds: list[dict[str, dict]], numerator: str, denominator: str) -> float:
@@ -335,8 +348,18 @@ def main() -> int:
         runs = [r[name] for r in rounds]
         spans_per_second = statistics.median(r["spans_per_second"] for r in runs)
         per_cpu = statistics.median(r["spans_per_cpu_second"] for r in runs)
-        print(f"{name:<22} {spans_per_second:>9,.0f} spans/s  {per_cpu:>9,.0f} spans per CPU-second  "
+        print(f"{name:<26} {spans_per_second:>9,.0f} spans/s  {per_cpu:>9,.0f} spans per CPU-second  "
               f"peak memory {max(r['peak_memory_mib'] for r in runs):.0f} MiB")
+    cpu_us = {name: 1e6 / statistics.median(r[name]["spans_per_cpu_second"] for r in rounds) for name in names}
+    stages = [("the disk queue", "passthrough", "passthrough+queue"),
+              ("the metrics' copy, batch (no OTTL)", "passthrough+queue", "chart, no transforms"),
+              ("the OTTL of both transforms", "chart, no transforms", "chart, no signaltometrics"),
+              ("signaltometrics, deltatocumulative, Prometheus", "chart, no signaltometrics", "chart")]
+    if all(stage in cpu_us for _, before, after in stages for stage in (before, after)):
+        print("collector CPU per span, what each stage adds (medians; noisy when a stage adds little):")
+        for label, before, after in stages:
+            print(f"  {label:<48} {cpu_us[after] - cpu_us[before]:+6.1f} us")
+        print(f"  {'chart in all':<48} {cpu_us['chart']:6.1f} us")
     for numerator, denominator in (("chart", "passthrough"), ("chart", "passthrough+queue"),
                                    ("spanmetrics", "passthrough+queue"), ("chart", "spanmetrics")):
         if numerator in names and denominator in names:
