@@ -352,14 +352,14 @@ def main() -> int:
               f"peak memory {max(r['peak_memory_mib'] for r in runs):.0f} MiB")
     cpu_us = {name: 1e6 / statistics.median(r[name]["spans_per_cpu_second"] for r in rounds) for name in names}
     stages = [("the disk queue", "passthrough", "passthrough+queue"),
-              ("the metrics' copy, batch (no OTTL)", "passthrough+queue", "chart, no transforms"),
-              ("the OTTL of both transforms", "chart, no transforms", "chart, no signaltometrics"),
+              ("the metrics pipeline, no OTTL (batch, idle aggregation)", "passthrough+queue", "chart, no transforms"),
+              ("the OTTL, with the copy of the spans it changes", "chart, no transforms", "chart, no signaltometrics"),
               ("signaltometrics, deltatocumulative, Prometheus", "chart, no signaltometrics", "chart")]
     if all(stage in cpu_us for _, before, after in stages for stage in (before, after)):
         print("collector CPU per span, what each stage adds (medians; noisy when a stage adds little):")
         for label, before, after in stages:
-            print(f"  {label:<48} {cpu_us[after] - cpu_us[before]:+6.1f} us")
-        print(f"  {'chart in all':<48} {cpu_us['chart']:6.1f} us")
+            print(f"  {label:<56} {cpu_us[after] - cpu_us[before]:+6.1f} us")
+        print(f"  {'chart in all':<56} {cpu_us['chart']:6.1f} us")
     for numerator, denominator in (("chart", "passthrough"), ("chart", "passthrough+queue"),
                                    ("spanmetrics", "passthrough+queue"), ("chart", "spanmetrics")):
         if numerator in names and denominator in names:
