@@ -3,6 +3,7 @@ password by reference, and admitted by the NetworkPolicies when they are on."""
 
 import pytest
 
+from harness.network_policy import selects
 from harness.paths import SUPPORTED_KUBE_VERSIONS, UMBRELLA_CHART
 from harness.pod_security import violations
 from harness.render import RenderError, render_chart
@@ -14,12 +15,6 @@ BACKUP_AND_POLICIES_ON = {"global": {"networkPolicy": {"enabled": True}}, **BACK
 
 def backup_pod(manifest, cronjob="obs-postgres-backup"):
     return manifest.find("CronJob", cronjob, "spec.jobTemplate.spec.template")
-
-
-def selects(selector, labels):
-    """Whether a label selector with matchLabels only (as this chart writes them) matches `labels`."""
-    assert set(selector) <= {"matchLabels"}, selector
-    return all(labels.get(key) == value for key, value in selector.get("matchLabels", {}).items())
 
 
 def test_no_backup_unless_asked_for():
@@ -133,7 +128,8 @@ def test_with_network_policies_postgres_admits_langfuse_and_the_backup():
     [rule] = manifest.find("NetworkPolicy", "obs-postgres", "spec.ingress")
     assert {"port": "postgres", "protocol": "TCP"} in rule["ports"]
     admitted = [peer["podSelector"] for peer in rule["from"]]
-    assert {"matchLabels": {"app.kubernetes.io/name": "langfuse"}} in admitted
+    langfuse_labels = manifest.get("Deployment", "obs-langfuse-worker")["spec"]["template"]["metadata"]["labels"]
+    assert any(selects(selector, langfuse_labels) for selector in admitted)
     assert any(selects(selector, backup_labels) for selector in admitted)
 
 

@@ -107,14 +107,41 @@ def test_a_helm_test_pod_may_reach_what_it_checks_and_nothing_else(check, target
     assert admitted
 
 
+def pods_admitted_by(policy: dict, manifest) -> set[str]:
+    """Names of the workloads whose pods a policy's ingress rules admit."""
+    peers = [peer["podSelector"] for rule in policy["spec"]["ingress"] for peer in rule.get("from", [])]
+    return {f"{obj['kind']}/{obj['metadata']['name']}" for obj, template in pod_templates(manifest)
+            if any(selects(peer, template["metadata"].get("labels", {})) for peer in peers)}
+
+
+LANGFUSE_PODS = {"Deployment/obs-langfuse-web", "Deployment/obs-langfuse-worker"}
+
+
 @pytest.mark.parametrize("store, port", [("postgres", "postgres"), ("clickhouse", "http"),
                                          ("clickhouse", "native"), ("valkey", "redis"),
                                          ("object-storage", "s3")])
-def test_only_langfuse_may_reach_a_data_store(store, port):
-    policy = render_chart(values=EVERYTHING_ON).get("NetworkPolicy", f"obs-{store}")
+def test_only_this_releases_langfuse_may_reach_a_data_store(store, port):
+    manifest = render_chart(values=EVERYTHING_ON)
+    policy = manifest.get("NetworkPolicy", f"obs-{store}")
     [rule] = policy["spec"]["ingress"]
     assert {"port": port, "protocol": "TCP"} in rule["ports"]
-    assert rule["from"] == [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": "langfuse"}}}]
+    # Of every pod the release runs (hooks and tests included): LangFuse's web, worker and
+    # migration Job, nothing else.
+    admitted = pods_admitted_by(policy, manifest)
+    [migration] = [name for name in admitted if name.startswith("Job/obs-langfuse-migrate-")]
+    assert admitted - {migration} == LANGFUSE_PODS
+    # Another release's LangFuse in the same namespace is not admitted.
+    other = render_chart(values=EVERYTHING_ON, release="other")
+    assert not any(selects(peer["podSelector"], template["metadata"]["labels"])
+                   for obj, template in pod_templates(other) if obj["metadata"]["name"].startswith("other-langfuse")
+                   for peer in rule["from"])
+
+
+def test_a_langfuse_name_override_keeps_the_stores_reachable():
+    manifest = render_chart(values={**EVERYTHING_ON, "langfuse": {"nameOverride": "observability"}})
+    for store in ("postgres", "clickhouse", "valkey", "object-storage"):
+        admitted = pods_admitted_by(manifest.get("NetworkPolicy", f"obs-{store}"), manifest)
+        assert {"Deployment/obs-observability-web", "Deployment/obs-observability-worker"} <= admitted, store
 
 
 def test_langfuse_egress_is_limited_to_dns_its_stores_and_https():
