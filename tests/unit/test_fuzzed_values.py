@@ -252,6 +252,10 @@ KEPT_CASES = [
     *[pytest.param({chart: {"nameOverride": "3"}}, id=f"a-numeric-{chart}-name-override-rendered-a-numeric-label")
       for chart in ("langfuse", "otel-collector", "grafana-provisioning", "postgres", "valkey",
                     "object-storage", "clickhouse")],
+    *[pytest.param({chart: {"fullnameOverride": "00"}},
+                   id=f"a-{chart}-full-name-override-starting-with-a-digit-rendered-numeric-names")
+      for chart in ("langfuse", "otel-collector", "grafana-provisioning", "postgres", "valkey",
+                    "object-storage", "clickhouse")],
     *[pytest.param({chart: {"serviceAccount": {"name": "@{_!{UrG]"}}},
                    id=f"a-{chart}-service-account-name-not-a-dns-name-broke-the-yaml")
       for chart in ("langfuse", "otel-collector", "postgres", "valkey", "object-storage", "clickhouse")],

@@ -82,12 +82,50 @@ def test_the_secret_generator_may_only_reach_the_api_server():
     assert rule["ports"] == [{"port": 443, "protocol": "TCP"}, {"port": 6443, "protocol": "TCP"}]
 
 
+# Who may reach web, send OTLP and scrape, narrowed by the user to their own peers.
+INGRESS_CONTROLLER = {"app.kubernetes.io/name": "ingress-nginx"}
+AGENTS = {"team": "agents"}
+NARROWED = {**POLICIES_ON,
+            "langfuse": {"networkPolicy": {"webIngressFrom": [
+                {"namespaceSelector": {}, "podSelector": {"matchLabels": INGRESS_CONTROLLER}}]}},
+            "otel-collector": {"networkPolicy": {
+                "otlpIngressFrom": [{"namespaceSelector": {}, "podSelector": {"matchLabels": AGENTS}}],
+                "metricsIngressFrom": [{"namespaceSelector": {}, "podSelector": {"matchLabels": AGENTS}}]}}}
+
+
+def admitted_on(manifest, policy_name: str, port: str) -> tuple[list[dict], set[str]]:
+    """The peers of a policy's ingress rule for `port`, and the workloads of the render they admit."""
+    [rule] = [rule for rule in manifest.get("NetworkPolicy", policy_name)["spec"]["ingress"]
+              if {"port": port, "protocol": "TCP"} in rule["ports"]]
+    peers = [peer["podSelector"] for peer in rule["from"]]
+    return peers, {f"{obj['kind']}/{obj['metadata']['name']}" for obj, template in pod_templates(manifest)
+                   if any(selects(peer, template["metadata"].get("labels", {})) for peer in peers)}
+
+
+def test_narrowed_peers_keep_the_releases_own_clients():
+    manifest = render_chart(values=NARROWED)
+    # the helm test pods (each one's own egress policy limits it to what it checks)
+    tests = {f"Job/{name}" for name in manifest.names("Job") if name.startswith("obs-agent-observability-test-")}
+    assert len(tests) == 2
+    peers, admitted = admitted_on(manifest, "obs-langfuse-web", "http")
+    assert any(selects(peer, INGRESS_CONTROLLER) for peer in peers)
+    # the collector exports the traces to web
+    assert admitted == {"Deployment/obs-otel-collector"} | tests
+    peers, admitted = admitted_on(manifest, "obs-otel-collector", "otlp-http")
+    assert any(selects(peer, AGENTS) for peer in peers)
+    assert admitted == tests
+    peers, admitted = admitted_on(manifest, "obs-otel-collector", "metrics")
+    assert any(selects(peer, AGENTS) for peer in peers)
+    assert admitted == {"StatefulSet/obs-prometheus"} | tests
+
+
+@pytest.mark.parametrize("values", [POLICIES_ON, NARROWED], ids=["default peers", "narrowed peers"])
 @pytest.mark.parametrize("check, target", [
     ("collector-otlp", "Deployment/obs-otel-collector"),
     ("langfuse-api", "Deployment/obs-langfuse-web"),
 ])
-def test_a_helm_test_pod_may_reach_what_it_checks_and_nothing_else(check, target):
-    manifest = render_chart(values=POLICIES_ON)
+def test_a_helm_test_pod_may_reach_what_it_checks_and_nothing_else(check, target, values):
+    manifest = render_chart(values=values)
     pods = {f"{obj['kind']}/{obj['metadata']['name']}": template for obj, template in pod_templates(manifest)}
     test_pod = pods[f"Job/obs-agent-observability-test-{check}"]["metadata"]["labels"]
     target_pod = pods[target]["metadata"]["labels"]
