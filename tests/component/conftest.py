@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
 from harness import collector
@@ -9,6 +11,16 @@ from harness.paths import UMBRELLA_CHART
 from harness.render import render_chart
 
 from collector_inputs import SECRETS
+
+
+@pytest.fixture(scope="session")
+def node() -> str:
+    """The Node.js binary, which runs the chart's scripts here as it does in the LangFuse image."""
+    found = shutil.which("node")
+    if found is None:
+        pytest.skip("Node.js is not installed (a prerequisite in the README): it runs the chart's scripts "
+                    "outside a pod")
+    return found
 
 
 @pytest.fixture(scope="session")

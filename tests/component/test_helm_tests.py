@@ -10,7 +10,6 @@ collector (bin/otelcol, on the rendered configuration) listens on the rendered p
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -26,14 +25,6 @@ from collector_inputs import SECRETS
 CHECK = "collector-otlp"
 JOB = f"obs-agent-observability-test-{CHECK}"
 SERVICE = "obs-otel-collector"
-
-
-@pytest.fixture(scope="module")
-def node():
-    found = shutil.which("node")
-    if found is None:
-        pytest.skip("Node.js is not installed: it runs the helm test's script outside a pod")
-    return found
 
 
 def collector_values(metrics: bool) -> dict:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import json
 import os
-import shutil
 import subprocess
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -69,12 +68,10 @@ def run_command(container, manifest, tmp_path, env, probe):
 
 
 @pytest.fixture
-def postgres_server():
+def postgres_server(node):
     reason = postgres.missing_reason()
     if reason:
         pytest.skip(reason)
-    if shutil.which("node") is None:
-        pytest.skip("node is not installed (the chart's command runs Node.js, as the LangFuse images have it)")
     server = postgres.PostgresServer("langfuse", AWKWARD_PASSWORD).start()
     yield server
     server.stop()
@@ -122,9 +119,7 @@ class FakeClickHouse(BaseHTTPRequestHandler):
         pass
 
 
-def test_the_clickhouse_migration_creates_its_database_and_gets_the_password_through_the_query_string(tmp_path):
-    if shutil.which("node") is None:
-        pytest.skip("node is not installed (the chart's command runs Node.js, as the LangFuse images have it)")
+def test_the_clickhouse_migration_creates_its_database_and_gets_the_password_through_the_query_string(tmp_path, node):
     manifest = render_chart(values={"langfuse": {"clickhouse": {"database": "langfuse"}}})
     [container] = [c for (_, name), c in containers(manifest).items() if name == "migrate-clickhouse"]
     server = ThreadingHTTPServer(("127.0.0.1", 0), FakeClickHouse)

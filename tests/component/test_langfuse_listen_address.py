@@ -34,10 +34,7 @@ LISTEN = (" require('node:http').createServer((req, res) => res.end('ok'))"
 
 
 @pytest.mark.parametrize("component", ["web", "worker"])
-def test_langfuse_listens_on_loopback_and_every_address_of_both_families(component):
-    node = shutil.which("node")
-    if node is None:
-        pytest.skip("Node.js is not installed: it runs the LangFuse servers' listen call")
+def test_langfuse_listens_on_loopback_and_every_address_of_both_families(component, node):
     own = host_addresses()
     if not any(":" not in a for a in own) or not any(":" in a for a in own):
         pytest.skip(f"this machine needs an IPv4 and an IPv6 address beyond loopback; it has {own}")
@@ -60,12 +57,9 @@ def test_langfuse_listens_on_loopback_and_every_address_of_both_families(compone
     assert all(reached.values()), f"HOSTNAME={env['HOSTNAME']!r}: {reached} {error}"
 
 
-def test_langfuse_listen_address_works_in_a_pod_without_ipv6_addresses():
+def test_langfuse_listen_address_works_in_a_pod_without_ipv6_addresses(node):
     """On IPv4-only clusters a pod may have IPv6 switched off (disable_ipv6, as Docker does):
     Node still opens the `::` socket, and IPv4 clients reach it."""
-    node = shutil.which("node")
-    if node is None:
-        pytest.skip("Node.js is not installed: it runs the LangFuse servers' listen call")
     if os.geteuid() != 0 or shutil.which("unshare") is None or shutil.which("ip") is None:
         pytest.skip("needs root, unshare and ip to make a network namespace without IPv6")
     [container] = render_chart().get("Deployment", "obs-langfuse-worker")["spec"]["template"]["spec"]["containers"]

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import threading
 import time
@@ -123,14 +122,6 @@ class Gate:
         if self.process.poll() is None:
             self.process.kill()
         self.process.wait(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def node():
-    found = shutil.which("node")
-    if found is None:
-        pytest.skip("Node.js is not installed (a prerequisite in the README): the gate is a Node.js script")
-    return found
 
 
 @pytest.fixture
