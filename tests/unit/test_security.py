@@ -93,13 +93,18 @@ NARROWED = {**POLICIES_ON,
                 "metricsIngressFrom": [{"namespaceSelector": {}, "podSelector": {"matchLabels": AGENTS}}]}}}
 
 
+def workloads_selected(peers: list[dict], manifest) -> set[str]:
+    """The workloads of a render (hooks and tests included) whose pods one of these selectors selects."""
+    return {f"{obj['kind']}/{obj['metadata']['name']}" for obj, template in pod_templates(manifest)
+            if any(selects(peer, template["metadata"].get("labels", {})) for peer in peers)}
+
+
 def admitted_on(manifest, policy_name: str, port: str) -> tuple[list[dict], set[str]]:
     """The peers of a policy's ingress rule for `port`, and the workloads of the render they admit."""
     [rule] = [rule for rule in manifest.get("NetworkPolicy", policy_name)["spec"]["ingress"]
               if {"port": port, "protocol": "TCP"} in rule["ports"]]
     peers = [peer["podSelector"] for peer in rule["from"]]
-    return peers, {f"{obj['kind']}/{obj['metadata']['name']}" for obj, template in pod_templates(manifest)
-                   if any(selects(peer, template["metadata"].get("labels", {})) for peer in peers)}
+    return peers, workloads_selected(peers, manifest)
 
 
 def test_narrowed_peers_keep_the_releases_own_clients():
@@ -145,40 +150,28 @@ def test_a_helm_test_pod_may_reach_what_it_checks_and_nothing_else(check, target
     assert admitted
 
 
-def pods_admitted_by(policy: dict, manifest) -> set[str]:
-    """Names of the workloads whose pods a policy's ingress rules admit."""
-    peers = [peer["podSelector"] for rule in policy["spec"]["ingress"] for peer in rule.get("from", [])]
-    return {f"{obj['kind']}/{obj['metadata']['name']}" for obj, template in pod_templates(manifest)
-            if any(selects(peer, template["metadata"].get("labels", {})) for peer in peers)}
+STORE_PORTS = [("postgres", "postgres"), ("clickhouse", "http"), ("clickhouse", "native"),
+               ("valkey", "redis"), ("object-storage", "s3")]
 
 
-LANGFUSE_PODS = {"Deployment/obs-langfuse-web", "Deployment/obs-langfuse-worker"}
-
-
-@pytest.mark.parametrize("store, port", [("postgres", "postgres"), ("clickhouse", "http"),
-                                         ("clickhouse", "native"), ("valkey", "redis"),
-                                         ("object-storage", "s3")])
+@pytest.mark.parametrize("store, port", STORE_PORTS)
 def test_only_this_releases_langfuse_may_reach_a_data_store(store, port):
     manifest = render_chart(values=EVERYTHING_ON)
-    policy = manifest.get("NetworkPolicy", f"obs-{store}")
-    [rule] = policy["spec"]["ingress"]
-    assert {"port": port, "protocol": "TCP"} in rule["ports"]
+    [_] = manifest.get("NetworkPolicy", f"obs-{store}")["spec"]["ingress"]
     # Of every pod the release runs (hooks and tests included): LangFuse's web, worker and
     # migration Job, nothing else.
-    admitted = pods_admitted_by(policy, manifest)
+    peers, admitted = admitted_on(manifest, f"obs-{store}", port)
     [migration] = [name for name in admitted if name.startswith("Job/obs-langfuse-migrate-")]
-    assert admitted - {migration} == LANGFUSE_PODS
+    assert admitted - {migration} == {"Deployment/obs-langfuse-web", "Deployment/obs-langfuse-worker"}
     # Another release's LangFuse in the same namespace is not admitted.
     other = render_chart(values=EVERYTHING_ON, release="other")
-    assert not any(selects(peer["podSelector"], template["metadata"]["labels"])
-                   for obj, template in pod_templates(other) if obj["metadata"]["name"].startswith("other-langfuse")
-                   for peer in rule["from"])
+    assert not [name for name in workloads_selected(peers, other) if "/other-langfuse" in name]
 
 
 def test_a_langfuse_name_override_keeps_the_stores_reachable():
     manifest = render_chart(values={**EVERYTHING_ON, "langfuse": {"nameOverride": "observability"}})
-    for store in ("postgres", "clickhouse", "valkey", "object-storage"):
-        admitted = pods_admitted_by(manifest.get("NetworkPolicy", f"obs-{store}"), manifest)
+    for store, port in STORE_PORTS:
+        _, admitted = admitted_on(manifest, f"obs-{store}", port)
         assert {"Deployment/obs-observability-web", "Deployment/obs-observability-worker"} <= admitted, store
 
 
