@@ -149,9 +149,13 @@ class Collector(Server):
     def otlp_grpc(self) -> str:
         return f"127.0.0.1:{self.ports.otlp_grpc}"
 
+    def metrics_exposition(self) -> bytes:
+        """The GenAI metrics endpoint as it answers a scrape (the Prometheus text format)."""
+        return requests.get(f"http://127.0.0.1:{self.ports.metrics}/metrics", timeout=5).content
+
     def metrics(self) -> dict[tuple, float]:
         """The GenAI metrics endpoint, parsed."""
-        return parse_metrics(requests.get(f"http://127.0.0.1:{self.ports.metrics}/metrics", timeout=5).text)
+        return parse_metrics(self.metrics_exposition().decode())
 
     def telemetry(self) -> dict[tuple, float]:
         """The collector's own metrics, parsed."""

@@ -37,8 +37,8 @@ class PrometheusError(AssertionError):
     """Prometheus' HTTP API answered with an error; the message is Prometheus' own."""
 
 
-def _promtool(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([str(PROMTOOL), *args], capture_output=True, text=True, cwd=cwd,
+def _promtool(*args: str, cwd: Path | None = None, stdin: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([str(PROMTOOL), *args], capture_output=True, text=True, cwd=cwd, input=stdin,
                           env={"PATH": os.environ["PATH"]}, timeout=60, check=False)
 
 
@@ -53,6 +53,12 @@ def test_rules(paths: Sequence[Path], cwd: Path) -> subprocess.CompletedProcess:
 
 
 test_rules.__test__ = False  # a helper named like a test: not for pytest to collect
+
+
+def check_metrics(exposition: str) -> subprocess.CompletedProcess:
+    """`promtool check metrics` on a scrape's text: it parses, and it follows the naming
+    conventions (a counter is named `_total`, nothing else is)."""
+    return _promtool("check", "metrics", stdin=exposition)
 
 
 def check_config(path: Path) -> subprocess.CompletedProcess:
