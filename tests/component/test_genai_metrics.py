@@ -10,11 +10,13 @@ spans imply, per model and tenant, under the contract's names and labels.
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
 import yaml
 
+from harness import prometheus
 from harness.paths import UMBRELLA_CHART
 
 from genai_spans import DIALECTS, Agent, agent_attributes, inference_attributes, retrieval_attributes, \
@@ -24,7 +26,8 @@ PRICES = {row["model"]: row for row in yaml.safe_load(
     (UMBRELLA_CHART / "charts" / "otel-collector" / "values.yaml").read_text())["prices"]["models"]}
 CONTRACT = {"agent_request_duration_seconds", "llm_inference_duration_seconds", "llm_tokens_total",
             "llm_cost_dollars_total", "agent_errors_total", "tool_execution_duration_seconds",
-            "llm_rate_limit_errors_total", "vector_search_duration_seconds", "tool_execution_errors_total"}
+            "llm_rate_limit_errors_total", "vector_search_duration_seconds", "tool_execution_errors_total",
+            "genai_rejected_span_values_total"}
 
 
 def cost(model, input_tokens, cached_tokens, output_tokens):
@@ -243,7 +246,8 @@ def test_every_series_carries_only_the_contracts_labels(run_collector):
               "tool_execution_duration_seconds": {"tool_name", "agent_name"},
               "tool_execution_errors_total": {"tool_name", "agent_name", "error_type"},
               "llm_rate_limit_errors_total": {"model"},
-              "vector_search_duration_seconds": set()}
+              "vector_search_duration_seconds": set(),
+              "genai_rejected_span_values_total": {"field", "reason", "tenant_id"}}
     samples = collector_.metrics()
     assert {key[0] for key in samples} - {f"{name}{suffix}" for name in CONTRACT
                                           for suffix in ("", "_bucket", "_sum", "_count")} <= {"target_info"}
@@ -251,3 +255,196 @@ def test_every_series_carries_only_the_contracts_labels(run_collector):
         name = key[0].removesuffix("_bucket").removesuffix("_sum").removesuffix("_count")
         if name in labels:
             assert {label for label, _ in key[1:]} - {"le"} == labels[name], key
+
+
+def rejected(field, reason, tenant):
+    return series("genai_rejected_span_values_total", field=field, reason=reason, tenant_id=tenant)
+
+
+def test_implausible_token_counts_are_counted_as_rejected_never_as_tokens_or_cost(run_collector):
+    # The OTLP port takes spans from any pod: one span's 2^63-1 input tokens would add $23
+    # trillion to its tenant, and NaN or negative counts would shift every sum. Each field is
+    # judged alone: (input tokens, output tokens, cached input tokens) of gpt-4o calls, the
+    # sane fields of a span still counted and priced, the others only counted as rejected.
+    collector_ = run_collector()
+    agent = Agent(collector_.otlp_http, {"service.name": "support-bot", "tenant.id": "globex"})
+    calls = [
+        (100, 20, 40),                 # sane: 60 input, 40 cached, 20 output
+        (2**63 - 1, 20, 0),            # input too large (it would overflow the int64 sum)
+        (100, -5, 0),                  # output negative
+        (float("nan"), 20, 0),         # input NaN
+        (100, 20, float("inf")),       # cached input +Inf: the 100 input tokens are billed as input
+        (100, float("-inf"), 0),       # output -Inf
+        ("lots", 20, 0),               # input a string that is not a number
+        ("100", "20.0", 0),            # numbers sent as strings: counted
+        (20_000_000, 1e300, 0),        # both above the 10M-tokens default limit
+        (-100, 20, 0),                 # input negative
+    ]
+    try:
+        for input_tokens, output_tokens, cached_tokens in calls:
+            agent.span("chat gpt-4o", inference_attributes("current", "gpt-4o", "openai", input_tokens, output_tokens,
+                                                           cached_tokens), 1.0)
+        agent.flush()
+    finally:
+        agent.close()
+    gpt = dict(model="gpt-4o", tenant_id="globex")
+    expected = {
+        series("llm_tokens_total", token_type="input", **gpt): 60 + 100 + 100 + 100 + 100,
+        series("llm_tokens_total", token_type="cached_input", **gpt): 40,
+        series("llm_tokens_total", token_type="output", **gpt): 20 * 7,
+        series("llm_cost_dollars_total", **gpt): cost("gpt-4o", 460 + 40, 40, 140),
+        series("llm_inference_duration_seconds_count", model="gpt-4o", provider="openai"): len(calls),
+        series("llm_inference_duration_seconds_sum", model="gpt-4o", provider="openai"): float(len(calls)),
+        rejected("input_tokens", "too_large", "globex"): 2,
+        rejected("input_tokens", "not_finite", "globex"): 1,
+        rejected("input_tokens", "not_a_number", "globex"): 1,
+        rejected("input_tokens", "negative", "globex"): 1,
+        rejected("output_tokens", "negative", "globex"): 1,
+        rejected("output_tokens", "not_finite", "globex"): 1,
+        rejected("output_tokens", "too_large", "globex"): 1,
+        rejected("cached_input_tokens", "not_finite", "globex"): 1,
+    }
+    assert_samples(wait_for(collector_, expected), expected)
+
+
+def test_implausible_durations_are_counted_as_rejected_never_in_the_histograms(run_collector):
+    # A span that ends before it starts, or lasts longer than its metric's limit
+    # (metrics.limits.durationSeconds: 24 h for agent runs and tools, 1 h for LLM calls and
+    # vector searches by default), is not observed; the LLM call's tokens and cost still count.
+    collector_ = run_collector()
+    agent = Agent(collector_.otlp_http, {"service.name": "support-bot", "tenant.id": "globex"})
+    hour = 3600.0
+    try:
+        for seconds in (2.0, -1.0, 25 * hour):
+            agent.span("invoke_agent planner", agent_attributes("current", "planner", "gpt-4o"), seconds)
+        for seconds in (1.5, -0.5, 2 * hour):
+            agent.span("chat gpt-4o", inference_attributes("current", "gpt-4o", "openai", 100, 20), seconds)
+        for seconds in (0.25, -0.25, 25 * hour, 23 * hour):
+            agent.span("execute_tool web_search", tool_attributes("current", "web_search", "planner"), seconds)
+        for seconds in (0.05, -0.05, 2 * hour):
+            agent.span("retrieval docs", retrieval_attributes("current")[1], seconds)
+        agent.flush()
+    finally:
+        agent.close()
+    gpt = dict(model="gpt-4o", tenant_id="globex")
+    expected = {
+        series("agent_request_duration_seconds_count", agent_name="planner", **gpt): 1,
+        series("agent_request_duration_seconds_sum", agent_name="planner", **gpt): 2.0,
+        series("llm_inference_duration_seconds_count", model="gpt-4o", provider="openai"): 1,
+        series("llm_inference_duration_seconds_sum", model="gpt-4o", provider="openai"): 1.5,
+        series("llm_tokens_total", token_type="input", **gpt): 300,
+        series("llm_tokens_total", token_type="output", **gpt): 60,
+        series("llm_cost_dollars_total", **gpt): 3 * cost("gpt-4o", 100, 0, 20),
+        series("tool_execution_duration_seconds_count", tool_name="web_search", agent_name="planner"): 2,
+        series("tool_execution_duration_seconds_sum", tool_name="web_search", agent_name="planner"): 0.25 + 23 * hour,
+        series("vector_search_duration_seconds_count"): 1,
+        series("vector_search_duration_seconds_sum"): 0.05,
+    }
+    for field in ("agent_request_duration", "llm_inference_duration", "tool_execution_duration",
+                  "vector_search_duration"):
+        expected[rejected(field, "negative", "globex")] = 1
+        expected[rejected(field, "too_large", "globex")] = 1
+    assert_samples(wait_for(collector_, expected), expected)
+
+
+def test_the_limits_come_from_the_values(run_collector):
+    collector_ = run_collector({"metrics": {"limits": {"tokensPerCall": 1000, "durationSeconds": {"llmInference": 10}}}})
+    agent = Agent(collector_.otlp_http, {"service.name": "support-bot", "tenant.id": "globex"})
+    try:
+        agent.span("chat gpt-4o", inference_attributes("current", "gpt-4o", "openai", 1000, 1001), 10.0)
+        agent.span("chat gpt-4o", inference_attributes("current", "gpt-4o", "openai", 1, 1), 10.5)
+        agent.flush()
+    finally:
+        agent.close()
+    gpt = dict(model="gpt-4o", tenant_id="globex")
+    expected = {
+        series("llm_tokens_total", token_type="input", **gpt): 1001,
+        series("llm_tokens_total", token_type="output", **gpt): 1,
+        series("llm_cost_dollars_total", **gpt): cost("gpt-4o", 1001, 0, 1),
+        series("llm_inference_duration_seconds_count", model="gpt-4o", provider="openai"): 1,
+        series("llm_inference_duration_seconds_sum", model="gpt-4o", provider="openai"): 10.0,
+        rejected("output_tokens", "too_large", "globex"): 1,
+        rejected("llm_inference_duration", "too_large", "globex"): 1,
+    }
+    assert_samples(wait_for(collector_, expected), expected)
+
+
+def test_the_endpoint_passes_promtool_and_exposes_the_sums_as_counters(run_collector):
+    reason = prometheus.missing_reason()
+    if reason:
+        pytest.skip(reason)
+    collector_ = run_collector()
+    agent = Agent(collector_.otlp_http, {"service.name": "support-bot", "tenant.id": "globex"})
+    try:
+        agent_session(agent, "current")
+        agent.span("chat gpt-4o", inference_attributes("current", "gpt-4o", "openai", -1, 20), 1.0)
+        agent.flush()
+    finally:
+        agent.close()
+    expected = expected_session("current", "globex")
+    expected[series("llm_tokens_total", token_type="output", model="gpt-4o", tenant_id="globex")] += 20
+    expected[series("llm_cost_dollars_total", model="gpt-4o", tenant_id="globex")] += cost("gpt-4o", 0, 0, 20)
+    expected[series("llm_inference_duration_seconds_count", model="gpt-4o", provider="openai")] += 1
+    expected[series("llm_inference_duration_seconds_sum", model="gpt-4o", provider="openai")] += 1.0
+    expected[rejected("input_tokens", "negative", "globex")] = 1
+    assert_samples(wait_for(collector_, expected), expected)
+    exposition = collector_.metrics_exposition().decode()
+    checked = prometheus.check_metrics(exposition)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    types = dict(re.findall(r"^# TYPE (\S+) (\S+)$", exposition, re.MULTILINE))
+    assert {name: kind for name, kind in types.items() if name.endswith("_total")} == {
+        name: "counter" for name in ("llm_tokens_total", "llm_cost_dollars_total", "agent_errors_total",
+                                     "tool_execution_errors_total", "llm_rate_limit_errors_total",
+                                     "genai_rejected_span_values_total")}
+
+
+# Names at and over the default limit (64 characters) in scripts whose characters take 2, 3
+# and 4 bytes in UTF-8: a cut by bytes would split a character (an invalid label value, which
+# the Prometheus exporter drops with its whole series) or keep fewer than 64 characters.
+LIMIT = 64
+TENANT_AT_LIMIT = "é" * LIMIT
+TENANT_OVER = "a" + "é" * 70
+AGENT_CJK = "规划智能体" * 5                  # 25 characters, 75 bytes
+AGENT_OVER = "智能体" * 30                    # 90 characters
+TOOL_EMOJI = "🔧" * 20                        # 20 characters, 80 bytes
+TOOL_OVER = "🔍" * 65
+MODEL_OVER = "模型-" + "ß" * 70               # an unpriced model, labelled as sent (unpricedModels: keep)
+
+
+def test_non_ascii_names_are_cut_to_the_limit_in_characters_and_reach_the_metrics(run_collector):
+    collector_ = run_collector({"metrics": {"unpricedModels": "keep"}})
+    agent = Agent(collector_.otlp_http, {"service.name": "support-bot"})
+    try:
+        for tenant, agent_name, tool in ((TENANT_AT_LIMIT, AGENT_CJK, TOOL_EMOJI), (TENANT_OVER, AGENT_OVER, TOOL_OVER)):
+            root = agent.span(f"invoke_agent {agent_name}", {**agent_attributes("current", agent_name, "gpt-4o"),
+                                                            "tenant.id": tenant}, 2.0)
+            agent.span("chat", {**inference_attributes("current", "gpt-4o", "openai", 100, 20), "tenant.id": tenant},
+                       1.0, parent=root)
+            agent.span("chat", {**inference_attributes("current", MODEL_OVER, "openai", 10, 5), "tenant.id": tenant},
+                       1.0, parent=root)
+            agent.span("execute_tool", tool_attributes("current", tool, agent_name), 0.5, parent=root)
+        agent.flush()
+    finally:
+        agent.close()
+    model_cut = MODEL_OVER[:LIMIT]
+    expected = {
+        series("llm_inference_duration_seconds_count", model="gpt-4o", provider="openai"): 2,
+        series("llm_inference_duration_seconds_sum", model="gpt-4o", provider="openai"): 2.0,
+        series("llm_inference_duration_seconds_count", model=model_cut, provider="openai"): 2,
+        series("llm_inference_duration_seconds_sum", model=model_cut, provider="openai"): 2.0,
+    }
+    for tenant, agent_name, tool in ((TENANT_AT_LIMIT, AGENT_CJK, TOOL_EMOJI),
+                                     (TENANT_OVER[:LIMIT], AGENT_OVER[:LIMIT], TOOL_OVER[:LIMIT])):
+        gpt = dict(model="gpt-4o", tenant_id=tenant)
+        expected |= {
+            series("agent_request_duration_seconds_count", agent_name=agent_name, **gpt): 1,
+            series("agent_request_duration_seconds_sum", agent_name=agent_name, **gpt): 2.0,
+            series("llm_tokens_total", token_type="input", **gpt): 100,
+            series("llm_tokens_total", token_type="output", **gpt): 20,
+            series("llm_cost_dollars_total", **gpt): cost("gpt-4o", 100, 0, 20),
+            series("llm_tokens_total", token_type="input", model=model_cut, tenant_id=tenant): 10,
+            series("llm_tokens_total", token_type="output", model=model_cut, tenant_id=tenant): 5,
+            series("tool_execution_duration_seconds_count", tool_name=tool, agent_name=agent_name): 1,
+            series("tool_execution_duration_seconds_sum", tool_name=tool, agent_name=agent_name): 0.5,
+        }
+    assert_samples(wait_for(collector_, expected), expected)

@@ -132,7 +132,8 @@ def test_the_traces_pipeline_forwards_spans_unmodified_and_only_the_metrics_copy
                                                         "otlphttp/langsmith"]
     assert pipelines["traces/genai-metrics"]["processors"] == [
         "memory_limiter", "transform/genai-normalise", "transform/genai-labels", "batch/genai-metrics"]
-    assert pipelines["metrics/genai"] == {"receivers": ["signaltometrics"], "processors": ["deltatocumulative"],
+    assert pipelines["metrics/genai"] == {"receivers": ["signaltometrics"],
+                                          "processors": ["transform/genai-counters", "deltatocumulative"],
                                           "exporters": ["prometheus"]}
 
 

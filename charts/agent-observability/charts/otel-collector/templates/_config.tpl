@@ -72,9 +72,12 @@ referenced as ${env:NAME}.
     "receivers" (list "otlp")
     "processors" (list "memory_limiter" "transform/genai-normalise" "transform/genai-labels" "batch/genai-metrics")
     "exporters" (list "signaltometrics")) }}
+{{- $_ := set $config.processors "transform/genai-counters" (dict
+    "error_mode" "ignore"
+    "metric_statements" (include "otel-collector.genaiCounterStatements" . | fromYamlArray)) }}
 {{- $_ := set $config.service.pipelines "metrics/genai" (dict
     "receivers" (list "signaltometrics")
-    "processors" (list "deltatocumulative")
+    "processors" (list "transform/genai-counters" "deltatocumulative")
     "exporters" (list "prometheus")) }}
 {{- if $v.metrics.fromAgents }}
 {{- /* What spans cannot say (agent_active_sessions, the GenAI client histograms) agents send as OTLP metrics, onto the same endpoint. */}}
@@ -225,12 +228,16 @@ other metric's definition without copying the span's attributes (bench/ measures
 {{- range list "tenant.id" "agent.name" "tool.name" "error.type" "provider" "gen_ai.request.model" }}
 {{- $labels = append $labels (printf `set(span.attributes["%s"], String(span.attributes["%s"])) where span.attributes["%s"] != nil and not IsString(span.attributes["%s"])` . . . .) }}
 {{- end }}
-{{- /* Every string the copy still has is a label value, the model name or the kind of span
-  (which the metrics' conditions compare whole): one pass cuts them all, and the kind is put back. */}}
-{{- $labels = concat $labels (list
-  `set(span.cache["operation"], span.attributes["gen_ai.operation.name"])`
-  (printf `truncate_all(span.attributes, %d)` $max)
-  `set(span.attributes["gen_ai.operation.name"], span.cache["operation"])`) }}
+{{- /* Label values are cut to $max characters, not bytes (truncate_all slices bytes,
+  ottlfuncs/func_truncate_all.go TruncateAll, and a split character is invalid UTF-8, which
+  the Prometheus exporter drops with the series). RE2's `.` is one character; only a value of
+  more than $max bytes (Len counts bytes, ottlfuncs/func_len.go computeLen) can have more than
+  $max characters, so the pattern runs on no other. `$$1` is `$1` once the collector's
+  configuration is read (confmap/resolver.go escapeDollarSigns), group 1 for
+  replace_pattern's regexp.ReplaceAllString (ottlfuncs/func_replace_pattern.go replacePattern). */}}
+{{- range list "tenant.id" "agent.name" "tool.name" "error.type" "provider" "gen_ai.request.model" }}
+{{- $labels = append $labels (printf `replace_pattern(span.attributes["%s"], "^(?s)(.{%d}).+", "$$1") where span.attributes["%s"] != nil and Len(span.attributes["%s"]) > %d` . $max . . $max) }}
+{{- end }}
 {{- with $v.metrics.tenants }}
 {{- $known := list }}
 {{- range . }}
@@ -279,18 +286,71 @@ other metric's definition without copying the span's attributes (bench/ measures
 {{- else }}
 {{- $prices = append $prices `set(span.attributes["model"], "other") where span.cache["price"] == nil and span.attributes["gen_ai.request.model"] != nil` }}
 {{- end }}
+{{- /* Token counts: a count in [0, limits.tokensPerCall] is taken, an int or a double (the
+  LangFuse SDK's JSON usage), into agent_observability.<field> (the input count still with the
+  cached tokens); what else a span sends is judged by the next group. The comparisons are
+  false for NaN, a string or a bool (pkg/ottl/compare.go compareFloat64, invalidComparison),
+  and Int() of a double in range only drops its fraction: Int() converts a double with Go's
+  int64(), whose result for NaN, infinities and doubles beyond int64 is platform-dependent,
+  and a string with strconv.ParseInt (expression.go StandardIntLikeGetter.Get). */}}
+{{- $tokensPerCall := printf "%d" (int64 $v.metrics.limits.tokensPerCall) }}
+{{- $tokenFields := list
+  (dict "field" "input_tokens" "attribute" "gen_ai.usage.input_tokens")
+  (dict "field" "cached_input_tokens" "attribute" "gen_ai.usage.cache_read.input_tokens")
+  (dict "field" "output_tokens" "attribute" "gen_ai.usage.output_tokens") }}
+{{- $badTokenCounts := list }}
+{{- $rejectTokens := list }}
+{{- range $tokenFields }}
+{{- $sent := printf `span.attributes["%s"]` .attribute }}
+{{- $taken := printf `span.attributes["agent_observability.%s"]` .field }}
+{{- $rejected := printf `span.attributes["agent_observability.rejected.%s"]` .field }}
+{{- $labels = append $labels (printf `set(%s, Int(%s)) where %s and %s >= 0 and %s <= %s` $taken $sent $isInference $sent $sent $tokensPerCall) }}
+{{- $badTokenCounts = append $badTokenCounts (printf `%s and %s != nil and %s == nil` $isInference $sent $taken) }}
+{{- /* A number sent as a string is parsed (Double() takes what strconv.ParseFloat does) only if it
+  looks like one, so that no other string makes the statement fail and log. The reasons are
+  tried in order: not_finite (NaN, ±Inf), negative, too_large, and not_a_number for the rest
+  (a string, a bool, a map). */}}
+{{- $rejectTokens = concat $rejectTokens (list
+  (printf `set(%s, Double(%s)) where IsString(%s) and IsMatch(%s, "^[+-]?(?:[0-9]+[.]?[0-9]*|[.][0-9]+)(?:[eE][+-]?[0-9]+)?$")` $sent $sent $sent $sent)
+  (printf `set(%s, Int(%s)) where %s == nil and %s >= 0 and %s <= %s` $taken $sent $taken $sent $sent $tokensPerCall)
+  (printf `set(%s, "not_finite") where %s == nil and IsDouble(%s) and not (%s >= -1.7976931348623157e308 and %s <= 1.7976931348623157e308)` $rejected $taken $sent $sent $sent)
+  (printf `set(%s, "negative") where %s == nil and %s == nil and %s < 0` $rejected $taken $rejected $sent)
+  (printf `set(%s, "too_large") where %s == nil and %s == nil and %s > %s` $rejected $taken $rejected $sent $tokensPerCall)
+  (printf `set(%s, "not_a_number") where %s == nil and %s == nil and %s != nil` $rejected $taken $rejected $sent)) }}
+{{- end }}
+{{- /* A rejected count is left out, as if the span had not sent it: it adds no tokens and no
+  cost (a rejected cached count bills the call's input tokens all as input, as for a library
+  that does not report cache reads). */}}
 {{- $usage := list
-  (printf `set(span.attributes["agent_observability.cached_input_tokens"], Int(span.attributes["gen_ai.usage.cache_read.input_tokens"])) where %s` $isInference)
   (printf `set(span.attributes["agent_observability.cached_input_tokens"], 0) where %s and span.attributes["agent_observability.cached_input_tokens"] == nil` $isInference)
-  (printf `set(span.attributes["agent_observability.input_tokens"], Int(span.attributes["gen_ai.usage.input_tokens"]) - span.attributes["agent_observability.cached_input_tokens"]) where %s` $isInference)
+  (printf `set(span.attributes["agent_observability.input_tokens"], span.attributes["agent_observability.input_tokens"] - span.attributes["agent_observability.cached_input_tokens"]) where %s and span.attributes["agent_observability.input_tokens"] != nil` $isInference)
   (printf `set(span.attributes["agent_observability.input_tokens"], 0) where %s and (span.attributes["agent_observability.input_tokens"] == nil or span.attributes["agent_observability.input_tokens"] < 0)` $isInference)
-  (printf `set(span.attributes["agent_observability.output_tokens"], Int(span.attributes["gen_ai.usage.output_tokens"])) where %s` $isInference)
   (printf `set(span.attributes["agent_observability.output_tokens"], 0) where %s and span.attributes["agent_observability.output_tokens"] == nil` $isInference)
   (printf `set(span.attributes["agent_observability.cost"], (Double(span.attributes["agent_observability.input_tokens"]) * span.cache["price"]["input"] + Double(span.attributes["agent_observability.cached_input_tokens"]) * span.cache["price"]["cached_input"] + Double(span.attributes["agent_observability.output_tokens"]) * span.cache["price"]["output"]) / 1000000.0) where %s and span.cache["price"] != nil` $isInference)
 }}
-{{- /* Groups without a context: OTTL infers it (span) from the paths. */}}
+{{- /* Durations: a span that ends before it starts, or lasts longer than its histogram's limit
+  (metrics.limits.durationSeconds), is marked, and its histogram leaves it out. The group's
+  conditions, on the span's own times, pass over every other span. */}}
+{{- $duration := "span.end_time_unix_nano - span.start_time_unix_nano" }}
+{{- $limits := $v.metrics.limits.durationSeconds }}
+{{- $durationLimits := list
+  (list `span.attributes["gen_ai.operation.name"] == "invoke_agent"` $limits.agentRequest)
+  (list $isInference $limits.llmInference)
+  (list $isTool $limits.toolExecution)
+  (list `span.attributes["gen_ai.operation.name"] == "retrieval"` $limits.vectorSearch) }}
+{{- $shortest := $limits.agentRequest }}
+{{- $rejectDurations := list `set(span.attributes["agent_observability.rejected.duration"], "negative") where span.end_time_unix_nano < span.start_time_unix_nano` }}
+{{- range $durationLimits }}
+{{- $shortest = min $shortest (index . 1) }}
+{{- $rejectDurations = append $rejectDurations (printf `set(span.attributes["agent_observability.rejected.duration"], "too_large") where %s and %s > %d` (index . 0) $duration (mul (int64 (index . 1)) 1000000000)) }}
+{{- end }}
+{{- /* Groups without a context: OTTL infers it (span) from the paths. A group's cache lasts
+  for its own statements only (transformprocessor internal/common/traces.go ConsumeTraces
+  makes a context per group and span), so what the next groups read is in the attributes. */}}
 {{- toYaml (list
     (dict "conditions" (list `span.attributes["gen_ai.operation.name"] != nil`) "statements" $labels)
+    (dict "conditions" $badTokenCounts "statements" $rejectTokens)
+    (dict "conditions" (list `span.end_time_unix_nano < span.start_time_unix_nano` (printf `%s > %d` $duration (mul (int64 $shortest) 1000000000))) "statements" $rejectDurations)
     (dict "conditions" (list `span.attributes["model"] != nil`) "statements" (concat $prices $usage))
     (dict "context" "resource" "statements" (list `delete_matching_keys(resource.attributes, ".*")`))) }}
 {{- end }}
@@ -330,13 +390,18 @@ the README says which span feeds which metric.
 {{- $tenant := dict "key" "tenant.id" "default_value" $unknown }}
 {{- $agent := dict "key" "agent.name" "default_value" $unknown }}
 {{- $inference := `attributes["agent_observability.inference"] == true` }}
+{{- $isAgent := `attributes["gen_ai.operation.name"] == "invoke_agent"` }}
+{{- $isTool := `attributes["gen_ai.operation.name"] == "execute_tool"` }}
+{{- $isRetrieval := `attributes["gen_ai.operation.name"] == "retrieval"` }}
+{{- /* transform/genai-labels marks a span whose duration is negative or beyond its limit. */}}
+{{- $plausible := `attributes["agent_observability.rejected.duration"] == nil` }}
 {{- $metrics := list
   (dict "name" "agent_request_duration_seconds" "description" "Duration of agent invocations (invoke_agent spans)." "unit" "s"
-        "conditions" (list `attributes["gen_ai.operation.name"] == "invoke_agent"`)
+        "conditions" (list (printf "%s and %s" $isAgent $plausible))
         "attributes" (list $agent $model $tenant)
         "histogram" (dict "buckets" $v.metrics.buckets.agentRequest "value" $duration))
   (dict "name" "llm_inference_duration_seconds" "description" "Duration of LLM calls (chat, completion, embeddings spans)." "unit" "s"
-        "conditions" (list $inference)
+        "conditions" (list (printf "%s and %s" $inference $plausible))
         "attributes" (list $model (dict "key" "provider"))
         "histogram" (dict "buckets" $v.metrics.buckets.llmInference "value" $duration))
 }}
@@ -356,7 +421,7 @@ the README says which span feeds which metric.
         "attributes" (list $agent (dict "key" "error.type") $tenant)
         "sum" (dict "value" "1"))
   (dict "name" "tool_execution_duration_seconds" "description" "Duration of tool executions (execute_tool spans)." "unit" "s"
-        "conditions" (list `attributes["gen_ai.operation.name"] == "execute_tool"`)
+        "conditions" (list (printf "%s and %s" $isTool $plausible))
         "attributes" (list (dict "key" "tool.name") $agent)
         "histogram" (dict "buckets" $v.metrics.buckets.toolExecution "value" $duration))
   (dict "name" "tool_execution_errors_total" "description" "Tool executions that failed, by error type." "unit" "{error}"
@@ -368,10 +433,52 @@ the README says which span feeds which metric.
         "attributes" (list $model)
         "sum" (dict "value" "1"))
   (dict "name" "vector_search_duration_seconds" "description" "Duration of vector searches (retrieval spans, vector database queries)." "unit" "s"
-        "conditions" (list `attributes["gen_ai.operation.name"] == "retrieval"`)
+        "conditions" (list (printf "%s and %s" $isRetrieval $plausible))
         "histogram" (dict "buckets" $v.metrics.buckets.vectorSearch "value" $duration))
 ) }}
+{{- /* The values left out above, one definition per field. The reason is the value of the
+  span's agent_observability.rejected.<field>, a label without a default, so that every span
+  without it passes over the definition at once (signaltometrics internal/model/model.go
+  FilterAttributes); transform/genai-counters renames it `reason`. */}}
+{{- $rejected := dict "name" "genai_rejected_span_values_total" "unit" "{value}"
+  "description" "Values of spans left out of the metrics as implausible: by field and reason (negative, not_finite, not_a_number, too_large)." }}
+{{- range $field := list "input_tokens" "cached_input_tokens" "output_tokens" }}
+{{- $metrics = append $metrics (merge (dict
+        "attributes" (list (dict "key" "field" "default_value" $field) (dict "key" (printf "agent_observability.rejected.%s" $field)) $tenant)
+        "sum" (dict "value" "1")) $rejected) }}
+{{- end }}
+{{- range list (list "agent_request_duration" $isAgent) (list "llm_inference_duration" $inference) (list "tool_execution_duration" $isTool) (list "vector_search_duration" $isRetrieval) }}
+{{- $metrics = append $metrics (merge (dict
+        "conditions" (list (index . 1))
+        "attributes" (list (dict "key" "field" "default_value" (index . 0)) (dict "key" "agent_observability.rejected.duration") $tenant)
+        "sum" (dict "value" "1")) $rejected) }}
+{{- end }}
 {{- toYaml $metrics }}
+{{- end }}
+
+{{/*
+otel-collector.genaiCounterStatements are the OTTL statement groups (YAML list) of the
+transform/genai-counters processor, between signaltometrics and deltatocumulative in the
+metrics/genai pipeline:
+- every sum becomes monotonic, so that the Prometheus exporter exposes it as a counter
+  (prometheusexporter collector.go convertSum; deltatocumulative keeps the flag, processor.go
+  only sets the temporality): signaltometrics leaves its sums non-monotonic
+  (internal/aggregator/aggregator.go Finalize), which the exporter exposes as gauges, and
+  `promtool check metrics` fails on a gauge named `_total`. It is true of them: each adds 1 per
+  span or a token count or cost that transform/genai-labels has bounded to [0, limit].
+- genai_rejected_span_values_total's agent_observability.rejected.<field> label is renamed
+  `reason` (its definitions need a label of their own per field, see otel-collector.genaiMetrics).
+*/}}
+{{- define "otel-collector.genaiCounterStatements" -}}
+{{- $reasons := list }}
+{{- range list "input_tokens" "cached_input_tokens" "output_tokens" "duration" }}
+{{- $reasons = append $reasons (printf `set(datapoint.attributes["reason"], datapoint.attributes["agent_observability.rejected.%s"]) where datapoint.attributes["agent_observability.rejected.%s"] != nil` . .) }}
+{{- end }}
+{{- toYaml (list
+    (dict "context" "metric" "statements" (list `set(metric.is_monotonic, true) where metric.type == METRIC_DATA_TYPE_SUM`))
+    (dict "context" "datapoint"
+        "conditions" (list `metric.name == "genai_rejected_span_values_total"`)
+        "statements" (append $reasons `delete_matching_keys(datapoint.attributes, "^agent_observability\\.")`))) }}
 {{- end }}
 
 {{/*
