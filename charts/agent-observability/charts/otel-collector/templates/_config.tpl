@@ -5,7 +5,8 @@ with .Values.config. Pipelines:
                        through a sending queue on disk; nothing changes the spans.
   traces/genai-metrics otlp -> memory_limiter -> normalise and label (a copy of the spans)
                        -> batch -> signaltometrics
-  metrics/genai        signaltometrics -> deltatocumulative -> prometheus (ports.metrics)
+  metrics/genai        signaltometrics -> transform/genai-counters (sums monotonic)
+                       -> deltatocumulative -> prometheus (ports.metrics)
   metrics/agents       otlp -> memory_limiter -> deltatocumulative -> prometheus: the metrics
                        agents send themselves (metrics.fromAgents)
 Secrets are never in it: they are environment variables from Secrets (otel-collector.env),
@@ -192,8 +193,10 @@ switched on. Credentials are ${env:...} references to Secret-backed variables.
 otel-collector.genaiLabelStatements are the OTTL statement groups (YAML list) of the
 transform/genai-labels processor: after normalisation, they set the span attributes that
 become the metric contract's labels (model, provider, agent.name, tool.name, tenant.id,
-error.type), bound their values, match the model against the price table and compute the
-token counts and the cost that the metrics sum. `agent_observability.*` attributes are
+error.type), bound their values (cut to metrics.maxLabelLength characters), match the model
+against the price table, take the token counts and durations that are plausible
+(metrics.limits; the others are marked agent_observability.rejected.<field> for
+genai_rejected_span_values_total) and compute the cost that the metrics sum. `agent_observability.*` attributes are
 private to this pipeline.
 Each group runs only on the spans it can change (its `conditions`), and each label is set
 only on the spans of the metrics that carry it, so that signaltometrics passes over every
