@@ -308,7 +308,7 @@ other metric's definition without copying the span's attributes (bench/ measures
 {{- $taken := printf `span.attributes["agent_observability.%s"]` .field }}
 {{- $rejected := printf `span.attributes["agent_observability.rejected.%s"]` .field }}
 {{- $labels = append $labels (printf `set(%s, Int(%s)) where %s and %s >= 0 and %s <= %s` $taken $sent $isInference $sent $sent $tokensPerCall) }}
-{{- $badTokenCounts = append $badTokenCounts (printf `%s and %s != nil and %s == nil` $isInference $sent $taken) }}
+{{- $badTokenCounts = append $badTokenCounts (printf `(%s != nil and %s == nil)` $sent $taken) }}
 {{- /* A number sent as a string is parsed (Double() takes what strconv.ParseFloat does) only if it
   looks like one, so that no other string makes the statement fail and log. The reasons are
   tried in order: not_finite (NaN, ±Inf), negative, too_large, and not_a_number for the rest
@@ -352,7 +352,7 @@ other metric's definition without copying the span's attributes (bench/ measures
   makes a context per group and span), so what the next groups read is in the attributes. */}}
 {{- toYaml (list
     (dict "conditions" (list `span.attributes["gen_ai.operation.name"] != nil`) "statements" $labels)
-    (dict "conditions" $badTokenCounts "statements" $rejectTokens)
+    (dict "conditions" (list (printf "%s and (%s)" $isInference (join " or " $badTokenCounts))) "statements" $rejectTokens)
     (dict "conditions" (list `span.end_time_unix_nano < span.start_time_unix_nano` (printf `%s > %d` $duration (mul (int64 $shortest) 1000000000))) "statements" $rejectDurations)
     (dict "conditions" (list `span.attributes["model"] != nil`) "statements" (concat $prices $usage))
     (dict "context" "resource" "statements" (list `delete_matching_keys(resource.attributes, ".*")`))) }}
