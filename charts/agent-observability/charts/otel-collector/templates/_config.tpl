@@ -468,7 +468,8 @@ metrics/genai pipeline:
   only sets the temporality): signaltometrics leaves its sums non-monotonic
   (internal/aggregator/aggregator.go Finalize), which the exporter exposes as gauges, and
   `promtool check metrics` fails on a gauge named `_total`. It is true of them: each adds 1 per
-  span or a token count or cost that transform/genai-labels has bounded to [0, limit].
+  span, or a token count or cost that its definition's condition requires to be above 0 (and
+  transform/genai-labels bounds to the limits), so a sum only grows.
 - genai_rejected_span_values_total's agent_observability.rejected.<field> label is renamed
   `reason` (its definitions need a label of their own per field, see otel-collector.genaiMetrics).
 */}}
