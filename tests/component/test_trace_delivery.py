@@ -8,7 +8,10 @@ backend and X-Ray; the collector is the chart's rendered one on loopback ports.
 from __future__ import annotations
 
 import json
+import threading
 import time
+
+import requests
 
 from harness.collector import OtlpGrpcSink, OtlpSink, basic_auth
 
@@ -174,5 +177,86 @@ def test_without_the_disk_queue_a_killed_collector_loses_what_it_had_queued(run_
         run_collector(values, endpoints=endpoints, ports=first.ports)
         time.sleep(3)
         assert len(set(langfuse.span_ids())) == 0
+    finally:
+        langfuse.stop()
+
+
+def llm_sized_request(batch: int, spans: int, prompt_bytes: int) -> tuple[bytes, list[bytes]]:
+    """An OTLP/HTTP export of `spans` spans, each carrying a prompt of `prompt_bytes` (what LLM
+    spans weigh), and their span IDs."""
+    from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+
+    request = ExportTraceServiceRequest()
+    scope = request.resource_spans.add().scope_spans.add()
+    ids = []
+    for index in range(spans):
+        span = scope.spans.add()
+        span.trace_id = batch.to_bytes(8, "big") + index.to_bytes(8, "big")
+        span.span_id = (batch * spans + index + 1).to_bytes(8, "big")
+        span.name = "chat gpt-4o"
+        span.start_time_unix_nano, span.end_time_unix_nano = 1_700_000_000_000_000_000, 1_700_000_001_000_000_000
+        prompt = span.attributes.add()
+        prompt.key, prompt.value.string_value = "gen_ai.input.messages", "x" * prompt_bytes
+        ids.append(span.span_id)
+    return request.SerializeToString(), ids
+
+
+def disk_usage(directory) -> int:
+    """Bytes the files under `directory` take on disk (what fills a volume)."""
+    return sum(path.stat().st_blocks * 512 for path in directory.rglob("*") if path.is_file())
+
+
+def test_the_queue_refuses_retryably_before_its_volume_is_full_and_delivers_every_accepted_span(
+        run_collector, tmp_path):
+    # LLM spans are large: 20 spans of 12 KiB prompts per export. With LangFuse down, the agent
+    # sends until the collector refuses; the queue directory must stay below the volume's size
+    # (persistence.size is also the emptyDir's limit: above it the kubelet evicts the pod).
+
+    volume = 64 * 1024 * 1024
+    langfuse = OtlpSink()
+    queue = tmp_path / "queue"
+    queue.mkdir()
+    collector_ = run_collector({**FAST_RETRIES, "persistence": {"size": "64Mi"}},
+                               endpoints={LANGFUSE: langfuse.url(LANGFUSE_PATH)}, queue_dir=queue)
+    accepted, refused, sent = set(), None, 0
+    for batch in range(2 * volume // (20 * 12 * 1024)):  # twice the volume at most
+        body, ids = llm_sized_request(batch, 20, 12 * 1024)
+        answer = requests.post(f"{collector_.otlp_http}/v1/traces", data=body, timeout=30,
+                               headers={"Content-Type": "application/x-protobuf"})
+        sent += len(body)
+        if answer.status_code == 200:
+            accepted.update(ids)
+            assert disk_usage(queue) < volume, f"the queue took {disk_usage(queue)} bytes of a {volume}-byte volume"
+            continue
+        refused = answer.status_code
+        break
+    # Refused as SDKs retry it (OTLP/HTTP: 429, 502, 503, 504), long before the volume is full.
+    assert refused in (429, 502, 503, 504), f"nothing refused after {sent} bytes; the volume holds {volume}"
+    assert disk_usage(queue) < volume
+    assert len(accepted) > 1000  # the bound is in bytes, not a few requests
+
+    # A restart compacts the full store: the copy is written beside the file (on the same volume).
+    collector_.kill()
+    peak, watching = [disk_usage(queue)], threading.Event()
+
+    def watch():
+        while not watching.is_set():
+            peak.append(disk_usage(queue))
+            time.sleep(0.005)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        run_collector({**FAST_RETRIES, "persistence": {"size": "64Mi"}},
+                      endpoints={LANGFUSE: langfuse.url(LANGFUSE_PATH)}, queue_dir=queue, ports=collector_.ports)
+        time.sleep(2)
+    finally:
+        watching.set()
+        watcher.join()
+    assert max(peak) < volume, f"compacting the queue took {max(peak)} bytes of a {volume}-byte volume"
+
+    langfuse.start()
+    try:
+        assert langfuse.wait_for_spans(len(accepted), timeout=120) == accepted
     finally:
         langfuse.stop()

@@ -151,6 +151,23 @@ def test_every_forwarding_exporter_queues_on_disk_and_retries_until_the_destinat
     assert config["processors"]["memory_limiter"]["limit_percentage"] == 80
 
 
+@pytest.mark.parametrize("values, destinations, expected", [
+    ({}, 1, 2 * 2**30 * 2 // 5),
+    ({"persistence": {"size": "1.5Gi"}}, 1, int(1.5 * 2**30) * 2 // 5),
+    (EVERY_DESTINATION["otel-collector"], 3, 2 * 2**30 * 2 // 5 // 3),
+    ({"queue": {"maxBytes": "300Mi"}}, 1, 300 * 2**20),
+    ({"queue": {"persistent": False}, "resources": {"limits": {"memory": "1Gi"}}}, 1, 2**30 // 5),
+], ids=["defaults", "a decimal volume size", "three queued destinations share the volume", "maxBytes",
+        "in memory"])
+def test_each_queue_is_bounded_in_bytes_by_its_share_of_what_holds_it(values, destinations, expected):
+    # The volume (or memory) runs out in bytes, whatever the spans weigh; the component test
+    # test_the_queue_refuses_retryably_before_its_volume_is_full... proves the share on disk.
+    _, config, _ = collector({"otel-collector": values})
+    queues = [exporter["sending_queue"] for exporter in config["exporters"].values() if "sending_queue" in exporter]
+    assert len(queues) == destinations
+    assert all(queue["sizer"] == "bytes" and queue["queue_size"] == expected for queue in queues), queues
+
+
 def test_persistence_keeps_the_queue_on_a_claim_that_outlives_the_pod():
     manifest = render_chart(values={"otel-collector": {"persistence": {"enabled": True, "size": "5Gi"}}})
     claim = manifest.get("PersistentVolumeClaim", f"{NAME}-queue")
@@ -164,6 +181,7 @@ def test_persistence_keeps_the_queue_on_a_claim_that_outlives_the_pod():
 @pytest.mark.parametrize("values, message", [
     ({"persistence": {"enabled": True}, "replicas": 2}, "keep replicas at 1"),
     ({"langfuse": {"endpoint": ""}}, "set langfuse.endpoint"),
+    ({"queue": {"maxBytes": "1Gi"}}, "is more than 40% of persistence.size (2Gi): the volume would fill up"),
     ({"langfuse": {"projectKeys": {"existingSecret": ""}}}, "set langfuse.projectKeys.existingSecret"),
     ({"destinations": {"langsmith": {"enabled": True}}}, "destinations.langsmith.existingSecret"),
     ({"destinations": {"otlp": {"enabled": True}}}, "set destinations.otlp.endpoint"),

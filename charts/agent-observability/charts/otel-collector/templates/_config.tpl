@@ -120,7 +120,12 @@ and a failed export is retried with exponential backoff.
 */}}
 {{- define "otel-collector.exportQueue" -}}
 {{- $v := .Values }}
-{{- $queue := dict "enabled" true "queue_size" $v.queue.size "num_consumers" $v.queue.consumers }}
+{{- /* Bounded in bytes, what runs out (the volume, memory), not in requests: an export of
+  LLM spans weighs from a few KiB to megabytes. The persistent queue sizes each request with
+  the bytes sizer at v0.142.0 (exporterhelper/internal/queue/persistent_queue.go, Offer:
+  ErrQueueIsFull once the queued bytes would pass queue_size), and a full queue refuses the
+  export retryably (503 over OTLP/HTTP, UNAVAILABLE over gRPC), so agents' SDKs retry. */}}
+{{- $queue := dict "enabled" true "sizer" "bytes" "queue_size" (include "otel-collector.queueBytes" . | int64) "num_consumers" $v.queue.consumers }}
 {{- if $v.queue.persistent }}
 {{- $_ := set $queue "storage" "file_storage/queue" }}
 {{- end }}
@@ -131,6 +136,42 @@ and a failed export is retried with exponential backoff.
         "initial_interval" $v.retry.initialInterval
         "max_interval" $v.retry.maxInterval
         "max_elapsed_time" $v.retry.maxElapsedTime)) }}
+{{- end }}
+
+{{/*
+otel-collector.queueBytes is the bound, in bytes, of each destination's sending queue:
+queue.maxBytes, else a share of what holds the queues, divided among the destinations with one.
+On disk the share is 40% of persistence.size: the file store (bbolt) keeps freed pages until
+it compacts, and compaction writes a copy of the live data beside the file before it replaces
+it, so the queues' data can take about twice its size on the volume. In memory (queue.persistent
+off) it is 20% of the memory limit, below the memory limiter's.
+*/}}
+{{- define "otel-collector.queueBytes" -}}
+{{- $v := .Values }}
+{{- $queued := 0 }}
+{{- range list $v.langfuse.enabled $v.destinations.langsmith.enabled $v.destinations.otlp.enabled }}
+{{- if . }}
+{{- $queued = add1 $queued }}
+{{- end }}
+{{- end }}
+{{- $queued = max $queued 1 }}
+{{- if $v.queue.persistent }}
+{{- $room := div (mul (include "otel-collector.quantityBytes" $v.persistence.size | int64) 2) 5 }}
+{{- if $v.queue.maxBytes }}
+{{- $bytes := include "otel-collector.quantityBytes" $v.queue.maxBytes | int64 }}
+{{- if gt (mul $bytes $queued) $room }}
+{{- fail (printf "otel-collector: queue.maxBytes (%s) for each of %d destinations is more than 40%% of persistence.size (%s): the volume would fill up before the queues refuse data (the file store needs room for freed pages and its compaction copy). Raise persistence.size or lower queue.maxBytes (empty derives it)" (toString $v.queue.maxBytes) $queued (toString $v.persistence.size)) }}
+{{- end }}
+{{- $bytes }}
+{{- else }}
+{{- div $room $queued }}
+{{- end }}
+{{- else if $v.queue.maxBytes }}
+{{- include "otel-collector.quantityBytes" $v.queue.maxBytes }}
+{{- else }}
+{{- $memory := include "otel-collector.quantityBytes" (dig "limits" "memory" "512Mi" $v.resources) | int64 }}
+{{- div (div $memory 5) $queued }}
+{{- end }}
 {{- end }}
 
 {{/*

@@ -104,22 +104,29 @@ capabilities:
 {{- end }}
 
 {{/*
-otel-collector.goMemLimit is GOMEMLIMIT for the container: 80% of its memory limit (Ki, Mi,
-Gi, or bytes), so Go's garbage collector works harder before the kernel would kill the
+otel-collector.goMemLimit is GOMEMLIMIT for the container: 80% of its memory limit, so Go's garbage collector works harder before the kernel would kill the
 process; empty without a memory limit.
 */}}
 {{- define "otel-collector.goMemLimit" -}}
 {{- with dig "limits" "memory" "" .Values.resources }}
-{{- $limit := toString . }}
-{{- $factors := dict "Ki" 1024 "Mi" 1048576 "Gi" 1073741824 "K" 1000 "M" 1000000 "G" 1000000000 }}
-{{- $bytes := 0 }}
-{{- $unit := regexFind "[KMG]i?$" $limit }}
-{{- if $unit }}
-{{- $bytes = mul (trimSuffix $unit $limit | int64) (get $factors $unit) }}
-{{- else }}
-{{- $bytes = $limit | int64 }}
+{{- printf "%dMiB" (div (mul (include "otel-collector.quantityBytes" . | int64) 8) 10485760) }}
 {{- end }}
-{{- printf "%dMiB" (div (mul $bytes 8) 10485760) }}
+{{- end }}
+
+{{/*
+otel-collector.quantityBytes is a Kubernetes quantity of bytes (`2Gi`, `1.5G`, `500M`,
+`134217728`) as an integer number of bytes.
+Usage: {{ include "otel-collector.quantityBytes" "2Gi" }}
+*/}}
+{{- define "otel-collector.quantityBytes" -}}
+{{- $quantity := toString . }}
+{{- $factors := dict "Ki" 1024 "Mi" 1048576 "Gi" 1073741824 "Ti" 1099511627776 "Pi" 1125899906842624 "Ei" 1152921504606846976
+    "k" 1000 "K" 1000 "M" 1000000 "G" 1000000000 "T" 1000000000000 "P" 1000000000000000 "E" 1000000000000000000 }}
+{{- $unit := regexFind "([KMGTPE]i|[kKMGTPE])$" $quantity }}
+{{- if $unit }}
+{{- printf "%.0f" (mulf (trimSuffix $unit $quantity | float64) (get $factors $unit)) }}
+{{- else }}
+{{- printf "%.0f" ($quantity | float64) }}
 {{- end }}
 {{- end }}
 
