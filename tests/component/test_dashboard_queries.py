@@ -195,8 +195,11 @@ def expected_panels(w: Window, t: Window) -> dict[tuple[str, str], list[dict]]:
         ("agent-observability-tools", "Vector search latency"): vector_quantiles,
         ("agent-observability-pipeline", "Spans accepted"): [one(total(SPANS_PER_SESSION, t))],
         ("agent-observability-pipeline", "Spans refused"): [one(0)],
-        ("agent-observability-pipeline", "Failed exports"): [one(0)],
+        ("agent-observability-pipeline", "Spans dropped"): [one(0)],
         ("agent-observability-pipeline", "Fullest queue"): [one(0)],
+        ("agent-observability-pipeline", "Collectors up"): [one(1)],
+        ("agent-observability-pipeline", "Pipeline alerts firing"): [one(0)],
+        ("agent-observability-pipeline", "Spans waiting"): [one(0)],
         ("agent-observability-pipeline", "Spans accepted and refused"): [
             {frozenset({("receiver", "otlp"), ("transport", transport)}): rate(n, t)
              for transport, n in (("http", 14), ("grpc", 4))},

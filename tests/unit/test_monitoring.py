@@ -88,7 +88,8 @@ def test_every_alert_has_a_severity_summary_description_and_runbook():
     assert {a["alert"] for a in alerts} == {
         "AgentHighLatency", "AgentHighErrorRate", "LLMRateLimitErrors", "TenantDailyCostHigh",
         "TenantBudgetUtilisationHigh", "TenantBudgetForecastExceeded", "AgentErrorBudgetBurn",
-        "CollectorExportFailing", "CollectorQueueFilling", "CollectorRefusingSpans"}
+        "CollectorExportFailing", "CollectorQueueGrowing", "CollectorQueueFilling", "CollectorSpansDropped",
+        "CollectorRefusingSpans", "CollectorDown", "CollectorAbsent"}
     readme = (UMBRELLA_CHART / "charts" / "grafana-provisioning" / "README.md").read_text()
     for alert in alerts:
         assert alert["labels"]["severity"] in ("info", "warning", "critical")

@@ -82,6 +82,15 @@ grafana-provisioning.collectorSelector is the collector's selector labels (YAML 
 {{- end }}
 
 {{/*
+grafana-provisioning.collectorJobs is the `job` label of each collector endpoint Prometheus
+scrapes (YAML map job: port name), the same for the embedded Prometheus' scrape jobs and the
+ServiceMonitor's endpoints, so the pipeline alerts (up, absent) select the same series in both.
+*/}}
+{{- define "grafana-provisioning.collectorJobs" -}}
+{{- toYaml (dict "otel-collector-genai" .Values.collector.metricsPort "otel-collector-telemetry" .Values.collector.telemetryPort) }}
+{{- end }}
+
+{{/*
 grafana-provisioning.prometheusUrl is the URL the datasource queries: datasource.url, or the
 embedded Prometheus' Service.
 */}}

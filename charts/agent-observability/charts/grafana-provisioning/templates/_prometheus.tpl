@@ -21,7 +21,7 @@ dashboards' sums add up every replica's share exactly once.
   (dict "action" "replace" "source_labels" (list "__meta_kubernetes_pod_name") "target_label" "pod")
 }}
 {{- $scrapes := list }}
-{{- range $job, $port := dict "otel-collector-genai" $v.collector.metricsPort "otel-collector-telemetry" $v.collector.telemetryPort }}
+{{- range $job, $port := include "grafana-provisioning.collectorJobs" . | fromYaml }}
 {{- $scrapes = append $scrapes (dict
     "job_name" $job
     "kubernetes_sd_configs" (list (dict "role" "pod" "namespaces" (dict "names" (list $.Release.Namespace))))

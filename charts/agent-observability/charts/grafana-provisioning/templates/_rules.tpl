@@ -160,24 +160,57 @@ and open a ticket when 10% burns in three days (or in a day at 3x).
 
 {{/*
 grafana-provisioning.pipelineRules is the rule group of the telemetry pipeline, on the
-collector's own metrics: exports failing (to LangFuse or another destination), a sending queue
-filling up, spans refused at the door.
+collector's own metrics, each alert while the trouble lasts, not after data is gone:
+  CollectorExportFailing     a destination takes nothing while spans wait for it (down, refusing,
+                             wrong credentials): the collector retries without end, so no span
+                             counts as failed until then; the queue's data is as old as the outage
+  CollectorQueueGrowing      a destination takes less than comes in: its queue grows
+  CollectorQueueFilling      a queue fuller than alerts.pipeline.queueFillRatio, in bytes (what
+                             its volume runs out of)
+  CollectorSpansDropped      an exporter gave spans up: an answer no retry can change
+  CollectorRefusingSpans     the collector refuses agents' exports (memory limit, full queue)
+  CollectorDown, CollectorAbsent  a collector pod is not scraped, or none is up
+The collector's telemetry has no retry count and no age of the oldest queued data at v0.142.0
+(exporterhelper's documentation.md lists its metrics): a queue that holds data while nothing is
+sent stands for both.
 */}}
 {{- define "grafana-provisioning.pipelineRules" -}}
 {{- $p := .Values.alerts.pipeline }}
+{{- $telemetry := "" }}
+{{- range $job, $port := include "grafana-provisioning.collectorJobs" . | fromYaml }}
+{{- if eq $port $.Values.collector.telemetryPort }}
+{{- $telemetry = $job }}
+{{- end }}
+{{- end }}
 {{- $rules := list
   (include "grafana-provisioning.alert" (dict "context" . "name" "CollectorExportFailing" "severity" "critical" "for" $p.for
-      "expr" "sum by (exporter) (rate(otelcol_exporter_send_failed_spans_total[5m])) > 0"
+      "expr" "max by (exporter) (otelcol_exporter_queue_size) > 0 unless on (exporter) sum by (exporter) (rate(otelcol_exporter_sent_spans_total[5m])) > 0"
       "summary" "The collector cannot deliver spans to {{ $labels.exporter }}"
-      "description" "Exporter {{ $labels.exporter }} failed to send {{ $value | humanize }} spans per second over the last 5 minutes. The spans wait in its queue and are retried; they are lost only if the queue fills up.") | fromYaml)
+      "description" (printf "Exporter {{ $labels.exporter }} has {{ $value | humanize1024 }}B of spans queued and delivered none in the last 5 minutes (for %s): the destination is down, unreachable or refusing them (credentials, its own errors). The collector keeps retrying; the spans wait in the queue, which refuses new ones when full." $p.for)) | fromYaml)
+  (include "grafana-provisioning.alert" (dict "context" . "name" "CollectorQueueGrowing" "severity" "warning" "for" $p.queueGrowingFor
+      "expr" (printf "max by (exporter) (deriv(otelcol_exporter_queue_size[15m])) > 0 and on (exporter) max by (exporter) (otelcol_exporter_queue_size / otelcol_exporter_queue_capacity) > %v" $p.queueGrowingRatio)
+      "summary" "The collector's queue to {{ $labels.exporter }} keeps growing"
+      "description" (printf "The sending queue of exporter {{ $labels.exporter }} has grown by {{ $value | humanize1024 }}B per second over the last 15 minutes (for %s) and is more than %s%% full: the destination accepts less than the agents send." $p.queueGrowingFor (mulf $p.queueGrowingRatio 100 | printf "%.4g"))) | fromYaml)
   (include "grafana-provisioning.alert" (dict "context" . "name" "CollectorQueueFilling" "severity" "warning" "for" $p.for
       "expr" (printf "max by (exporter) (otelcol_exporter_queue_size / otelcol_exporter_queue_capacity) > %v" $p.queueFillRatio)
       "summary" "The collector's queue to {{ $labels.exporter }} is filling up"
-      "description" (printf "The sending queue of exporter {{ $labels.exporter }} is {{ $value | humanizePercentage }} full (threshold %s%%). When it is full the collector refuses new spans." (mulf $p.queueFillRatio 100 | printf "%.4g"))) | fromYaml)
+      "description" (printf "The sending queue of exporter {{ $labels.exporter }} is {{ $value | humanizePercentage }} full, in bytes (threshold %s%%). When it is full the collector refuses new spans." (mulf $p.queueFillRatio 100 | printf "%.4g"))) | fromYaml)
+  (include "grafana-provisioning.alert" (dict "context" . "name" "CollectorSpansDropped" "severity" "critical" "for" "0m"
+      "expr" "sum by (exporter) (increase(otelcol_exporter_send_failed_spans_total[5m])) > 0"
+      "summary" "The collector dropped spans bound for {{ $labels.exporter }}"
+      "description" "Exporter {{ $labels.exporter }} gave up {{ $value | humanize }} spans in the last 5 minutes: the destination answered with an error no retry can change (the collector's log says which). Those spans are lost.") | fromYaml)
   (include "grafana-provisioning.alert" (dict "context" . "name" "CollectorRefusingSpans" "severity" "warning" "for" $p.for
       "expr" "sum by (receiver) (rate(otelcol_receiver_refused_spans_total[5m])) > 0"
       "summary" "The collector is refusing spans from agents"
       "description" "Receiver {{ $labels.receiver }} refused {{ $value | humanize }} spans per second over the last 5 minutes (memory limit reached or queues full); agents' SDKs retry, then drop them.") | fromYaml)
+  (include "grafana-provisioning.alert" (dict "context" . "name" "CollectorDown" "severity" "critical" "for" $p.for
+      "expr" (printf "up{job=%q} == 0" $telemetry)
+      "summary" "Collector {{ $labels.pod }} is down"
+      "description" (printf "Prometheus has not scraped collector pod {{ $labels.pod }} (namespace {{ $labels.namespace }}) for %s: it is not running or not ready, and agents' spans sent to it are refused." $p.for)) | fromYaml)
+  (include "grafana-provisioning.alert" (dict "context" . "name" "CollectorAbsent" "severity" "critical" "for" $p.for
+      "expr" (printf "absent(up{job=%q} == 1)" $telemetry)
+      "summary" "No collector is up"
+      "description" (printf "Prometheus has scraped no collector pod for %s (none running, or none found to scrape): no span reaches LangFuse and the GenAI metrics stop." $p.for)) | fromYaml)
 }}
 {{- toYaml (dict "name" "agent-observability.pipeline" "rules" $rules) }}
 {{- end }}
