@@ -41,9 +41,9 @@ RENDERS = [pytest.param(UMBRELLA_CHART, (path,), {}, id=str(path.relative_to(REP
 
 def collector_configs(chart, values_files, values):
     manifest = render_chart(chart, values_files=values_files, values=values)
-    for deployment in manifest.of_kind("Deployment"):
-        if deployment["metadata"]["labels"]["app.kubernetes.io/name"] == "otel-collector":
-            name = deployment["metadata"]["name"]
+    for workload in manifest.of_kind("StatefulSet") + manifest.of_kind("Deployment"):
+        if workload["metadata"]["labels"]["app.kubernetes.io/name"] == "otel-collector":
+            name = workload["metadata"]["name"]
             yield name, collector.rendered_config(manifest, name), collector.rendered_container(manifest, name)
 
 

@@ -13,7 +13,8 @@ import time
 
 import requests
 
-from harness.collector import OtlpGrpcSink, OtlpSink, basic_auth
+from harness.collector import OtlpGrpcSink, OtlpSink, basic_auth, queue_claims
+from harness.render import render_chart
 
 from collector_inputs import FAST_RETRIES, PUBLIC_KEY, SECRET_KEY
 from genai_spans import Agent, agent_attributes, inference_attributes
@@ -22,10 +23,12 @@ LANGFUSE = "otlphttp/langfuse"
 LANGFUSE_PATH = "/api/public/otel"
 
 
-def send(agent: Agent, count: int, prefix: str = "span") -> None:
-    for index in range(count):
-        agent.span(f"{prefix} {index}", {"index": index}, 0.01)
+def send(agent: Agent, count: int, prefix: str = "span") -> set[bytes]:
+    """Send `count` spans; flush() asserts the collector accepted them. Returns their span ids
+    as OTLP carries them."""
+    spans = [agent.span(f"{prefix} {index}", {"index": index}, 0.01) for index in range(count)]
     agent.flush()
+    return {span.get_span_context().span_id.to_bytes(8, "big") for span in spans}
 
 
 def xray_segments(sink) -> list[str]:
@@ -258,5 +261,70 @@ def test_the_queue_refuses_retryably_before_its_volume_is_full_and_delivers_ever
     langfuse.start()
     try:
         assert langfuse.wait_for_spans(len(accepted), timeout=120) == accepted
+    finally:
+        langfuse.stop()
+
+
+def test_a_collector_stopped_as_the_kubelet_stops_it_hands_its_whole_queue_to_its_successor(run_collector, tmp_path):
+    # A rollout, an upgrade, a drain or an eviction during a LangFuse outage: the pod is stopped
+    # gracefully (preStop sleep, SIGTERM) and its successor starts on the same claim.
+    langfuse = OtlpSink()  # down: nothing can be delivered before the pod goes
+    queue = tmp_path / "queue"
+    queue.mkdir()
+    endpoints = {LANGFUSE: langfuse.url(LANGFUSE_PATH)}
+    first = run_collector(FAST_RETRIES, endpoints=endpoints, queue_dir=queue)
+    agent = Agent(first.otlp_http, {"service.name": "support-bot"})
+    sent = send(agent, 2000, prefix="before the rollout")
+    agent.close()
+    assert first.terminate(render_chart(values={"otel-collector": FAST_RETRIES})) == 0  # exited in its grace period
+
+    run_collector(FAST_RETRIES, endpoints=endpoints, queue_dir=queue, ports=first.ports)
+    langfuse.start()
+    try:
+        assert langfuse.wait_for_spans(2000, timeout=40) == sent
+    finally:
+        langfuse.stop()
+
+
+def test_what_langfuse_takes_during_the_drain_window_is_delivered_before_sigterm(run_collector):
+    langfuse = OtlpSink()
+    first = run_collector(FAST_RETRIES, endpoints={LANGFUSE: langfuse.url(LANGFUSE_PATH)})
+    agent = Agent(first.otlp_http, {"service.name": "support-bot"})
+    sent = send(agent, 1000, prefix="queued")
+    agent.close()
+    langfuse.start()  # back as the pod is told to stop
+    try:
+        assert first.terminate(render_chart(values={"otel-collector": FAST_RETRIES})) == 0
+        assert set(langfuse.span_ids()) == sent  # no successor needed
+    finally:
+        langfuse.stop()
+
+
+def test_a_scaled_in_replicas_queue_waits_on_its_claim_and_is_delivered_when_its_ordinal_returns(
+        run_collector, tmp_path):
+    values = {**FAST_RETRIES, "replicas": 2}
+    manifest = render_chart(values={"otel-collector": values})
+    # Each replica on a directory of its own, named as the StatefulSet names its claims.
+    queues = [tmp_path / claim for claim in queue_claims(manifest, 2)]
+    langfuse = OtlpSink()
+    endpoints = {LANGFUSE: langfuse.url(LANGFUSE_PATH)}
+    replicas, sent = [], []
+    for ordinal, queue in enumerate(queues):
+        queue.mkdir()
+        replicas.append(run_collector(values, endpoints=endpoints, queue_dir=queue))
+        agent = Agent(replicas[ordinal].otlp_http, {"service.name": "support-bot"})
+        sent.append(send(agent, 1000, prefix=f"replica {ordinal}"))
+        agent.close()
+    assert sent[0].isdisjoint(sent[1])
+
+    assert replicas[1].terminate(manifest) == 0  # scaled in to one replica during the outage
+    langfuse.start()
+    try:
+        assert langfuse.wait_for_spans(1000, timeout=40) == sent[0]
+        time.sleep(2)
+        assert set(langfuse.span_ids()) == sent[0]  # ordinal 1's spans wait on its claim
+
+        run_collector(values, endpoints=endpoints, queue_dir=queues[1], ports=replicas[1].ports)  # scaled out again
+        assert langfuse.wait_for_spans(2000, timeout=40) == sent[0] | sent[1]
     finally:
         langfuse.stop()

@@ -52,8 +52,8 @@ def stack(docker_engine, tmp_path_factory):
     values = pods.secret_values(manifest)
     stores = [pods.pod(manifest, "StatefulSet", name, values) for name in STORES]
     migration = pods.pod(manifest, "Job", migration_job(manifest), values)
-    web, worker, collector = (pods.pod(manifest, "Deployment", name, values) for name in
-                              ("obs-langfuse-web", "obs-langfuse-worker", "obs-otel-collector"))
+    web, worker = (pods.pod(manifest, "Deployment", name, values) for name in ("obs-langfuse-web", "obs-langfuse-worker"))
+    collector = pods.pod(manifest, "StatefulSet", "obs-otel-collector", values)
     everything = [*stores, migration, web, worker, collector]
     reason = containers.pull(set().union(*(pod.images for pod in everything)))
     if reason:

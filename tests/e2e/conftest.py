@@ -52,9 +52,10 @@ def cluster():
         kwok.delete()
 
 
-def add_static_volumes(cluster, owner: str, count: int = 6) -> None:
-    """PersistentVolumes for one namespace's claims (the stores and Prometheus): KWOK has no
-    provisioner to create them. Named after the namespace, so modules never share them."""
+def add_static_volumes(cluster, owner: str, count: int = 8) -> None:
+    """PersistentVolumes for one namespace's claims (the stores, Prometheus, and a queue claim
+    for each of up to two collector replicas): KWOK has no provisioner to create them. Named
+    after the namespace, so modules never share them."""
     if cluster.runs_containers:
         return
     core = client.CoreV1Api(cluster.api)

@@ -25,6 +25,8 @@ from harness.paths import REPO_ROOT
 
 KIND_VALUES = REPO_ROOT / "values" / "kind.yaml"
 GENERATED_LABEL = "app.kubernetes.io/created-by=secret-generator"
+# The StatefulSet's claim of one collector replica: <volumeClaimTemplate>-<StatefulSet>-<ordinal>.
+COLLECTOR_QUEUE = "queue-obs-otel-collector-{ordinal}"
 
 
 @pytest.fixture(scope="module")
@@ -80,6 +82,32 @@ def workload_generations(api, namespace) -> dict[tuple[str, str], int]:
     return found
 
 
+def queue_claim_of(api, namespace, pod: str) -> str:
+    """The claim a collector pod mounts its queue from."""
+    volumes = {v.name: v for v in api["core"].read_namespaced_pod(pod, namespace).spec.volumes}
+    return volumes["queue"].persistent_volume_claim.claim_name
+
+
+def pod_uid(api, namespace, pod: str) -> str:
+    return api["core"].read_namespaced_pod(pod, namespace).metadata.uid
+
+
+def scale_collector(api, namespace, replicas: int) -> None:
+    """Scale the collector as its HorizontalPodAutoscaler does (the scale subresource) and wait
+    until it has exactly `replicas` pods, each ready."""
+    api["apps"].patch_namespaced_stateful_set_scale("obs-otel-collector", namespace, {"spec": {"replicas": replicas}})
+    selector = "app.kubernetes.io/name=otel-collector,app.kubernetes.io/instance=obs"
+    deadline = time.monotonic() + 120
+    while True:
+        pods = api["core"].list_namespaced_pod(namespace, label_selector=selector).items
+        ready = [p for p in pods if p.metadata.deletion_timestamp is None and p.status.conditions
+                 and any(c.type == "Ready" and c.status == "True" for c in p.status.conditions)]
+        if len(pods) == len(ready) == replicas:
+            return
+        assert time.monotonic() < deadline, f"collector pods: {[p.metadata.name for p in pods]}"
+        time.sleep(1)
+
+
 def claims(api, namespace) -> dict[str, str]:
     return {c.metadata.name: c.metadata.uid
             for c in api["core"].list_namespaced_persistent_volume_claim(namespace).items}
@@ -94,11 +122,11 @@ class TestLifecycle:
         namespace = release.namespace
         # pytest-helm-charts' readiness checks: every replica updated and available, no stale generation.
         deployments = [d.metadata.name for d in api["apps"].list_namespaced_deployment(namespace).items]
-        assert set(deployments) == {"obs-langfuse-web", "obs-langfuse-worker", "obs-otel-collector", "obs-grafana"}
+        assert set(deployments) == {"obs-langfuse-web", "obs-langfuse-worker", "obs-grafana"}
         wait_for_deployments_to_run(api["pykube"], deployments, namespace, timeout_sec=60, missing_ok=False)
         statefulsets = [s.metadata.name for s in api["apps"].list_namespaced_stateful_set(namespace).items]
         assert set(statefulsets) == {
-            "obs-postgres", "obs-clickhouse", "obs-valkey", "obs-object-storage", "obs-prometheus"}
+            "obs-postgres", "obs-clickhouse", "obs-valkey", "obs-object-storage", "obs-prometheus", "obs-otel-collector"}
         wait_for_stateful_sets_to_run(api["pykube"], statefulsets, namespace, timeout_sec=60, missing_ok=False)
         [migration] = [j for j in api["batch"].list_namespaced_job(namespace).items
                        if j.metadata.name.startswith("obs-langfuse-migrate-")]
@@ -106,7 +134,9 @@ class TestLifecycle:
         phases = {c.metadata.name: c.status.phase
                   for c in api["core"].list_namespaced_persistent_volume_claim(namespace).items}
         assert phases == {f"data-obs-{store}-0": "Bound"
-                          for store in ("postgres", "clickhouse", "valkey", "object-storage", "prometheus")}
+                          for store in ("postgres", "clickhouse", "valkey", "object-storage", "prometheus")} | {
+            COLLECTOR_QUEUE.format(ordinal=0): "Bound"}
+        assert queue_claim_of(api, namespace, "obs-otel-collector-0") == COLLECTOR_QUEUE.format(ordinal=0)
 
     def test_every_pod_is_admitted_under_pod_security_restricted(self, release, api):
         namespace = api["core"].read_namespace(release.namespace)
@@ -148,8 +178,10 @@ class TestLifecycle:
 
     def test_upgrade_keeps_credentials_and_volumes_and_rolls_only_what_changed(self, cluster, release, api):
         before = workload_generations(api, release.namespace)
+        collector_pod = pod_uid(api, release.namespace, "obs-otel-collector-0")
         with tempfile.NamedTemporaryFile("w", suffix=".yaml") as changed:
-            yaml.safe_dump({"langfuse": {"logging": {"level": "debug"}}}, changed)
+            yaml.safe_dump({"langfuse": {"logging": {"level": "debug"}},
+                            "otel-collector": {"telemetry": {"logLevel": "debug"}}}, changed)
             changed.flush()
             release.upgrade(KIND_VALUES, Path(changed.name))
         run_secret_generator_hook(cluster, release)
@@ -158,7 +190,25 @@ class TestLifecycle:
         assert claims(api, release.namespace) == self.state["claims"]
         after = workload_generations(api, release.namespace)
         rolled = {key for key in before if after[key] != before[key]}
-        assert rolled == {("Deployment", "obs-langfuse-web"), ("Deployment", "obs-langfuse-worker")}
+        assert rolled == {("Deployment", "obs-langfuse-web"), ("Deployment", "obs-langfuse-worker"),
+                          ("StatefulSet", "obs-otel-collector")}
+        # The collector's new pod took over the queue claim the old one left (same claim, same UID).
+        assert pod_uid(api, release.namespace, "obs-otel-collector-0") != collector_pod
+        assert queue_claim_of(api, release.namespace, "obs-otel-collector-0") == COLLECTOR_QUEUE.format(ordinal=0)
+
+    def test_a_scaled_in_collectors_queue_claim_is_kept_and_reattached_when_it_scales_out(self, release, api):
+        namespace = release.namespace
+        scale_collector(api, namespace, 2)
+        second = COLLECTOR_QUEUE.format(ordinal=1)
+        retained = claims(api, namespace)[second]
+        scale_collector(api, namespace, 1)
+        assert claims(api, namespace)[second] == retained  # whenScaled: Retain
+        scale_collector(api, namespace, 2)
+        assert queue_claim_of(api, namespace, "obs-otel-collector-1") == second
+        assert claims(api, namespace)[second] == retained
+        scale_collector(api, namespace, 1)
+        # The uninstall step checks that every claim, this one included, outlives the release.
+        self.state["claims"] = claims(api, namespace)
 
     def test_rollback_restores_the_previous_configuration(self, release, api):
         release.helm("rollback", release.name, "1", "--wait", "--timeout", "5m")

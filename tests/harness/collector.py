@@ -44,9 +44,34 @@ def rendered_config(manifest, name: str = "obs-otel-collector") -> dict:
     return yaml.safe_load(manifest.get("ConfigMap", name)["data"][CONFIG_KEY])
 
 
+def rendered_workload(manifest, name: str = "obs-otel-collector") -> dict:
+    """The collector's workload: a StatefulSet (a queue claim per replica) or, with persistence
+    off, a Deployment."""
+    for kind in ("StatefulSet", "Deployment"):
+        if name in manifest.names(kind):
+            return manifest.get(kind, name)
+    raise KeyError(f"no StatefulSet or Deployment named {name!r}")
+
+
 def rendered_container(manifest, name: str = "obs-otel-collector") -> dict:
-    [container] = manifest.get("Deployment", name)["spec"]["template"]["spec"]["containers"]
+    [container] = rendered_workload(manifest, name)["spec"]["template"]["spec"]["containers"]
     return container
+
+
+def queue_claims(manifest, replicas: int, name: str = "obs-otel-collector") -> list[str]:
+    """The names of the queue claims of ordinals 0 to replicas - 1, as the StatefulSet
+    controller makes them from the volumeClaimTemplate: <template>-<StatefulSet>-<ordinal>."""
+    statefulset = manifest.get("StatefulSet", name)
+    [template] = [t["metadata"]["name"] for t in statefulset["spec"]["volumeClaimTemplates"]]
+    return [f"{template}-{name}-{ordinal}" for ordinal in range(replicas)]
+
+
+def termination(manifest, name: str = "obs-otel-collector") -> tuple[int, int]:
+    """(preStop sleep, terminationGracePeriodSeconds) of the collector's pod: how the kubelet
+    stops it."""
+    spec = rendered_workload(manifest, name)["spec"]["template"]["spec"]
+    [container] = spec["containers"]
+    return container["lifecycle"]["preStop"]["sleep"]["seconds"], spec["terminationGracePeriodSeconds"]
 
 
 def environment(container: dict, secrets: dict[tuple[str, str], str]) -> dict[str, str]:
@@ -152,6 +177,15 @@ class Collector(Server):
     def metrics_exposition(self) -> bytes:
         """The GenAI metrics endpoint as it answers a scrape (the Prometheus text format)."""
         return requests.get(f"http://127.0.0.1:{self.ports.metrics}/metrics", timeout=5).content
+
+    def terminate(self, manifest) -> int:
+        """Stop the collector as the kubelet stops its pod: the preStop sleep (the pod has left
+        the Service's endpoints, the collector still runs and its exporters keep draining),
+        then SIGTERM, then SIGKILL once the grace period is over. Returns the exit code."""
+        pause, grace = termination(manifest)
+        time.sleep(pause)
+        self.stop(timeout=grace - pause)
+        return self.process.returncode
 
     def metrics(self) -> dict[tuple, float]:
         """The GenAI metrics endpoint, parsed."""

@@ -38,12 +38,12 @@ class Server:
             time.sleep(0.1)
         raise TimeoutError(f"{self.name} not ready after {timeout}s:\n{self.log()}")
 
-    def stop(self) -> None:
-        """Graceful stop (SIGTERM), as Kubernetes does."""
+    def stop(self, timeout: float = 20) -> None:
+        """Graceful stop (SIGTERM), as Kubernetes does; SIGKILL after `timeout` seconds."""
         if self.process and self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             try:
-                self.process.wait(timeout=20)
+                self.process.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
                 self.kill()
 

@@ -23,7 +23,7 @@ from harness.render import Manifest, render_chart
 KIND_VALUES = REPO_ROOT / "values" / "kind.yaml"
 WORKLOADS = [("StatefulSet", "obs-postgres"), ("StatefulSet", "obs-valkey"), ("StatefulSet", "obs-clickhouse"),
              ("StatefulSet", "obs-object-storage"), ("Deployment", "obs-langfuse-web"),
-             ("Deployment", "obs-langfuse-worker"), ("Deployment", "obs-otel-collector")]
+             ("Deployment", "obs-langfuse-worker"), ("StatefulSet", "obs-otel-collector")]
 
 
 @pytest.fixture(scope="module")

@@ -103,7 +103,7 @@ def test_every_alert_has_a_severity_summary_description_and_runbook():
 def test_the_embedded_prometheus_scrapes_every_collector_pod_on_both_ports():
     manifest = render_chart()
     config = yaml.safe_load(manifest.get("ConfigMap", "obs-prometheus")["data"]["prometheus.yml"])
-    pod = manifest.get("Deployment", "obs-otel-collector")["spec"]["template"]
+    pod = manifest.get("StatefulSet", "obs-otel-collector")["spec"]["template"]
     ports = {port["name"] for container in pod["spec"]["containers"] for port in container.get("ports", [])}
     jobs = {job["job_name"]: job for job in config["scrape_configs"]}
     for job_name, port in (("otel-collector-genai", "metrics"), ("otel-collector-telemetry", "telemetry")):

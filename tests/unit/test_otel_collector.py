@@ -8,7 +8,7 @@ import sys
 import pytest
 import yaml
 
-from harness.collector import component_types, rendered_config, rendered_container
+from harness.collector import component_types, queue_claims, rendered_config, rendered_container, rendered_workload
 from harness.paths import REPO_ROOT, UMBRELLA_CHART
 from harness.render import RenderError, render_chart
 
@@ -87,7 +87,7 @@ def test_the_probes_call_the_health_check_extension():
 
 def test_the_pod_is_locked_down_and_has_its_own_service_account_without_a_token():
     manifest, _, container = collector()
-    pod = manifest.get("Deployment", NAME)["spec"]["template"]["spec"]
+    pod = rendered_workload(manifest, NAME)["spec"]["template"]["spec"]
     account = manifest.get("ServiceAccount", NAME)
     assert pod["serviceAccountName"] == NAME and account["automountServiceAccountToken"] is False
     assert pod["automountServiceAccountToken"] is False
@@ -146,8 +146,8 @@ def test_every_forwarding_exporter_queues_on_disk_and_retries_until_the_destinat
             assert exporter["retry_on_failure"]["enabled"] is True and \
                 exporter["retry_on_failure"]["max_elapsed_time"] == "0s", name
     [mount] = [m for m in container["volumeMounts"] if m["mountPath"] == directory]
-    volumes = {v["name"]: v for v in manifest.get("Deployment", NAME)["spec"]["template"]["spec"]["volumes"]}
-    assert volumes[mount["name"]]["emptyDir"] == {"sizeLimit": "2Gi"}
+    [template] = manifest.get("StatefulSet", NAME)["spec"]["volumeClaimTemplates"]
+    assert template["metadata"]["name"] == mount["name"]
     assert config["processors"]["memory_limiter"]["limit_percentage"] == 80
 
 
@@ -168,18 +168,77 @@ def test_each_queue_is_bounded_in_bytes_by_its_share_of_what_holds_it(values, de
     assert all(queue["sizer"] == "bytes" and queue["queue_size"] == expected for queue in queues), queues
 
 
-def test_persistence_keeps_the_queue_on_a_claim_that_outlives_the_pod():
-    manifest = render_chart(values={"otel-collector": {"persistence": {"enabled": True, "size": "5Gi"}}})
-    claim = manifest.get("PersistentVolumeClaim", f"{NAME}-queue")
-    assert claim["spec"]["resources"]["requests"]["storage"] == "5Gi"
+def test_by_default_each_replica_keeps_its_queue_on_a_claim_of_its_own_that_outlives_it():
+    manifest = render_chart(values={"otel-collector": {"persistence": {"size": "5Gi", "storageClass": "gp3"}}})
+    assert NAME not in manifest.names("Deployment") and NAME not in manifest.names("PersistentVolumeClaim")
+    statefulset = manifest.get("StatefulSet", NAME)
+    [template] = statefulset["spec"]["volumeClaimTemplates"]
+    assert template["spec"] == {"accessModes": ["ReadWriteOnce"], "storageClassName": "gp3",
+                                "resources": {"requests": {"storage": "5Gi"}}}
+    assert queue_claims(manifest, 2) == [f"queue-{NAME}-0", f"queue-{NAME}-1"]
+    # The claim is the template's, not a pod volume; scale-in and uninstall keep it (README, Scale-in).
+    assert "queue" not in {v["name"] for v in statefulset["spec"]["template"]["spec"]["volumes"]}
+    assert statefulset["spec"]["persistentVolumeClaimRetentionPolicy"] == {"whenDeleted": "Retain",
+                                                                           "whenScaled": "Retain"}
+    assert statefulset["spec"]["podManagementPolicy"] == "Parallel"
+    assert statefulset["spec"]["updateStrategy"] == {"type": "RollingUpdate"}
+    assert statefulset["spec"]["serviceName"] in manifest.names("Service")
+
+
+@pytest.mark.parametrize("values", [{"replicas": 3}, {"autoscaling": {"enabled": True}}],
+                         ids=["three replicas", "autoscaling"])
+def test_the_collector_scales_out_with_its_queues_on_claims(values):
+    manifest = render_chart(values={"otel-collector": values})
+    statefulset = manifest.get("StatefulSet", NAME)
+    assert statefulset["spec"].get("replicas") == values.get("replicas")
+    assert [t["metadata"]["name"] for t in statefulset["spec"]["volumeClaimTemplates"]] == ["queue"]
+
+
+def test_the_autoscaler_and_the_disruption_budget_act_on_the_statefulset():
+    manifest = render_chart(values={"otel-collector": {"autoscaling": {"enabled": True},
+                                                       "podDisruptionBudget": {"enabled": True}}})
+    target = manifest.get("HorizontalPodAutoscaler", NAME)["spec"]["scaleTargetRef"]
+    assert target == {"apiVersion": "apps/v1", "kind": "StatefulSet", "name": NAME}
+    pod_labels = manifest.get("StatefulSet", NAME)["spec"]["template"]["metadata"]["labels"]
+    selector = manifest.get("PodDisruptionBudget", NAME)["spec"]["selector"]["matchLabels"]
+    assert selector.items() <= pod_labels.items()
+
+
+def test_an_existing_claim_holds_the_queue_of_the_one_replica():
+    manifest = render_chart(values={"otel-collector": {"persistence": {"existingClaim": "collector-queue"}}})
+    statefulset = manifest.get("StatefulSet", NAME)
+    assert "volumeClaimTemplates" not in statefulset["spec"]
+    volumes = {v["name"]: v for v in statefulset["spec"]["template"]["spec"]["volumes"]}
+    assert volumes["queue"]["persistentVolumeClaim"] == {"claimName": "collector-queue"}
+
+
+def test_without_persistence_the_queue_is_an_empty_dir_of_a_deployment():
+    manifest = render_chart(values={"otel-collector": {"persistence": {"enabled": False}}})
+    assert NAME not in manifest.names("StatefulSet")
     deployment = manifest.get("Deployment", NAME)
-    assert deployment["spec"]["strategy"] == {"type": "Recreate"}
+    assert deployment["spec"]["strategy"]["type"] == "RollingUpdate"
     volumes = {v["name"]: v for v in deployment["spec"]["template"]["spec"]["volumes"]}
-    assert volumes["queue"]["persistentVolumeClaim"] == {"claimName": f"{NAME}-queue"}
+    assert volumes["queue"]["emptyDir"] == {"sizeLimit": "2Gi"}
+
+
+@pytest.mark.parametrize("persistence", [True, False], ids=["StatefulSet", "Deployment"])
+def test_a_stopping_pod_leaves_the_endpoints_and_drains_before_sigterm(persistence):
+    # The image has no shell: the sleep is the kubelet's own lifecycle action (beta, on by
+    # default, since Kubernetes 1.30; the chart supports 1.31 on).
+    manifest = render_chart(values={"otel-collector": {"persistence": {"enabled": persistence}}})
+    pod = rendered_workload(manifest, NAME)["spec"]["template"]["spec"]
+    [container] = pod["containers"]
+    assert container["lifecycle"] == {"preStop": {"sleep": {"seconds": 10}}}
+    assert pod["terminationGracePeriodSeconds"] == 60
 
 
 @pytest.mark.parametrize("values, message", [
-    ({"persistence": {"enabled": True}, "replicas": 2}, "keep replicas at 1"),
+    ({"persistence": {"existingClaim": "queue"}, "replicas": 2},
+     "persistence.existingClaim is one claim, for one replica: remove it"),
+    ({"persistence": {"existingClaim": "queue"}, "autoscaling": {"enabled": True}},
+     "persistence.existingClaim is one claim, for one replica: remove it"),
+    ({"preStopSleepSeconds": 60, "terminationGracePeriodSeconds": 60},
+     "terminationGracePeriodSeconds (60) must be longer than preStopSleepSeconds (60)"),
     ({"langfuse": {"endpoint": ""}}, "set langfuse.endpoint"),
     ({"queue": {"maxBytes": "1Gi"}}, "is more than 40% of persistence.size (2Gi): the volume would fill up"),
     ({"langfuse": {"projectKeys": {"existingSecret": ""}}}, "set langfuse.projectKeys.existingSecret"),
@@ -227,7 +286,7 @@ def test_the_network_policy_admits_otlp_and_scrapes_and_lets_out_only_dns_destin
 
 def test_autoscaling_replaces_the_replica_count():
     manifest = render_chart(values={"otel-collector": {"autoscaling": {"enabled": True}}})
-    assert "replicas" not in manifest.get("Deployment", NAME)["spec"]
+    assert "replicas" not in manifest.get("StatefulSet", NAME)["spec"]
     assert manifest.get("HorizontalPodAutoscaler", NAME)["spec"]["maxReplicas"] == 10
 
 

@@ -115,7 +115,7 @@ def test_narrowed_peers_keep_the_releases_own_clients():
     peers, admitted = admitted_on(manifest, "obs-langfuse-web", "http")
     assert any(selects(peer, INGRESS_CONTROLLER) for peer in peers)
     # the collector exports the traces to web
-    assert admitted == {"Deployment/obs-otel-collector"} | tests
+    assert admitted == {"StatefulSet/obs-otel-collector"} | tests
     peers, admitted = admitted_on(manifest, "obs-otel-collector", "otlp-http")
     assert any(selects(peer, AGENTS) for peer in peers)
     assert admitted == tests
@@ -126,7 +126,7 @@ def test_narrowed_peers_keep_the_releases_own_clients():
 
 @pytest.mark.parametrize("values", [POLICIES_ON, NARROWED], ids=["default peers", "narrowed peers"])
 @pytest.mark.parametrize("check, target", [
-    ("collector-otlp", "Deployment/obs-otel-collector"),
+    ("collector-otlp", "StatefulSet/obs-otel-collector"),
     ("langfuse-api", "Deployment/obs-langfuse-web"),
 ])
 def test_a_helm_test_pod_may_reach_what_it_checks_and_nothing_else(check, target, values):

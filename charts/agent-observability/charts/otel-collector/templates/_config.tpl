@@ -554,8 +554,11 @@ otel-collector.validate fails the render with what to set when the values contra
 {{- fail "otel-collector: destinations.xray.enabled is true: set destinations.xray.region" }}
 {{- end }}
 {{- end }}
-{{- if and $v.persistence.enabled (or $v.autoscaling.enabled (gt (int $v.replicas) 1)) }}
-{{- fail "otel-collector: persistence.enabled keeps the queue on one ReadWriteOnce claim: keep replicas at 1 and autoscaling off, or use the emptyDir queue (persistence.enabled false)" }}
+{{- if and $v.persistence.enabled $v.persistence.existingClaim (or $v.autoscaling.enabled (gt (int $v.replicas) 1)) }}
+{{- fail "otel-collector: persistence.existingClaim is one claim, for one replica: remove it to give each replica a claim of its own (queue-<fullname>-<ordinal>), or keep replicas at 1 and autoscaling off" }}
+{{- end }}
+{{- if le (int $v.terminationGracePeriodSeconds) (int $v.preStopSleepSeconds) }}
+{{- fail (printf "otel-collector: terminationGracePeriodSeconds (%v) must be longer than preStopSleepSeconds (%v): the collector needs time after the sleep to stop and leave its queue on disk" $v.terminationGracePeriodSeconds $v.preStopSleepSeconds) }}
 {{- end }}
 {{- range $index, $row := concat $v.prices.extraModels $v.prices.models }}
 {{- $unknown := without (keys $row | sortAlpha) "model" "match" "input" "output" "cachedInput" }}

@@ -53,6 +53,14 @@ helm.sh/chart: {{ include "otel-collector.chart" .context }}
 {{- end }}
 
 {{/*
+otel-collector.workloadKind is the kind of the collector's workload: StatefulSet when the queue
+is on disk and persistence.enabled (a claim per replica), Deployment otherwise (an emptyDir).
+*/}}
+{{- define "otel-collector.workloadKind" -}}
+{{- ternary "StatefulSet" "Deployment" (and .Values.queue.persistent .Values.persistence.enabled) }}
+{{- end }}
+
+{{/*
 otel-collector.serviceAccountName is the ServiceAccount this chart's pods run as.
 */}}
 {{- define "otel-collector.serviceAccountName" -}}
