@@ -286,7 +286,7 @@ def configurations(env: dict) -> dict[str, dict]:
                                             "sampling_thereafter": 1024}
     no_aggregation["service"]["pipelines"]["traces/genai-metrics"]["exporters"] = ["debug"]
     del no_aggregation["service"]["pipelines"]["metrics/genai"]
-    del no_aggregation["connectors"]
+    del no_aggregation["connectors"]["signaltometrics"]
     # What a user would otherwise write by hand: the contrib spanmetrics connector (its defaults:
     # duration histograms and call counts by service, span name, kind and status) beside the
     # chart's traces pipeline, exposed by a Prometheus exporter.

@@ -448,3 +448,66 @@ def test_non_ascii_names_are_cut_to_the_limit_in_characters_and_reach_the_metric
             series("tool_execution_duration_seconds_sum", tool_name=tool, agent_name=agent_name): 0.5,
         }
     assert_samples(wait_for(collector_, expected), expected)
+
+
+def llm_call_request(call: int, padding: int) -> bytes:
+    """One OTLP/HTTP export of one gpt-4o call (100 input, 20 output tokens, tenant acme),
+    with `padding` bytes of prompt so that the collector's heap grows with what it holds."""
+    from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+
+    request = ExportTraceServiceRequest()
+    span = request.resource_spans.add().scope_spans.add().spans.add()
+    span.trace_id, span.span_id = call.to_bytes(16, "big"), (call + 1).to_bytes(8, "big")
+    span.name = "chat gpt-4o"
+    span.start_time_unix_nano, span.end_time_unix_nano = 1_700_000_000_000_000_000, 1_700_000_001_000_000_000
+    for key, value in {"gen_ai.operation.name": "chat", "gen_ai.request.model": "gpt-4o", "tenant.id": "acme",
+                       "gen_ai.input.messages": "x" * padding}.items():
+        attribute = span.attributes.add()
+        attribute.key, attribute.value.string_value = key, value
+    for key, value in {"gen_ai.usage.input_tokens": 100, "gen_ai.usage.output_tokens": 20}.items():
+        attribute = span.attributes.add()
+        attribute.key, attribute.value.int_value = key, value
+    return request.SerializeToString()
+
+
+def test_under_memory_overload_each_accepted_call_is_counted_once_whatever_the_retries(run_collector, langfuse):
+    # The memory limiter refuses exports while the heap is above its limit; the agent retries
+    # each refused export as the SDKs do until it is accepted. Refused attempts must not be
+    # counted: the tokens are exactly those of the accepted calls, once each.
+    import requests
+    from concurrent.futures import ThreadPoolExecutor
+
+    overloaded = {"memoryLimiter": {"checkInterval": "50ms"},
+                  "config": {"processors": {"memory_limiter": {
+                      "limit_percentage": None, "spike_limit_percentage": None,
+                      "limit_mib": 48, "spike_limit_mib": 8}}}}
+    collector_ = run_collector(overloaded, endpoints={"otlphttp/langfuse": langfuse.url("/api/public/otel")})
+    calls, attempts = 200, []
+
+    def export(call):
+        body = llm_call_request(call, 2 * 1024 * 1024)
+        for attempt in range(1, 1000):
+            answer = requests.post(f"{collector_.otlp_http}/v1/traces", data=body, timeout=30,
+                                   headers={"Content-Type": "application/x-protobuf"})
+            if answer.status_code == 200:
+                attempts.append(attempt)
+                return
+            assert answer.status_code in (429, 503), answer.status_code
+            time.sleep(0.02)
+        raise AssertionError(f"call {call} never accepted")
+
+    with ThreadPoolExecutor(16) as pool:
+        list(pool.map(export, range(calls)))
+    refused = sum(value for key, value in collector_.telemetry().items()
+                  if key[0] == "otelcol_receiver_refused_spans_total")
+    assert refused > 0 and max(attempts) > 1, "the memory limiter never refused: the test proves nothing"
+
+    acme = {"model": "gpt-4o", "tenant_id": "acme"}
+    found = wait_for(collector_, {
+        series("llm_tokens_total", token_type="input", **acme): calls * 100,
+        series("llm_tokens_total", token_type="output", **acme): calls * 20,
+        series("llm_cost_dollars_total", **acme): calls * cost("gpt-4o", 100, 0, 20),
+        series("llm_inference_duration_seconds_count", model="gpt-4o", provider="unknown"): calls,
+        series("llm_inference_duration_seconds_sum", model="gpt-4o", provider="unknown"): calls * 1.0})
+    assert found[series("llm_tokens_total", token_type="input", **acme)] == calls * 100, \
+        f"{refused:.0f} refused attempts; counted {found}"

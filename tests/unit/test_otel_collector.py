@@ -127,11 +127,15 @@ def test_every_credential_is_a_reference_to_a_secret_never_a_value_in_the_config
 def test_the_traces_pipeline_forwards_spans_unmodified_and_only_the_metrics_copy_is_normalised():
     _, config, _ = collector(EVERY_DESTINATION)
     pipelines = config["service"]["pipelines"]
-    assert pipelines["traces"]["processors"] == ["memory_limiter"]
+    # One memory limiter before the fan-out (the overload test in test_genai_metrics.py shows why).
+    assert pipelines["traces/in"] == {"receivers": ["otlp"], "processors": ["memory_limiter"],
+                                      "exporters": ["forward/traces"]}
+    assert "processors" not in pipelines["traces"] and pipelines["traces"]["receivers"] == ["forward/traces"]
     assert sorted(pipelines["traces"]["exporters"]) == ["awsxray", "debug", "otlp/backend", "otlphttp/langfuse",
                                                         "otlphttp/langsmith"]
+    assert pipelines["traces/genai-metrics"]["receivers"] == ["forward/traces"]
     assert pipelines["traces/genai-metrics"]["processors"] == [
-        "memory_limiter", "transform/genai-normalise", "transform/genai-labels", "batch/genai-metrics"]
+        "transform/genai-normalise", "transform/genai-labels", "batch/genai-metrics"]
     assert pipelines["metrics/genai"] == {"receivers": ["signaltometrics"],
                                           "processors": ["transform/genai-counters", "deltatocumulative"],
                                           "exporters": ["prometheus"]}

@@ -21,6 +21,7 @@ require (
 	go.opentelemetry.io/collector/confmap/provider/fileprovider v1.48.0
 	go.opentelemetry.io/collector/confmap/provider/yamlprovider v1.48.0
 	go.opentelemetry.io/collector/connector v0.142.0
+	go.opentelemetry.io/collector/connector/forwardconnector v0.142.0
 	go.opentelemetry.io/collector/exporter v1.48.0
 	go.opentelemetry.io/collector/exporter/debugexporter v0.142.0
 	go.opentelemetry.io/collector/exporter/otlpexporter v0.142.0

@@ -1,9 +1,10 @@
 {{/*
 otel-collector.config is the collector's configuration (YAML), built as one dict and merged
 with .Values.config. Pipelines:
-  traces               otlp -> memory_limiter -> LangFuse and the optional destinations, each
-                       through a sending queue on disk; nothing changes the spans.
-  traces/genai-metrics otlp -> memory_limiter -> normalise and label (a copy of the spans)
+  traces/in            otlp -> memory_limiter -> forward/traces, to the two below
+  traces               forward/traces -> LangFuse and the optional destinations, each through
+                       a sending queue on disk; nothing changes the spans.
+  traces/genai-metrics forward/traces -> normalise and label (a copy of the spans)
                        -> batch -> signaltometrics
   metrics/genai        signaltometrics -> transform/genai-counters (sums monotonic)
                        -> deltatocumulative -> prometheus (ports.metrics)
@@ -47,10 +48,20 @@ referenced as ${env:NAME}.
           "metrics" (dict "level" $v.telemetry.metricsLevel "readers" (list (dict "pull" (dict "exporter" (dict "prometheus" (dict "host" "0.0.0.0" "port" $v.ports.telemetry "without_scope_info" true)))))))
       "pipelines" dict)
 }}
-{{- if $traceExporters }}
-{{- $_ := set $config.service.pipelines "traces" (dict
+{{- /* One memory limiter before the spans fan out: a refused export reaches neither delivery
+  nor the metrics, so the agent's retry is counted once. (Fanned out from the receiver, each
+  pipeline would decide on its own, and the metrics counted what delivery refused:
+  internal/fanoutconsumer calls every consumer and joins their errors, at v0.142.0.) */}}
+{{- if or $traceExporters $v.metrics.enabled }}
+{{- $_ := set $config.connectors "forward/traces" dict }}
+{{- $_ := set $config.service.pipelines "traces/in" (dict
     "receivers" (list "otlp")
     "processors" (list "memory_limiter")
+    "exporters" (list "forward/traces")) }}
+{{- end }}
+{{- if $traceExporters }}
+{{- $_ := set $config.service.pipelines "traces" (dict
+    "receivers" (list "forward/traces")
     "exporters" (keys $traceExporters | sortAlpha)) }}
 {{- end }}
 {{- if $v.metrics.enabled }}
@@ -70,8 +81,8 @@ referenced as ${env:NAME}.
     "without_scope_info" true
     "translation_strategy" "UnderscoreEscapingWithoutSuffixes") }}
 {{- $_ := set $config.service.pipelines "traces/genai-metrics" (dict
-    "receivers" (list "otlp")
-    "processors" (list "memory_limiter" "transform/genai-normalise" "transform/genai-labels" "batch/genai-metrics")
+    "receivers" (list "forward/traces")
+    "processors" (list "transform/genai-normalise" "transform/genai-labels" "batch/genai-metrics")
     "exporters" (list "signaltometrics")) }}
 {{- $_ := set $config.processors "transform/genai-counters" (dict
     "error_mode" "ignore"
