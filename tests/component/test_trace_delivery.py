@@ -138,6 +138,40 @@ def test_spans_accepted_during_a_langfuse_outage_are_all_delivered_when_it_retur
         langfuse.stop()
 
 
+def send_and_keep_ids(agent: Agent, count: int, prefix: str) -> set[bytes]:
+    """Send `count` spans; their span ids as OtlpSink reports them."""
+    spans = [agent.span(f"{prefix} {index}", {"index": index}, 0.01) for index in range(count)]
+    agent.flush()
+    return {span.get_span_context().span_id.to_bytes(8, "big") for span in spans}
+
+
+def accepted_spans(collector_) -> float:
+    return collector_.telemetry()[("otelcol_receiver_accepted_spans_total", ("receiver", "otlp"), ("transport", "http"))]
+
+
+def test_every_span_accepted_while_langfuse_answers_500_401_403_422_is_delivered_once_when_it_recovers(
+        run_collector, langfuse):
+    # What LangFuse answers when a store fails (500), after a key rotation (401), for a key of
+    # the wrong scope (403) and when ClickHouse is short of resources (422): none of it is the
+    # spans' fault, so none of them may be lost.
+    collector_ = run_collector(FAST_RETRIES, endpoints={LANGFUSE: langfuse.url(LANGFUSE_PATH)})
+    agent = Agent(collector_.otlp_http, {"service.name": "support-bot"})
+    sent: set[bytes] = set()
+    try:
+        for status in (500, 401, 403, 422):
+            langfuse.status = status
+            sent |= send_and_keep_ids(agent, 300, prefix=f"while LangFuse answers {status}")
+            time.sleep(1.5)  # several retries of each status
+        assert accepted_spans(collector_) == len(sent) == 1200
+        assert langfuse.received == []
+        langfuse.status = 200
+        delivered = langfuse.wait_for_spans(len(sent), timeout=30)
+        assert delivered == sent
+        assert len(langfuse.span_ids()) == len(sent)  # each exactly once
+    finally:
+        agent.close()
+
+
 def test_a_collector_killed_and_restarted_with_its_queue_on_disk_loses_no_accepted_span(run_collector, tmp_path):
     langfuse = OtlpSink()  # down while the collector is killed, so everything is still queued
     queue = tmp_path / "queue"
