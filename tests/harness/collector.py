@@ -45,7 +45,9 @@ def rendered_config(manifest, name: str = "obs-otel-collector") -> dict:
 
 
 def rendered_container(manifest, name: str = "obs-otel-collector") -> dict:
-    [container] = manifest.get("Deployment", name)["spec"]["template"]["spec"]["containers"]
+    """The collector's container (the pod may also have the delivery guard's)."""
+    [container] = [container for container in manifest.get("Deployment", name)["spec"]["template"]["spec"]["containers"]
+                   if container["name"] == "otel-collector"]
     return container
 
 
