@@ -80,6 +80,29 @@ def run_collector(otelcol, tmp_path):
 
 
 @pytest.fixture
+def run_delivery_guard(tmp_path):
+    """Start the umbrella's rendered delivery guard with `values` for the otel-collector
+    section, in front of `upstream` (host:port). Stopped at the end of the test."""
+    reason = delivery_guard.missing_reason()
+    if reason:
+        pytest.skip(reason)
+    started = []
+
+    def run(upstream: str, values: dict | None = None):
+        manifest = render_chart(UMBRELLA_CHART, values={"otel-collector": values or {}})
+        workdir = tmp_path / f"delivery-guard-{len(started)}"
+        workdir.mkdir()
+        guard = delivery_guard.DeliveryGuard("", workdir)
+        guard.config = delivery_guard.localise(delivery_guard.rendered_config(manifest), guard.port, upstream)
+        started.append(guard)
+        return guard.start()
+
+    yield run
+    for guard in started:
+        guard.kill()
+
+
+@pytest.fixture
 def langfuse():
     """A stand-in for LangFuse's OTLP endpoint; stopped at the end of the test."""
     sink = collector.OtlpSink().start()

@@ -180,12 +180,13 @@ class Received:
 
 class OtlpSink:
     """A local HTTP server standing in for an OTLP/HTTP endpoint (LangFuse's, LangSmith's, a
-    backend's) or X-Ray's API: it records every request and answers `status` (200 by default).
-    `stop()` and `start()` again on the same port model an outage."""
+    backend's) or X-Ray's API: it records every request and answers `status` (200 by default)
+    with `reply_headers`. `stop()` and `start()` again on the same port model an outage."""
 
     def __init__(self, port: int | None = None, status: int = 200):
         self.port = port or free_port()
         self.status = status
+        self.reply_headers: dict[str, str] = {}
         self.received: list[Received] = []
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
@@ -211,6 +212,8 @@ class OtlpSink:
                 reply = b'{"UnprocessedTraceSegments": []}' if content_type == "application/json" else b""
                 self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(reply)))
+                for name, value in sink.reply_headers.items():
+                    self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(reply)
 
