@@ -4,7 +4,11 @@ exporter and LangFuse. The otlphttp exporter (v0.142.0, exporter/otlphttpexporte
 isRetryableStatusCode) retries only 429, 502, 503 and 504 and drops the batch on any other
 status, and no exporter setting changes that. The guard passes 2xx, those four and
 deliveryGuard.permanentStatuses as LangFuse sent them, and answers 503 for everything else,
-so the exporter keeps the batch on its queue and retries it.
+so the exporter keeps the batch on its queue and retries it. LangFuse's OTLP route
+(web/src/pages/api/public/otel/v1/traces/index.ts, v4.16.0) answers 400 only for a body it
+cannot read, decompress or parse or spans without valid ids; its middlewares
+(web/src/features/public-api/server/withMiddlewares.ts, createAuthedProjectAPIRoute.ts) answer
+401/403 for keys, 422 for ClickHouse resource errors and 500 for any other failure.
 */}}
 
 {{/*
@@ -85,7 +89,7 @@ backend langfuse
   http-request set-header Host {{ $upstream.host }}
   http-response set-var(txn.upstream_status) status
   # Everything else is transient or a fault of the configuration (keys, endpoint, a proxy's
-  # limit): retried until it is fixed, while the queue's growth alerts.
+  # limit): retried until it is fixed, while the queue grows (CollectorQueueFilling).
   http-response set-status 503 unless { status {{ join " " $passed }} }
   {{- /* The address is resolved when the guard starts (libc, so the pod's DNS search list
     applies); a name that does not resolve stops it, and the kubelet starts it again. */}}
