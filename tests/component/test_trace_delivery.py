@@ -207,6 +207,11 @@ def test_the_guard_passes_2xx_what_the_exporter_retries_and_400_and_answers_503_
         assert answer.headers["Retry-After"] == "7"  # the exporter waits as long as LangFuse asks
 
 
+def test_the_guards_probe_path_answers_while_haproxy_runs_even_when_langfuse_is_down(run_delivery_guard):
+    guard = run_delivery_guard("127.0.0.1:9")  # nothing listens there
+    assert requests.get(guard.url("/delivery-guard/health"), timeout=5).status_code == 200
+
+
 @pytest.mark.parametrize("status, cause", [
     (500, "a store (S3, Redis, PostgreSQL) failed"),
     (401, "the project keys were rotated or are wrong"),

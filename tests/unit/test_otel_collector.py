@@ -269,6 +269,8 @@ def test_the_delivery_guard_runs_beside_the_collector_locked_down_on_loopback_fr
     assert pod["spec"]["securityContext"]["runAsNonRoot"] is True
     assert pod["spec"]["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
     assert "ports" not in guard  # nothing outside the pod reaches it
+    health = ["wget", "-q", "-O", "/dev/null", "http://127.0.0.1:14318/delivery-guard/health"]
+    assert guard["livenessProbe"]["exec"]["command"] == guard["readinessProbe"]["exec"]["command"] == health
     assert re.findall(r"^\s*bind (\S+)$", guard_config, re.MULTILINE) == ["127.0.0.1:14318"]
     assert guard["volumeMounts"] == [{"name": "config", "mountPath": "/conf", "readOnly": True}]
     # No pid file, stats socket or chroot: nothing for a read-only root filesystem to refuse.

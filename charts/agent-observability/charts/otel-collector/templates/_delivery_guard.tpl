@@ -82,6 +82,8 @@ defaults
 
 frontend langfuse
   bind 127.0.0.1:{{ $guard.port }}
+  # The probes' path (HAProxy answers it itself); LangFuse's paths are under /api.
+  monitor-uri /delivery-guard/health
   default_backend langfuse
 
 backend langfuse
@@ -111,6 +113,13 @@ when the guard is off.
   args:
     - -f
     - /conf/delivery-guard.cfg
+  # The guard listens on loopback only, so the probes run busybox's wget inside it (the image
+  # is FROM alpine, which has busybox); the path answers as long as HAProxy runs.
+  {{- $probe := dict "exec" (dict "command" (list "wget" "-q" "-O" "/dev/null" (printf "http://127.0.0.1:%v/delivery-guard/health" $guard.port))) }}
+  readinessProbe:
+    {{- toYaml (merge (dict "periodSeconds" 10 "failureThreshold" 3) $probe) | nindent 4 }}
+  livenessProbe:
+    {{- toYaml (merge (dict "periodSeconds" 20 "failureThreshold" 3) $probe) | nindent 4 }}
   securityContext:
     {{- include "otel-collector.containerSecurityContext" . | nindent 4 }}
     # The image's haproxy user (docker-library/haproxy, 2.6/alpine/Dockerfile: adduser --uid 99),
