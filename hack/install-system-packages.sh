@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the component tests run as real servers: Redis (standing in
-# for Valkey, whose configuration it reads) and PostgreSQL. Only as root with apt-get; anywhere
+# for Valkey, whose configuration it reads), PostgreSQL and HAProxy (the collector's delivery
+# guard, the same 2.6 branch as its image). Only as root with apt-get; anywhere
 # else it names what is missing, and the tests that need it skip with that reason.
 set -euo pipefail
 
-declare -A wanted=([redis-server]=redis-server [/usr/lib/postgresql/15/bin/postgres]=postgresql-15)
+declare -A wanted=([redis-server]=redis-server [/usr/lib/postgresql/15/bin/postgres]=postgresql-15
+                  [haproxy]=haproxy)
 missing=()
 for program in "${!wanted[@]}"; do
   command -v "$program" >/dev/null 2>&1 || [ -x "$program" ] || missing+=("${wanted[$program]}")

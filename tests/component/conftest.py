@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import shutil
+from urllib.parse import urlsplit
 
 import pytest
 
-from harness import collector
+from harness import collector, delivery_guard
 from harness.paths import UMBRELLA_CHART
 from harness.render import render_chart
 
 from collector_inputs import SECRETS
+
+LANGFUSE = "otlphttp/langfuse"
 
 
 @pytest.fixture(scope="session")
@@ -40,7 +43,9 @@ def otelcol():
 @pytest.fixture
 def run_collector(otelcol, tmp_path):
     """Start the umbrella's rendered collector with `values` for the otel-collector section;
-    `endpoints` maps exporter names to local stand-ins. Stopped at the end of the test."""
+    `endpoints` maps exporter names to local stand-ins. When the render has the delivery guard,
+    it runs too, on its rendered configuration, between the LangFuse exporter and LangFuse's
+    stand-in (the collector's `delivery_guard`). Stopped at the end of the test."""
     started = []
 
     def run(values: dict | None = None, endpoints: dict | None = None, queue_dir=None, ports=None):
@@ -48,17 +53,53 @@ def run_collector(otelcol, tmp_path):
         queue = queue_dir or tmp_path / "queue"
         queue.mkdir(exist_ok=True)
         ports = ports or collector.Ports()
-        config = collector.localise(collector.rendered_config(manifest), ports, queue, endpoints)
-        env = collector.environment(collector.rendered_container(manifest), SECRETS)
         workdir = tmp_path / f"collector-{len(started)}"
         workdir.mkdir()
+        endpoints = dict(endpoints or {})
+        guard = None
+        guard_config = delivery_guard.rendered_config(manifest)
+        if guard_config is not None and LANGFUSE in endpoints:
+            reason = delivery_guard.missing_reason()
+            if reason:
+                pytest.skip(reason)
+            stand_in = urlsplit(endpoints[LANGFUSE])
+            guard = delivery_guard.DeliveryGuard("", workdir)
+            guard.config = delivery_guard.localise(guard_config, guard.port, stand_in.netloc)
+            started.append(guard.start())
+            endpoints[LANGFUSE] = guard.url(stand_in.path)
+        config = collector.localise(collector.rendered_config(manifest), ports, queue, endpoints)
+        env = collector.environment(collector.rendered_container(manifest), SECRETS)
         instance = collector.Collector(config, workdir, env, ports)
+        instance.delivery_guard = guard
         started.append(instance)
         return instance.start()
 
     yield run
-    for instance in started:
+    for instance in reversed(started):
         instance.kill()
+
+
+@pytest.fixture
+def run_delivery_guard(tmp_path):
+    """Start the umbrella's rendered delivery guard with `values` for the otel-collector
+    section, in front of `upstream` (host:port). Stopped at the end of the test."""
+    reason = delivery_guard.missing_reason()
+    if reason:
+        pytest.skip(reason)
+    started = []
+
+    def run(upstream: str, values: dict | None = None):
+        manifest = render_chart(UMBRELLA_CHART, values={"otel-collector": values or {}})
+        workdir = tmp_path / f"delivery-guard-{len(started)}"
+        workdir.mkdir()
+        guard = delivery_guard.DeliveryGuard("", workdir)
+        guard.config = delivery_guard.localise(delivery_guard.rendered_config(manifest), guard.port, upstream)
+        started.append(guard)
+        return guard.start()
+
+    yield run
+    for guard in started:
+        guard.kill()
 
 
 @pytest.fixture

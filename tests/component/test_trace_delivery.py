@@ -10,6 +10,10 @@ from __future__ import annotations
 import json
 import threading
 import time
+from http import HTTPStatus
+
+import pytest
+import requests
 
 import requests
 
@@ -142,6 +146,144 @@ def test_spans_accepted_during_a_langfuse_outage_are_all_delivered_when_it_retur
     finally:
         agent.close()
         langfuse.stop()
+
+
+def send_and_keep_ids(agent: Agent, count: int, prefix: str) -> set[bytes]:
+    """Send `count` spans; their span ids as OtlpSink reports them."""
+    spans = [agent.span(f"{prefix} {index}", {"index": index}, 0.01) for index in range(count)]
+    agent.flush()
+    return {span.get_span_context().span_id.to_bytes(8, "big") for span in spans}
+
+
+def accepted_spans(collector_) -> float:
+    return collector_.telemetry()[("otelcol_receiver_accepted_spans_total", ("receiver", "otlp"), ("transport", "http"))]
+
+
+def test_every_span_accepted_while_langfuse_answers_500_401_403_422_is_delivered_once_when_it_recovers(
+        run_collector, langfuse):
+    # What LangFuse answers when a store fails (500), after a key rotation (401), for a key of
+    # the wrong scope (403) and when ClickHouse is short of resources (422): none of it is the
+    # spans' fault, so none of them may be lost.
+    collector_ = run_collector(FAST_RETRIES, endpoints={LANGFUSE: langfuse.url(LANGFUSE_PATH)})
+    agent = Agent(collector_.otlp_http, {"service.name": "support-bot"})
+    sent: set[bytes] = set()
+    try:
+        for status in (500, 401, 403, 422):
+            langfuse.status = status
+            sent |= send_and_keep_ids(agent, 300, prefix=f"while LangFuse answers {status}")
+            time.sleep(1.5)  # several retries of each status
+        assert accepted_spans(collector_) == len(sent) == 1200
+        assert langfuse.received == []
+        langfuse.status = 200
+        delivered = langfuse.wait_for_spans(len(sent), timeout=30)
+        assert delivered == sent
+        assert len(langfuse.span_ids()) == len(sent)  # each exactly once
+    finally:
+        agent.close()
+
+
+def exporter_metric(collector_, name: str, exporter: str = LANGFUSE) -> float:
+    """The sum of one of the collector's own metrics over the series of `exporter`."""
+    return sum(value for (sample, *labels), value in collector_.telemetry().items()
+               if sample == name and ("exporter", exporter) in labels)
+
+
+# What the exporter retries by itself (exporter/otlphttpexporter/otlp.go, isRetryableStatusCode),
+# and what LangFuse answers about the data itself (web/src/pages/api/public/otel/v1/traces/index.ts).
+RETRIED_BY_THE_EXPORTER = {429, 502, 503, 504}
+ABOUT_THE_DATA = {400}
+
+
+def guard_answer(status: int) -> int:
+    if 200 <= status <= 299 or status in RETRIED_BY_THE_EXPORTER | ABOUT_THE_DATA:
+        return status
+    return 503
+
+
+@pytest.mark.parametrize("status", [status for status in HTTPStatus if status >= 200], ids=lambda status: str(int(status)))
+def test_the_guard_passes_2xx_what_the_exporter_retries_and_400_and_answers_503_for_every_other_status(
+        run_delivery_guard, langfuse, status):
+    langfuse.status = int(status)
+    langfuse.reply_headers = {"Retry-After": "7"}
+    guard = run_delivery_guard(f"127.0.0.1:{langfuse.port}")
+    answer = requests.post(guard.url(f"{LANGFUSE_PATH}/v1/traces"), data=b"", timeout=10,
+                           headers={"Content-Type": "application/x-protobuf"})
+    assert answer.status_code == guard_answer(status)
+    if answer.status_code in RETRIED_BY_THE_EXPORTER:
+        assert answer.headers["Retry-After"] == "7"  # the exporter waits as long as LangFuse asks
+
+
+def test_the_guards_probe_path_answers_while_haproxy_runs_even_when_langfuse_is_down(run_delivery_guard):
+    guard = run_delivery_guard("127.0.0.1:9")  # nothing listens there
+    assert requests.get(guard.url("/delivery-guard/health"), timeout=5).status_code == 200
+
+
+@pytest.mark.parametrize("status, cause", [
+    (500, "a store (S3, Redis, PostgreSQL) failed"),
+    (401, "the project keys were rotated or are wrong"),
+    (404, "langfuse.endpoint has the wrong path"),
+    (413, "a proxy in front of LangFuse limits the body size (LangFuse itself never answers 413)"),
+    (422, "ClickHouse is short of resources"),
+], ids=["500", "401", "404", "413", "422"])
+def test_a_transient_or_configuration_status_keeps_the_spans_queued_and_says_so_until_it_is_fixed(
+        run_collector, langfuse, status, cause):
+    langfuse.status = status
+    collector_ = run_collector(FAST_RETRIES, endpoints={LANGFUSE: langfuse.url(LANGFUSE_PATH)})
+    agent = Agent(collector_.otlp_http, {"service.name": "support-bot"})
+    try:
+        sent = send_and_keep_ids(agent, 200, prefix=cause)
+        time.sleep(2)  # several retries
+        assert exporter_metric(collector_, "otelcol_exporter_queue_size") > 0  # what the queue alert reads
+        assert exporter_metric(collector_, "otelcol_exporter_send_failed_spans_total") == 0
+        assert f" 503 upstream={status} " in collector_.delivery_guard.log()  # what LangFuse really said
+        langfuse.status = 200
+        assert langfuse.wait_for_spans(len(sent), timeout=30) == sent
+        assert len(langfuse.span_ids()) == len(sent)
+        for request in langfuse.received:
+            assert request.headers["authorization"] == basic_auth(PUBLIC_KEY, SECRET_KEY)
+            assert request.headers["host"] == "obs-langfuse-web:3000"  # the host the exporter would call
+    finally:
+        agent.close()
+
+
+def test_a_batch_langfuse_refuses_as_malformed_is_dropped_and_counted_for_the_export_failing_alert(
+        run_collector, langfuse):
+    langfuse.status = 400  # what LangFuse answers for a body it cannot parse or spans without valid ids
+    collector_ = run_collector(FAST_RETRIES, endpoints={LANGFUSE: langfuse.url(LANGFUSE_PATH)})
+    agent = Agent(collector_.otlp_http, {"service.name": "support-bot"})
+    try:
+        refused = send_and_keep_ids(agent, 200, prefix="refused")
+        deadline = time.monotonic() + 20
+        while exporter_metric(collector_, "otelcol_exporter_send_failed_spans_total") < 200 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert exporter_metric(collector_, "otelcol_exporter_send_failed_spans_total") == 200
+        langfuse.status = 200
+        accepted = send_and_keep_ids(agent, 20, prefix="accepted")
+        assert langfuse.wait_for_spans(20) == accepted  # the line moves on: no retry holds it
+        time.sleep(1)
+        assert not refused & set(langfuse.span_ids())
+    finally:
+        agent.close()
+
+
+def test_without_the_guard_langfuse_answering_500_loses_the_batch(run_collector, langfuse):
+    # The control for the tests above: what the exporter does on its own.
+    langfuse.status = 500
+    collector_ = run_collector({**FAST_RETRIES, "deliveryGuard": {"enabled": False}},
+                               endpoints={LANGFUSE: langfuse.url(LANGFUSE_PATH)})
+    assert collector_.delivery_guard is None
+    agent = Agent(collector_.otlp_http, {"service.name": "support-bot"})
+    try:
+        send_and_keep_ids(agent, 100, prefix="lost")
+        deadline = time.monotonic() + 20
+        while exporter_metric(collector_, "otelcol_exporter_send_failed_spans_total") < 100 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert exporter_metric(collector_, "otelcol_exporter_send_failed_spans_total") == 100
+        langfuse.status = 200
+        time.sleep(2)
+        assert langfuse.received == []
+    finally:
+        agent.close()
 
 
 def test_a_collector_killed_and_restarted_with_its_queue_on_disk_loses_no_accepted_span(run_collector, tmp_path):

@@ -48,7 +48,7 @@ def migration_job(manifest) -> str:
 def stack(docker_engine, tmp_path_factory):
     from testcontainers.core.network import Network
 
-    manifest = render_chart(values_files=(KIND_VALUES,))
+    manifest = render_chart(values_files=(KIND_VALUES,), values=pods.ONE_CONTAINER_PER_POD)
     values = pods.secret_values(manifest)
     stores = [pods.pod(manifest, "StatefulSet", name, values) for name in STORES]
     migration = pods.pod(manifest, "Job", migration_job(manifest), values)

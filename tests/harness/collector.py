@@ -54,7 +54,9 @@ def rendered_workload(manifest, name: str = "obs-otel-collector") -> dict:
 
 
 def rendered_container(manifest, name: str = "obs-otel-collector") -> dict:
-    [container] = rendered_workload(manifest, name)["spec"]["template"]["spec"]["containers"]
+    """The collector's container (the pod may also have the delivery guard's)."""
+    [container] = [container for container in rendered_workload(manifest, name)["spec"]["template"]["spec"]["containers"]
+                   if container["name"] == "otel-collector"]
     return container
 
 
@@ -70,7 +72,7 @@ def termination(manifest, name: str = "obs-otel-collector") -> tuple[int, int]:
     """(preStop sleep, terminationGracePeriodSeconds) of the collector's pod: how the kubelet
     stops it."""
     spec = rendered_workload(manifest, name)["spec"]["template"]["spec"]
-    [container] = spec["containers"]
+    container = rendered_container(manifest, name)
     return container["lifecycle"]["preStop"]["sleep"]["seconds"], spec["terminationGracePeriodSeconds"]
 
 
@@ -216,12 +218,13 @@ class Received:
 
 class OtlpSink:
     """A local HTTP server standing in for an OTLP/HTTP endpoint (LangFuse's, LangSmith's, a
-    backend's) or X-Ray's API: it records every request and answers `status` (200 by default).
-    `stop()` and `start()` again on the same port model an outage."""
+    backend's) or X-Ray's API: it records every request and answers `status` (200 by default)
+    with `reply_headers`. `stop()` and `start()` again on the same port model an outage."""
 
     def __init__(self, port: int | None = None, status: int = 200):
         self.port = port or free_port()
         self.status = status
+        self.reply_headers: dict[str, str] = {}
         self.received: list[Received] = []
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
@@ -247,6 +250,8 @@ class OtlpSink:
                 reply = b'{"UnprocessedTraceSegments": []}' if content_type == "application/json" else b""
                 self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(reply)))
+                for name, value in sink.reply_headers.items():
+                    self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(reply)
 

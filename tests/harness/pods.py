@@ -27,6 +27,10 @@ from dataclasses import dataclass, field
 
 from .render import DEFAULT_NAMESPACE, Manifest
 
+# Values that leave every pod with one container: a sidecar (the collector's delivery guard)
+# would need the pod's shared network namespace, which this translation does not build. The
+# component tests run the guard on its rendered configuration instead.
+ONE_CONTAINER_PER_POD = {"otel-collector": {"deliveryGuard": {"enabled": False}}}
 GENERATOR_SPEC_KEY = "secrets.json"  # the secret generator hook's ConfigMap (files/generate-secrets.mjs)
 ALPHANUMERIC = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 MEMORY_UNITS = {"": 1, "k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12,

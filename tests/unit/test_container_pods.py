@@ -28,7 +28,7 @@ WORKLOADS = [("StatefulSet", "obs-postgres"), ("StatefulSet", "obs-valkey"), ("S
 
 @pytest.fixture(scope="module")
 def manifest():
-    return render_chart(values_files=(KIND_VALUES,))
+    return render_chart(values_files=(KIND_VALUES,), values=pods.ONE_CONTAINER_PER_POD)
 
 
 @pytest.fixture(scope="module")

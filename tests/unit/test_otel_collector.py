@@ -8,6 +8,7 @@ import sys
 import pytest
 import yaml
 
+from harness import delivery_guard
 from harness.collector import component_types, queue_claims, rendered_config, rendered_container, rendered_workload
 from harness.paths import REPO_ROOT, UMBRELLA_CHART
 from harness.render import RenderError, render_chart
@@ -28,6 +29,12 @@ MODULE_TYPE_ALIASES = {"otlp_grpc": "otlp", "otlp_http": "otlphttp"}
 def collector(values=None):
     manifest = render_chart(values=values)
     return manifest, rendered_config(manifest, NAME), rendered_container(manifest, NAME)
+
+
+def guard_upstream(guard_config: str) -> tuple[str, str]:
+    """The address of the delivery guard's server line and its options after `init-addr libc`."""
+    [(address, options)] = re.findall(r"^\s*server langfuse (\S+) init-addr libc(.*)$", guard_config, re.MULTILINE)
+    return address, options.strip()
 
 
 def env_of(container):
@@ -98,9 +105,10 @@ def test_the_pod_is_locked_down_and_has_its_own_service_account_without_a_token(
 
 
 def test_traces_go_to_the_langfuse_web_service_with_basic_auth_and_the_v4_ingestion_header():
-    _, config, container = collector()
+    manifest, config, container = collector()
     exporter = config["exporters"]["otlphttp/langfuse"]
-    assert exporter["endpoint"] == "http://obs-langfuse-web:3000/api/public/otel"
+    assert exporter["endpoint"] == "http://127.0.0.1:14318/api/public/otel"  # the delivery guard
+    assert guard_upstream(delivery_guard.rendered_config(manifest, NAME)) == ("obs-langfuse-web:3000", "")
     assert exporter["headers"] == {"x-langfuse-ingestion-version": "4"}
     assert exporter["auth"] == {"authenticator": "basicauth/langfuse"}
     assert config["extensions"]["basicauth/langfuse"]["client_auth"] == {
@@ -231,9 +239,10 @@ def test_a_stopping_pod_leaves_the_endpoints_and_drains_before_sigterm(persisten
     # default, since Kubernetes 1.30; the chart supports 1.31 on).
     manifest = render_chart(values={"otel-collector": {"persistence": {"enabled": persistence}}})
     pod = rendered_workload(manifest, NAME)["spec"]["template"]["spec"]
-    [container] = pod["containers"]
-    assert container["lifecycle"] == {"preStop": {"sleep": {"seconds": 10}}}
+    assert rendered_container(manifest, NAME)["lifecycle"] == {"preStop": {"sleep": {"seconds": 10}}}
     assert pod["terminationGracePeriodSeconds"] == 60
+    # The delivery guard outlives the collector's sleep, so the drain still reaches LangFuse.
+    assert delivery_guard.rendered_container(manifest, NAME)["lifecycle"] == {"preStop": {"sleep": {"seconds": 15}}}
 
 
 @pytest.mark.parametrize("values, message", [
@@ -329,3 +338,52 @@ def test_the_default_prices_are_what_genai_prices_gives_for_their_recorded_date(
     result = subprocess.run([sys.executable, str(REPO_ROOT / "hack" / "update-model-prices.py"), "--check"],
                             capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
+
+
+def test_the_delivery_guard_runs_beside_the_collector_locked_down_on_loopback_from_a_pinned_image():
+    manifest, config, _ = collector()
+    pod = rendered_workload(manifest, NAME)["spec"]["template"]
+    guard = delivery_guard.rendered_container(manifest, NAME)
+    guard_config = delivery_guard.rendered_config(manifest, NAME)
+    assert guard["image"] == "docker.io/library/haproxy:2.6.31-alpine"
+    assert guard["args"] == ["-f", f"/conf/{delivery_guard.CONFIG_KEY}"]
+    assert guard["securityContext"] == {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
+                                        "capabilities": {"drop": ["ALL"]}, "runAsUser": 99, "runAsGroup": 99}
+    assert pod["spec"]["securityContext"]["runAsNonRoot"] is True
+    assert pod["spec"]["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
+    assert "ports" not in guard  # nothing outside the pod reaches it
+    health = ["wget", "-q", "-O", "/dev/null", "http://127.0.0.1:14318/delivery-guard/health"]
+    assert guard["livenessProbe"]["exec"]["command"] == guard["readinessProbe"]["exec"]["command"] == health
+    assert re.findall(r"^\s*bind (\S+)$", guard_config, re.MULTILINE) == ["127.0.0.1:14318"]
+    assert guard["volumeMounts"] == [{"name": "config", "mountPath": "/conf", "readOnly": True}]
+    # No pid file, stats socket or chroot: nothing for a read-only root filesystem to refuse.
+    assert not re.search(r"^\s*(pidfile|stats socket|chroot)", guard_config, re.MULTILINE)
+    assert "checksum/delivery-guard" in pod["metadata"]["annotations"]
+    assert re.findall(r"set-status 503 unless \{ status (.*) \}", guard_config) == ["200:299 429 502 503 504 400"]
+
+
+def test_the_delivery_guard_keeps_the_image_registry_and_follows_an_https_langfuse_with_verified_tls():
+    values = {"global": {"imageRegistry": "registry.example.com"},
+              "otel-collector": {"langfuse": {"endpoint": "https://cloud.langfuse.com/api/public/otel"}}}
+    manifest, config, _ = collector(values)
+    assert delivery_guard.rendered_container(manifest, NAME)["image"] == "registry.example.com/library/haproxy:2.6.31-alpine"
+    assert config["exporters"]["otlphttp/langfuse"]["endpoint"] == "http://127.0.0.1:14318/api/public/otel"
+    guard_config = delivery_guard.rendered_config(manifest, NAME)
+    assert guard_upstream(guard_config) == ("cloud.langfuse.com:443",
+                                            "ssl verify required ca-file @system-ca sni str(cloud.langfuse.com) "
+                                            "verifyhost cloud.langfuse.com")
+    assert "http-request set-header Host cloud.langfuse.com\n" in guard_config
+
+
+def test_turning_the_delivery_guard_off_sends_straight_to_langfuse_again():
+    manifest, config, _ = collector({"otel-collector": {"deliveryGuard": {"enabled": False}}})
+    assert config["exporters"]["otlphttp/langfuse"]["endpoint"] == "http://obs-langfuse-web:3000/api/public/otel"
+    assert delivery_guard.rendered_container(manifest, NAME) is None
+    assert delivery_guard.rendered_config(manifest, NAME) is None
+    pod = rendered_workload(manifest, NAME)["spec"]["template"]
+    assert "checksum/delivery-guard" not in pod["metadata"]["annotations"]
+
+
+def test_the_delivery_guard_refuses_a_port_the_collector_listens_on():
+    with pytest.raises(RenderError, match="deliveryGuard.port 4318 is one of the collector's ports"):
+        render_chart(values={"otel-collector": {"deliveryGuard": {"port": 4318}}})

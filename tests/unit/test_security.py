@@ -134,7 +134,7 @@ def test_a_helm_test_pod_may_reach_what_it_checks_and_nothing_else(check, target
     pods = {f"{obj['kind']}/{obj['metadata']['name']}": template for obj, template in pod_templates(manifest)}
     test_pod = pods[f"Job/obs-agent-observability-test-{check}"]["metadata"]["labels"]
     target_pod = pods[target]["metadata"]["labels"]
-    target_ports = {port["containerPort"] for c in pods[target]["spec"]["containers"] for port in c["ports"]}
+    target_ports = {port["containerPort"] for c in pods[target]["spec"]["containers"] for port in c.get("ports", [])}
 
     [policy] = policies_selecting(manifest, test_pod)
     assert policy["spec"].get("ingress", []) == []

@@ -187,16 +187,21 @@ off) it is 20% of the memory limit, below the memory limiter's.
 
 {{/*
 otel-collector.traceExporters are the exporters of the traces pipeline (YAML map): LangFuse's
-OTLP/HTTP endpoint with Basic auth and the v4 ingestion header, and each destination that is
-switched on. Credentials are ${env:...} references to Secret-backed variables.
+OTLP/HTTP endpoint with Basic auth and the v4 ingestion header (through the delivery guard
+when it is on: templates/_delivery_guard.tpl), and each destination that is switched on.
+Credentials are ${env:...} references to Secret-backed variables.
 */}}
 {{- define "otel-collector.traceExporters" -}}
 {{- $v := .Values }}
 {{- $queue := include "otel-collector.exportQueue" . | fromYaml }}
 {{- $exporters := dict }}
 {{- if $v.langfuse.enabled }}
+{{- $endpoint := include "otel-collector.tpl" (dict "value" $v.langfuse.endpoint "context" .) }}
+{{- if include "otel-collector.deliveryGuardEnabled" . }}
+{{- $endpoint = include "otel-collector.deliveryGuardEndpoint" . }}
+{{- end }}
 {{- $_ := set $exporters "otlphttp/langfuse" (merge (dict
-    "endpoint" (include "otel-collector.tpl" (dict "value" $v.langfuse.endpoint "context" .))
+    "endpoint" $endpoint
     "auth" (dict "authenticator" "basicauth/langfuse")
     "headers" (dict "x-langfuse-ingestion-version" (toString $v.langfuse.ingestionVersion))
     "timeout" $v.langfuse.timeout) (deepCopy $queue)) }}

@@ -168,6 +168,9 @@ otel-collector.checksums are pod annotations that change when the configuration 
 */}}
 {{- define "otel-collector.checksums" -}}
 checksum/config: {{ include "otel-collector.config" . | sha256sum }}
+{{- if include "otel-collector.deliveryGuardEnabled" . }}
+checksum/delivery-guard: {{ include "otel-collector.deliveryGuardConfig" . | sha256sum }}
+{{- end }}
 {{- end }}
 
 {{/*

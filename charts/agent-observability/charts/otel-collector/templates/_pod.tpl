@@ -92,6 +92,7 @@ spec:
         {{- with .Values.extraVolumeMounts }}
         {{- toYaml . | nindent 8 }}
         {{- end }}
+    {{- with include "otel-collector.deliveryGuardContainer" . }}{{ . | trim | nindent 4 }}{{ end }}
   volumes:
     - name: config
       configMap:
