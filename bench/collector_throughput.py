@@ -291,7 +291,7 @@ def configurations(env: dict) -> dict[str, dict]:
     # duration histograms and call counts by service, span name, kind and status) beside the
     # chart's traces pipeline, exposed by a Prometheus exporter.
     spanmetrics = json.loads(json.dumps(with_queue))
-    spanmetrics["connectors"] = {"spanmetrics": {}}
+    spanmetrics["connectors"]["spanmetrics"] = {}
     spanmetrics["exporters"]["prometheus"] = chart["exporters"]["prometheus"]
     spanmetrics["service"]["pipelines"]["traces/spanmetrics"] = {
         "receivers": ["otlp"], "processors": ["memory_limiter"], "exporters": ["spanmetrics"]}
