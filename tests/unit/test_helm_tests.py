@@ -23,7 +23,7 @@ def service_ports(manifest) -> dict[str, int]:
 
 @pytest.mark.parametrize("collector", [
     pytest.param({}, id="defaults"),
-    pytest.param({"ports": {"otlpHttp": 14318, "metrics": 18889}}, id="other-ports"),
+    pytest.param({"ports": {"otlpHttp": 24318, "metrics": 18889}}, id="other-ports"),
     pytest.param({"metrics": {"enabled": False}}, id="metrics-off"),
 ])
 def test_the_collector_check_calls_only_ports_the_collector_service_exposes(collector):
