@@ -13,6 +13,7 @@ import copy
 import gzip
 import os
 import subprocess
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -216,6 +217,15 @@ class Received:
                 for span in scope.spans]
 
 
+class QuietHTTPServer(ThreadingHTTPServer):
+    """A stand-in server that takes a client hanging up (the delivery guard or an exporter
+    closing a connection mid-request) in silence instead of printing a traceback."""
+
+    def handle_error(self, request, client_address):
+        if not isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            super().handle_error(request, client_address)
+
+
 class OtlpSink:
     """A local HTTP server standing in for an OTLP/HTTP endpoint (LangFuse's, LangSmith's, a
     backend's) or X-Ray's API: it records every request and answers `status` (200 by default)
@@ -258,7 +268,7 @@ class OtlpSink:
             def log_message(self, *args):
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self._server = QuietHTTPServer(("127.0.0.1", self.port), Handler)
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self
 
