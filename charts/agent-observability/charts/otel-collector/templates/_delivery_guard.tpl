@@ -91,7 +91,7 @@ backend langfuse
   http-request set-header Host {{ $upstream.host }}
   http-response set-var(txn.upstream_status) status
   # Everything else is transient or a fault of the configuration (keys, endpoint, a proxy's
-  # limit): retried until it is fixed, while the queue grows (CollectorQueueFilling).
+  # limit): retried until it is fixed, while CollectorExportFailing says nothing is delivered.
   http-response set-status 503 unless { status {{ join " " $passed }} }
   {{- /* The address is resolved when the guard starts (libc, so the pod's DNS search list
     applies); a name that does not resolve stops it, and the kubelet starts it again. */}}
