@@ -136,7 +136,8 @@ and a failed export is retried with exponential backoff.
   the bytes sizer at v0.142.0 (exporterhelper/internal/queue/persistent_queue.go, Offer:
   ErrQueueIsFull once the queued bytes would pass queue_size), and a full queue refuses the
   export retryably (503 over OTLP/HTTP, UNAVAILABLE over gRPC), so agents' SDKs retry. */}}
-{{- $queue := dict "enabled" true "sizer" "bytes" "queue_size" (include "otel-collector.queueBytes" . | int64) "num_consumers" $v.queue.consumers }}
+{{- /* queue_size: otel-collector.traceExporters sets it, once it knows how many queues share the room. */}}
+{{- $queue := dict "enabled" true "sizer" "bytes" "num_consumers" $v.queue.consumers }}
 {{- if $v.queue.persistent }}
 {{- $_ := set $queue "storage" "file_storage/queue" }}
 {{- end }}
@@ -150,22 +151,17 @@ and a failed export is retried with exponential backoff.
 {{- end }}
 
 {{/*
-otel-collector.queueBytes is the bound, in bytes, of each destination's sending queue:
-queue.maxBytes, else a share of what holds the queues, divided among the destinations with one.
+otel-collector.queueBytes is the bound, in bytes, of each of `queued` sending queues:
+queue.maxBytes, else a share of what holds the queues, divided among them.
 On disk the share is 40% of persistence.size: the file store (bbolt) keeps freed pages until
 it compacts, and compaction writes a copy of the live data beside the file before it replaces
 it, so the queues' data can take about twice its size on the volume. In memory (queue.persistent
 off) it is 20% of the memory limit, below the memory limiter's.
+Usage: {{ include "otel-collector.queueBytes" (dict "context" . "queued" 2) }}
 */}}
 {{- define "otel-collector.queueBytes" -}}
-{{- $v := .Values }}
-{{- $queued := 0 }}
-{{- range list $v.langfuse.enabled $v.destinations.langsmith.enabled $v.destinations.otlp.enabled }}
-{{- if . }}
-{{- $queued = add1 $queued }}
-{{- end }}
-{{- end }}
-{{- $queued = max $queued 1 }}
+{{- $v := .context.Values }}
+{{- $queued := max .queued 1 }}
 {{- if $v.queue.persistent }}
 {{- $room := div (mul (include "otel-collector.quantityBytes" $v.persistence.size | int64) 2) 5 }}
 {{- if $v.queue.maxBytes }}
@@ -243,6 +239,16 @@ Credentials are ${env:...} references to Secret-backed variables.
 {{- if $v.destinations.debug.enabled }}
 {{- $_ := set $exporters "debug" (dict "verbosity" $v.destinations.debug.verbosity) }}
 {{- end }}
+{{- $queues := list }}
+{{- range $exporters }}
+{{- with .sending_queue }}
+{{- $queues = append $queues . }}
+{{- end }}
+{{- end }}
+{{- $bytes := include "otel-collector.queueBytes" (dict "context" . "queued" (len $queues)) | int64 }}
+{{- range $queues }}
+{{- $_ := set . "queue_size" $bytes }}
+{{- end }}
 {{- toYaml $exporters }}
 {{- end }}
 
@@ -285,10 +291,7 @@ other metric's definition without copying the span's attributes (bench/ measures
   (printf `set(span.attributes["tool.name"], "unknown") where %s and span.attributes["tool.name"] == nil` $isTool)
   (printf `set(span.attributes["agent_observability.rate_limited"], true) where %s and (IsMatch(span.attributes["error.type"], "(?i)(rate.?limit|too.?many.?requests|^429$)") or span.attributes["http.response.status_code"] == 429 or span.attributes["http.status_code"] == 429)` $isInference)
 }}
-{{- range list "tenant.id" "agent.name" "tool.name" "error.type" "provider" "gen_ai.request.model" }}
-{{- $labels = append $labels (printf `set(span.attributes["%s"], String(span.attributes["%s"])) where span.attributes["%s"] != nil and not IsString(span.attributes["%s"])` . . . .) }}
-{{- end }}
-{{- /* Label values are cut to $max characters, not bytes (truncate_all slices bytes,
+{{- /* Each label value is made a string and cut to $max characters, not bytes (truncate_all slices bytes,
   ottlfuncs/func_truncate_all.go TruncateAll, and a split character is invalid UTF-8, which
   the Prometheus exporter drops with the series). RE2's `.` is one character; only a value of
   more than $max bytes (Len counts bytes, ottlfuncs/func_len.go computeLen) can have more than
@@ -296,6 +299,7 @@ other metric's definition without copying the span's attributes (bench/ measures
   configuration is read (confmap/resolver.go escapeDollarSigns), group 1 for
   replace_pattern's regexp.ReplaceAllString (ottlfuncs/func_replace_pattern.go replacePattern). */}}
 {{- range list "tenant.id" "agent.name" "tool.name" "error.type" "provider" "gen_ai.request.model" }}
+{{- $labels = append $labels (printf `set(span.attributes["%s"], String(span.attributes["%s"])) where span.attributes["%s"] != nil and not IsString(span.attributes["%s"])` . . . .) }}
 {{- $labels = append $labels (printf `replace_pattern(span.attributes["%s"], "^(?s)(.{%d}).+", "$$1") where span.attributes["%s"] != nil and Len(span.attributes["%s"]) > %d` . $max . . $max) }}
 {{- end }}
 {{- with $v.metrics.tenants }}

@@ -112,8 +112,9 @@ capabilities:
 {{- end }}
 
 {{/*
-otel-collector.goMemLimit is GOMEMLIMIT for the container: 80% of its memory limit, so Go's garbage collector works harder before the kernel would kill the
-process; empty without a memory limit.
+otel-collector.goMemLimit is GOMEMLIMIT for the container: 80% of its memory limit, so Go's
+garbage collector works harder before the kernel would kill the process; empty without a
+memory limit.
 */}}
 {{- define "otel-collector.goMemLimit" -}}
 {{- with dig "limits" "memory" "" .Values.resources }}
