@@ -1,5 +1,8 @@
 """What the collector's component tests feed the rendered collector: Secret values and values."""
 
+# The LangFuse exporter and the path of LangFuse's OTLP endpoint (what its stand-ins serve).
+LANGFUSE = "otlphttp/langfuse"
+LANGFUSE_PATH = "/api/public/otel"
 PUBLIC_KEY = "pk-lf-component-test"
 SECRET_KEY = "sk-lf-component-test"
 # Secret-backed environment of the umbrella's renders, as the kubelet would resolve it.

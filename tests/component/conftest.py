@@ -11,9 +11,7 @@ from harness import collector, delivery_guard
 from harness.paths import UMBRELLA_CHART
 from harness.render import render_chart
 
-from collector_inputs import SECRETS
-
-LANGFUSE = "otlphttp/langfuse"
+from collector_inputs import LANGFUSE, SECRETS
 
 
 @pytest.fixture(scope="session")
@@ -57,14 +55,12 @@ def run_collector(otelcol, tmp_path):
         workdir.mkdir()
         endpoints = dict(endpoints or {})
         guard = None
-        guard_config = delivery_guard.rendered_config(manifest)
-        if guard_config is not None and LANGFUSE in endpoints:
+        if delivery_guard.rendered_config(manifest) is not None and LANGFUSE in endpoints:
             reason = delivery_guard.missing_reason()
             if reason:
                 pytest.skip(reason)
             stand_in = urlsplit(endpoints[LANGFUSE])
-            guard = delivery_guard.DeliveryGuard("", workdir)
-            guard.config = delivery_guard.localise(guard_config, guard.port, stand_in.netloc)
+            guard = delivery_guard.DeliveryGuard.rendered(manifest, workdir, stand_in.netloc)
             started.append(guard.start())
             endpoints[LANGFUSE] = guard.url(stand_in.path)
         config = collector.localise(collector.rendered_config(manifest), ports, queue, endpoints)
@@ -92,8 +88,7 @@ def run_delivery_guard(tmp_path):
         manifest = render_chart(UMBRELLA_CHART, values={"otel-collector": values or {}})
         workdir = tmp_path / f"delivery-guard-{len(started)}"
         workdir.mkdir()
-        guard = delivery_guard.DeliveryGuard("", workdir)
-        guard.config = delivery_guard.localise(delivery_guard.rendered_config(manifest), guard.port, upstream)
+        guard = delivery_guard.DeliveryGuard.rendered(manifest, workdir, upstream)
         started.append(guard)
         return guard.start()
 

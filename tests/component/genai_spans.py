@@ -114,3 +114,26 @@ class Agent:
 
     def close(self) -> None:
         self.provider.shutdown()
+
+
+def raw_export(span_ids: range, attributes: dict, name: str = "chat gpt-4o") -> bytes:
+    """An OTLP/HTTP export request (protobuf) of one 1-second span per ID in `span_ids`, each
+    with `attributes` (strings and ints), built by hand: the tests that post to the collector
+    themselves (to see its answer to each export, or to send megabytes without an SDK's batching)."""
+    from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+
+    request = ExportTraceServiceRequest()
+    scope = request.resource_spans.add().scope_spans.add()
+    for span_id in span_ids:
+        span = scope.spans.add()
+        span.trace_id, span.span_id = span_id.to_bytes(16, "big"), span_id.to_bytes(8, "big")
+        span.name = name
+        span.start_time_unix_nano, span.end_time_unix_nano = 1_700_000_000 * SECOND, 1_700_000_001 * SECOND
+        for key, value in attributes.items():
+            attribute = span.attributes.add()
+            attribute.key = key
+            if isinstance(value, int):
+                attribute.value.int_value = value
+            else:
+                attribute.value.string_value = value
+    return request.SerializeToString()

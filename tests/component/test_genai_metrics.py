@@ -12,14 +12,18 @@ from __future__ import annotations
 
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 import pytest
+import requests
 import yaml
 
 from harness import prometheus
 from harness.paths import UMBRELLA_CHART
 
-from genai_spans import DIALECTS, Agent, agent_attributes, inference_attributes, retrieval_attributes, \
+from collector_inputs import LANGFUSE, LANGFUSE_PATH
+from genai_spans import DIALECTS, Agent, agent_attributes, inference_attributes, raw_export, retrieval_attributes, \
     tool_attributes
 
 PRICES = {row["model"]: row for row in yaml.safe_load(
@@ -257,6 +261,18 @@ def test_every_series_carries_only_the_contracts_labels(run_collector):
             assert {label for label, _ in key[1:]} - {"le"} == labels[name], key
 
 
+@contextmanager
+def sending(collector_, resource: dict):
+    """An agent of `resource` sending to the collector over OTLP/HTTP; what it sent is
+    accepted (flushed) when the block ends."""
+    agent = Agent(collector_.otlp_http, resource)
+    try:
+        yield agent
+        agent.flush()
+    finally:
+        agent.close()
+
+
 def rejected(field, reason, tenant):
     return series("genai_rejected_span_values_total", field=field, reason=reason, tenant_id=tenant)
 
@@ -267,7 +283,6 @@ def test_implausible_token_counts_are_counted_as_rejected_never_as_tokens_or_cos
     # judged alone: (input tokens, output tokens, cached input tokens) of gpt-4o calls, the
     # sane fields of a span still counted and priced, the others only counted as rejected.
     collector_ = run_collector()
-    agent = Agent(collector_.otlp_http, {"service.name": "support-bot", "tenant.id": "globex"})
     calls = [
         (100, 20, 40),                 # sane: 60 input, 40 cached, 20 output
         (2**63 - 1, 20, 0),            # input too large (it would overflow the int64 sum)
@@ -280,13 +295,10 @@ def test_implausible_token_counts_are_counted_as_rejected_never_as_tokens_or_cos
         (20_000_000, 1e300, 0),        # both above the 10M-tokens default limit
         (-100, 20, 0),                 # input negative
     ]
-    try:
+    with sending(collector_, {"service.name": "support-bot", "tenant.id": "globex"}) as agent:
         for input_tokens, output_tokens, cached_tokens in calls:
             agent.span("chat gpt-4o", inference_attributes("current", "gpt-4o", "openai", input_tokens, output_tokens,
                                                            cached_tokens), 1.0)
-        agent.flush()
-    finally:
-        agent.close()
     gpt = dict(model="gpt-4o", tenant_id="globex")
     expected = {
         series("llm_tokens_total", token_type="input", **gpt): 60 + 100 + 100 + 100 + 100,
@@ -312,9 +324,8 @@ def test_implausible_durations_are_counted_as_rejected_never_in_the_histograms(r
     # (metrics.limits.durationSeconds: 24 h for agent runs and tools, 1 h for LLM calls and
     # vector searches by default), is not observed; the LLM call's tokens and cost still count.
     collector_ = run_collector()
-    agent = Agent(collector_.otlp_http, {"service.name": "support-bot", "tenant.id": "globex"})
     hour = 3600.0
-    try:
+    with sending(collector_, {"service.name": "support-bot", "tenant.id": "globex"}) as agent:
         for seconds in (2.0, -1.0, 25 * hour):
             agent.span("invoke_agent planner", agent_attributes("current", "planner", "gpt-4o"), seconds)
         for seconds in (1.5, -0.5, 2 * hour):
@@ -323,9 +334,6 @@ def test_implausible_durations_are_counted_as_rejected_never_in_the_histograms(r
             agent.span("execute_tool web_search", tool_attributes("current", "web_search", "planner"), seconds)
         for seconds in (0.05, -0.05, 2 * hour):
             agent.span("retrieval docs", retrieval_attributes("current")[1], seconds)
-        agent.flush()
-    finally:
-        agent.close()
     gpt = dict(model="gpt-4o", tenant_id="globex")
     expected = {
         series("agent_request_duration_seconds_count", agent_name="planner", **gpt): 1,
@@ -349,13 +357,9 @@ def test_implausible_durations_are_counted_as_rejected_never_in_the_histograms(r
 
 def test_the_limits_come_from_the_values(run_collector):
     collector_ = run_collector({"metrics": {"limits": {"tokensPerCall": 1000, "durationSeconds": {"llmInference": 10}}}})
-    agent = Agent(collector_.otlp_http, {"service.name": "support-bot", "tenant.id": "globex"})
-    try:
+    with sending(collector_, {"service.name": "support-bot", "tenant.id": "globex"}) as agent:
         agent.span("chat gpt-4o", inference_attributes("current", "gpt-4o", "openai", 1000, 1001), 10.0)
         agent.span("chat gpt-4o", inference_attributes("current", "gpt-4o", "openai", 1, 1), 10.5)
-        agent.flush()
-    finally:
-        agent.close()
     gpt = dict(model="gpt-4o", tenant_id="globex")
     expected = {
         series("llm_tokens_total", token_type="input", **gpt): 1001,
@@ -374,13 +378,9 @@ def test_the_endpoint_passes_promtool_and_exposes_the_sums_as_counters(run_colle
     if reason:
         pytest.skip(reason)
     collector_ = run_collector()
-    agent = Agent(collector_.otlp_http, {"service.name": "support-bot", "tenant.id": "globex"})
-    try:
+    with sending(collector_, {"service.name": "support-bot", "tenant.id": "globex"}) as agent:
         agent_session(agent, "current")
         agent.span("chat gpt-4o", inference_attributes("current", "gpt-4o", "openai", -1, 20), 1.0)
-        agent.flush()
-    finally:
-        agent.close()
     expected = expected_session("current", "globex")
     expected[series("llm_tokens_total", token_type="output", model="gpt-4o", tenant_id="globex")] += 20
     expected[series("llm_cost_dollars_total", model="gpt-4o", tenant_id="globex")] += cost("gpt-4o", 0, 0, 20)
@@ -413,8 +413,7 @@ MODEL_OVER = "模型-" + "ß" * 70               # an unpriced model, labelled a
 
 def test_non_ascii_names_are_cut_to_the_limit_in_characters_and_reach_the_metrics(run_collector):
     collector_ = run_collector({"metrics": {"unpricedModels": "keep"}})
-    agent = Agent(collector_.otlp_http, {"service.name": "support-bot"})
-    try:
+    with sending(collector_, {"service.name": "support-bot"}) as agent:
         for tenant, agent_name, tool in ((TENANT_AT_LIMIT, AGENT_CJK, TOOL_EMOJI), (TENANT_OVER, AGENT_OVER, TOOL_OVER)):
             root = agent.span(f"invoke_agent {agent_name}", {**agent_attributes("current", agent_name, "gpt-4o"),
                                                             "tenant.id": tenant}, 2.0)
@@ -423,9 +422,6 @@ def test_non_ascii_names_are_cut_to_the_limit_in_characters_and_reach_the_metric
             agent.span("chat", {**inference_attributes("current", MODEL_OVER, "openai", 10, 5), "tenant.id": tenant},
                        1.0, parent=root)
             agent.span("execute_tool", tool_attributes("current", tool, agent_name), 0.5, parent=root)
-        agent.flush()
-    finally:
-        agent.close()
     model_cut = MODEL_OVER[:LIMIT]
     expected = {
         series("llm_inference_duration_seconds_count", model="gpt-4o", provider="openai"): 2,
@@ -450,42 +446,23 @@ def test_non_ascii_names_are_cut_to_the_limit_in_characters_and_reach_the_metric
     assert_samples(wait_for(collector_, expected), expected)
 
 
-def llm_call_request(call: int, padding: int) -> bytes:
-    """One OTLP/HTTP export of one gpt-4o call (100 input, 20 output tokens, tenant acme),
-    with `padding` bytes of prompt so that the collector's heap grows with what it holds."""
-    from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
-
-    request = ExportTraceServiceRequest()
-    span = request.resource_spans.add().scope_spans.add().spans.add()
-    span.trace_id, span.span_id = call.to_bytes(16, "big"), (call + 1).to_bytes(8, "big")
-    span.name = "chat gpt-4o"
-    span.start_time_unix_nano, span.end_time_unix_nano = 1_700_000_000_000_000_000, 1_700_000_001_000_000_000
-    for key, value in {"gen_ai.operation.name": "chat", "gen_ai.request.model": "gpt-4o", "tenant.id": "acme",
-                       "gen_ai.input.messages": "x" * padding}.items():
-        attribute = span.attributes.add()
-        attribute.key, attribute.value.string_value = key, value
-    for key, value in {"gen_ai.usage.input_tokens": 100, "gen_ai.usage.output_tokens": 20}.items():
-        attribute = span.attributes.add()
-        attribute.key, attribute.value.int_value = key, value
-    return request.SerializeToString()
-
-
 def test_under_memory_overload_each_accepted_call_is_counted_once_whatever_the_retries(run_collector, langfuse):
     # The memory limiter refuses exports while the heap is above its limit; the agent retries
     # each refused export as the SDKs do until it is accepted. Refused attempts must not be
     # counted: the tokens are exactly those of the accepted calls, once each.
-    import requests
-    from concurrent.futures import ThreadPoolExecutor
-
     overloaded = {"memoryLimiter": {"checkInterval": "50ms"},
                   "config": {"processors": {"memory_limiter": {
                       "limit_percentage": None, "spike_limit_percentage": None,
                       "limit_mib": 48, "spike_limit_mib": 8}}}}
-    collector_ = run_collector(overloaded, endpoints={"otlphttp/langfuse": langfuse.url("/api/public/otel")})
+    collector_ = run_collector(overloaded, endpoints={LANGFUSE: langfuse.url(LANGFUSE_PATH)})
     calls, attempts = 200, []
 
     def export(call):
-        body = llm_call_request(call, 2 * 1024 * 1024)
+        # 2 MiB of prompt: the collector's heap grows with what it holds.
+        body = raw_export(range(call + 1, call + 2), {
+            "gen_ai.operation.name": "chat", "gen_ai.request.model": "gpt-4o", "tenant.id": "acme",
+            "gen_ai.usage.input_tokens": 100, "gen_ai.usage.output_tokens": 20,
+            "gen_ai.input.messages": "x" * 2 * 1024 * 1024})
         for attempt in range(1, 1000):
             answer = requests.post(f"{collector_.otlp_http}/v1/traces", data=body, timeout=30,
                                    headers={"Content-Type": "application/x-protobuf"})

@@ -20,11 +20,8 @@ import requests
 from harness.collector import OtlpGrpcSink, OtlpSink, basic_auth, queue_claims
 from harness.render import render_chart
 
-from collector_inputs import FAST_RETRIES, PUBLIC_KEY, SECRET_KEY
-from genai_spans import Agent, agent_attributes, inference_attributes
-
-LANGFUSE = "otlphttp/langfuse"
-LANGFUSE_PATH = "/api/public/otel"
+from collector_inputs import FAST_RETRIES, LANGFUSE, LANGFUSE_PATH, PUBLIC_KEY, SECRET_KEY
+from genai_spans import Agent, agent_attributes, inference_attributes, raw_export
 
 
 def send(agent: Agent, count: int, prefix: str = "span") -> set[bytes]:
@@ -326,26 +323,6 @@ def test_without_the_disk_queue_a_killed_collector_loses_what_it_had_queued(run_
         langfuse.stop()
 
 
-def llm_sized_request(batch: int, spans: int, prompt_bytes: int) -> tuple[bytes, list[bytes]]:
-    """An OTLP/HTTP export of `spans` spans, each carrying a prompt of `prompt_bytes` (what LLM
-    spans weigh), and their span IDs."""
-    from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
-
-    request = ExportTraceServiceRequest()
-    scope = request.resource_spans.add().scope_spans.add()
-    ids = []
-    for index in range(spans):
-        span = scope.spans.add()
-        span.trace_id = batch.to_bytes(8, "big") + index.to_bytes(8, "big")
-        span.span_id = (batch * spans + index + 1).to_bytes(8, "big")
-        span.name = "chat gpt-4o"
-        span.start_time_unix_nano, span.end_time_unix_nano = 1_700_000_000_000_000_000, 1_700_000_001_000_000_000
-        prompt = span.attributes.add()
-        prompt.key, prompt.value.string_value = "gen_ai.input.messages", "x" * prompt_bytes
-        ids.append(span.span_id)
-    return request.SerializeToString(), ids
-
-
 def disk_usage(directory) -> int:
     """Bytes the files under `directory` take on disk (what fills a volume)."""
     return sum(path.stat().st_blocks * 512 for path in directory.rglob("*") if path.is_file())
@@ -365,12 +342,13 @@ def test_the_queue_refuses_retryably_before_its_volume_is_full_and_delivers_ever
                                endpoints={LANGFUSE: langfuse.url(LANGFUSE_PATH)}, queue_dir=queue)
     accepted, refused, sent = set(), None, 0
     for batch in range(2 * volume // (20 * 12 * 1024)):  # twice the volume at most
-        body, ids = llm_sized_request(batch, 20, 12 * 1024)
+        ids = range(batch * 20 + 1, batch * 20 + 21)
+        body = raw_export(ids, {"gen_ai.input.messages": "x" * 12 * 1024})
         answer = requests.post(f"{collector_.otlp_http}/v1/traces", data=body, timeout=30,
                                headers={"Content-Type": "application/x-protobuf"})
         sent += len(body)
         if answer.status_code == 200:
-            accepted.update(ids)
+            accepted.update(span_id.to_bytes(8, "big") for span_id in ids)
             assert disk_usage(queue) < volume, f"the queue took {disk_usage(queue)} bytes of a {volume}-byte volume"
             continue
         refused = answer.status_code

@@ -11,16 +11,16 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-import time
 from pathlib import Path
 
 from .collector import rendered_workload
-from .network import answers, free_port
+from .network import free_port
 from .server import Server
 
 CONFIG_KEY = "delivery-guard.cfg"
 BIND = re.compile(r"^(\s*bind )127\.0\.0\.1:\d+$", re.MULTILINE)
 # The server line's address and, for an https:// LangFuse, its TLS options (the stand-in is plain HTTP).
+MONITOR = re.compile(r"^\s*monitor-uri (\S+)$", re.MULTILINE)
 SERVER = re.compile(r"^(\s*server langfuse )\S+( init-addr libc).*$", re.MULTILINE)
 
 
@@ -65,27 +65,26 @@ def check(config: str, workdir: Path) -> subprocess.CompletedProcess:
 
 class DeliveryGuard(Server):
     """HAProxy as a process on a localised configuration, started as the image's entrypoint
-    starts it (`haproxy -W -db`)."""
+    starts it (`haproxy -W -db`), ready once its monitor path (the probes') answers."""
 
-    def __init__(self, config: str, workdir: Path, port: int | None = None):
+    def __init__(self, config: str, workdir: Path, port: int):
         super().__init__("delivery guard", workdir / "delivery-guard.log")
         self.config = config
         self.workdir = workdir
-        self.port = port or free_port()
+        self.port = port
+
+    @classmethod
+    def rendered(cls, manifest, workdir: Path, upstream: str) -> "DeliveryGuard":
+        """The guard of a render, on a free loopback port, in front of `upstream` (host:port)."""
+        port = free_port()
+        return cls(localise(rendered_config(manifest), port, upstream), workdir, port)
 
     def start(self, timeout: float = 20.0) -> "DeliveryGuard":
         path = self.workdir / CONFIG_KEY
         path.write_text(self.config)
-        log = self.log_path.open("a")
-        self.process = subprocess.Popen([haproxy(), "-W", "-db", "-f", str(path)], stdout=log, stderr=log)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"{self.name} exited with {self.process.returncode}:\n{self.log()}")
-            if answers("127.0.0.1", self.port, timeout=0.5):
-                return self
-            time.sleep(0.1)
-        raise TimeoutError(f"{self.name} not listening after {timeout}s:\n{self.log()}")
+        [health] = MONITOR.findall(self.config)
+        self.launch([haproxy(), "-W", "-db", "-f", str(path)], self.url(health), timeout=timeout)
+        return self
 
     def url(self, path: str = "") -> str:
         return f"http://127.0.0.1:{self.port}{path}"
