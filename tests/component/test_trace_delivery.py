@@ -283,6 +283,15 @@ def test_without_the_guard_langfuse_answering_500_loses_the_batch(run_collector,
         agent.close()
 
 
+def kill_pod(collector_) -> None:
+    """SIGKILL to every container of the collector's pod, as a node failure does. The delivery
+    guard goes too: HAProxy retries a refused connection (3 times, a second apart) and, left
+    running, would deliver the request it holds once LangFuse is back."""
+    collector_.kill()
+    if collector_.delivery_guard:
+        collector_.delivery_guard.kill()
+
+
 def test_a_collector_killed_and_restarted_with_its_queue_on_disk_loses_no_accepted_span(run_collector, tmp_path):
     langfuse = OtlpSink()  # down while the collector is killed, so everything is still queued
     queue = tmp_path / "queue"
@@ -294,7 +303,7 @@ def test_a_collector_killed_and_restarted_with_its_queue_on_disk_loses_no_accept
     agent.close()
     accepted = first.telemetry()[("otelcol_receiver_accepted_spans_total", ("receiver", "otlp"), ("transport", "http"))]
     assert accepted == 2000
-    first.kill()
+    kill_pod(first)
 
     langfuse.start()
     try:
@@ -313,7 +322,7 @@ def test_without_the_disk_queue_a_killed_collector_loses_what_it_had_queued(run_
     agent = Agent(first.otlp_http, {"service.name": "support-bot"})
     send(agent, 500, prefix="in memory")
     agent.close()
-    first.kill()
+    kill_pod(first)
     langfuse.start()
     try:
         run_collector(values, endpoints=endpoints, ports=first.ports)
