@@ -23,7 +23,7 @@ from harness.render import render_chart
 from collector_inputs import SECRETS
 
 CHECK = "collector-otlp"
-JOB = f"obs-agent-observability-test-{CHECK}"
+JOB = f"obs-test-{CHECK}"
 SERVICE = "obs-otel-collector"
 
 

@@ -173,7 +173,7 @@ class TestLifecycle:
     def test_helm_test_hooks_pass(self, release):
         output = release.helm("test", release.name, "--timeout", "5m")
         for test in ("test-langfuse-api", "test-collector-otlp"):
-            assert f"TEST SUITE:     obs-agent-observability-{test}" in output, output
+            assert f"TEST SUITE:     obs-{test}" in output, output
         assert "Succeeded" in output and "Failed" not in output, output
 
     def test_upgrade_keeps_credentials_and_volumes_and_rolls_only_what_changed(self, cluster, release, api):

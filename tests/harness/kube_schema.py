@@ -161,3 +161,15 @@ def validate_all(objects, kube_version: str) -> None:
             f"{len(found)} problem(s) against the Kubernetes {kube_version} API schema:\n  "
             + "\n  ".join(found)
         )
+
+
+# Names Kubernetes limits below the 253 characters of most objects: a Service's is a DNS label;
+# a Job's becomes its pods' job-name label; a StatefulSet's becomes their controller-revision-hash
+# label with 11 characters added, as a CronJob's Jobs add 11 to its name.
+NAME_LIMITS = {"Service": 63, "Job": 63, "StatefulSet": 52, "CronJob": 52}
+
+
+def names_over_their_limits(objects) -> list[str]:
+    """'<kind> <name> (<n> characters)' for each object whose name Kubernetes would refuse."""
+    return [f"{obj['kind']} {obj['metadata']['name']} ({len(obj['metadata']['name'])} characters)"
+            for obj in objects if len(obj["metadata"]["name"]) > NAME_LIMITS.get(obj["kind"], 253)]

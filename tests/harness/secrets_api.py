@@ -21,7 +21,7 @@ from pathlib import Path
 
 from .render import Manifest
 
-GENERATOR_CONFIGMAP = "obs-agent-observability-secret-generator"
+GENERATOR_CONFIGMAP = "obs-secret-generator"
 
 
 def missing_reason() -> str | None:

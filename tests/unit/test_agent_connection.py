@@ -81,7 +81,7 @@ def test_the_readme_example_deployment_is_valid_and_uses_what_the_chart_provides
     for reference in re.findall(r"\$\((\w+)\)", attributes):
         assert reference in env
     generated = {s["name"]: set(s["keys"]) for s in json.loads(manifest.get(
-        "ConfigMap", "obs-agent-observability-secret-generator")["data"]["secrets.json"])["secrets"]}
+        "ConfigMap", "obs-secret-generator")["data"]["secrets.json"])["secrets"]}
     for variable in container["env"]:
         ref = variable.get("valueFrom", {}).get("secretKeyRef")
         if ref:

@@ -42,9 +42,9 @@ def test_the_render_checked_has_every_kind_of_pod_the_chart_can_run():
     kinds = {where.split("/")[0] for where in images(render_chart(values=EVERY_POD))}
     assert kinds == {"Deployment", "StatefulSet", "Job", "CronJob"}
     hooks = {name for name in images(render_chart(values=EVERY_POD)) if name.startswith("Job/")}
-    assert {"Job/obs-agent-observability-secret-generator/generate",
-            "Job/obs-agent-observability-test-collector-otlp/test",
-            "Job/obs-agent-observability-test-langfuse-api/test"} <= hooks
+    assert {"Job/obs-secret-generator/generate",
+            "Job/obs-test-collector-otlp/test",
+            "Job/obs-test-langfuse-api/test"} <= hooks
 
 
 def test_global_image_registry_moves_every_image_and_keeps_its_path_and_tag():

@@ -46,8 +46,6 @@ TEMPLATE_FAIL = re.compile(r"execution error at \([^)]+\): \S")
 CRASHES = ("nil pointer evaluating", "<nil>", "wrong type for value", "error calling",
            "executing \"", "can't evaluate field", "incompatible types", "can't iterate over",
            "error converting YAML to JSON", ": yaml: ", "parse error")
-# Names Kubernetes limits to a DNS label (63), and CronJobs, whose Jobs add 11 characters.
-NAME_LIMITS = {"Service": 63, "StatefulSet": 63, "CronJob": 52}
 
 
 def check(values: dict) -> str:
@@ -69,9 +67,9 @@ def check(values: dict) -> str:
     keys = Counter((obj["kind"], obj["metadata"].get("namespace"), obj["metadata"]["name"])
                    for obj in objects)
     assert [key for key, n in keys.items() if n > 1] == [], "objects rendered twice"
+    assert kube_schema.names_over_their_limits(objects) == [], "names Kubernetes refuses"
     for obj in objects:
         name = obj["metadata"]["name"]
-        assert len(name) <= NAME_LIMITS.get(obj["kind"], 253), f"{obj['kind']} name {name!r} too long"
         for label, value in obj["metadata"].get("labels", {}).items():
             assert len(str(value)) <= 63, f"{obj['kind']}/{name}: label {label}={value!r} too long"
     return "rendered"

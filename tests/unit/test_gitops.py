@@ -149,7 +149,7 @@ def test_generated_secrets_are_invisible_to_argocd_label_tracking():
     app.kubernetes.io/instance=<app> as the Application's: a generated Secret with that label
     would be OutOfSync as extraneous, and pruned (its credentials rotated) by `prune: true`."""
     config_map = render_chart(values_files=(REPO_ROOT / "values" / "gitops.yaml", REPO_ROOT / "values" / "kind.yaml")) \
-        .get("ConfigMap", "obs-agent-observability-secret-generator")
+        .get("ConfigMap", "obs-secret-generator")
     secrets = json.loads(config_map["data"]["secrets.json"])["secrets"]
     assert secrets
     for secret in secrets:

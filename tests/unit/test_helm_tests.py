@@ -8,7 +8,7 @@ import pytest
 
 from harness.render import render_chart
 
-JOB = "obs-agent-observability-test-collector-otlp"
+JOB = "obs-test-collector-otlp"
 SERVICE = "obs-otel-collector"
 
 

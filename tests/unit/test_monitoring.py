@@ -146,14 +146,14 @@ def test_grafanas_admin_password_comes_from_the_generated_secret_never_a_literal
     [container] = manifest.get("Deployment", "obs-grafana")["spec"]["template"]["spec"]["containers"]
     env = {var["name"]: var for var in container["env"]}
     assert env["GF_SECURITY_ADMIN_PASSWORD"]["valueFrom"]["secretKeyRef"] == {"name": "obs-grafana-admin", "key": "password"}
-    spec = json.loads(manifest.get("ConfigMap", "obs-agent-observability-secret-generator")["data"]["secrets.json"])
+    spec = json.loads(manifest.get("ConfigMap", "obs-secret-generator")["data"]["secrets.json"])
     assert {"name": "obs-grafana-admin", "keys": {"password": "alnum:24"}}.items() <= \
         next(s for s in spec["secrets"] if s["name"] == "obs-grafana-admin").items()
 
 
 def test_a_secret_of_your_own_replaces_the_generated_grafana_password():
     manifest = render_chart(values={"grafana-provisioning": {"grafana": {"admin": {"existingSecret": "my-grafana"}}}})
-    spec = json.loads(manifest.get("ConfigMap", "obs-agent-observability-secret-generator")["data"]["secrets.json"])
+    spec = json.loads(manifest.get("ConfigMap", "obs-secret-generator")["data"]["secrets.json"])
     assert "obs-grafana-admin" not in {s["name"] for s in spec["secrets"]}
 
 

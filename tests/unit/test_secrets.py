@@ -14,7 +14,7 @@ ENCRYPTION_KEY = "0123456789abcdef" * 4
 
 
 def generator_spec(manifest):
-    return json.loads(manifest.get("ConfigMap", "obs-agent-observability-secret-generator")["data"]["secrets.json"])
+    return json.loads(manifest.get("ConfigMap", "obs-secret-generator")["data"]["secrets.json"])
 
 
 def generated(manifest):
@@ -63,9 +63,9 @@ def test_generated_values_have_the_required_shapes():
 
 
 def test_a_secret_you_name_is_used_and_not_generated():
-    manifest = render_chart(values={"langfuse": {"secrets": {"existingSecret": "mine"}},
-                                    "postgres": {"auth": {"existingSecret": "my-db"}},
-                                    })
+    manifest = render_chart(values={"postgres": {"auth": {"existingSecret": "my-db"}},
+                                    "langfuse": {"secrets": {"existingSecret": "mine"},
+                                                 "database": {"existingSecret": "my-db"}}})
     assert "obs-langfuse-secrets" not in generated(manifest)
     assert "obs-postgres-auth" not in generated(manifest)
     assert ("mine", "encryption-key") in secret_references(manifest)
@@ -83,17 +83,17 @@ def test_nothing_to_generate_renders_no_generator():
 def test_the_generator_is_a_hook_that_runs_before_every_install_and_upgrade():
     manifest = render_chart()
     for kind in ("Job", "ConfigMap", "ServiceAccount", "Role", "RoleBinding"):
-        annotations = manifest.get(kind, "obs-agent-observability-secret-generator")["metadata"]["annotations"]
+        annotations = manifest.get(kind, "obs-secret-generator")["metadata"]["annotations"]
         assert annotations["helm.sh/hook"] == "pre-install,pre-upgrade"
-    job = manifest.get("Job", "obs-agent-observability-secret-generator")
-    config = manifest.get("ConfigMap", "obs-agent-observability-secret-generator")
+    job = manifest.get("Job", "obs-secret-generator")
+    config = manifest.get("ConfigMap", "obs-secret-generator")
     assert int(job["metadata"]["annotations"]["helm.sh/hook-weight"]) > \
         int(config["metadata"]["annotations"]["helm.sh/hook-weight"])
 
 
 def test_the_generator_may_touch_only_the_release_secrets():
     manifest = render_chart()
-    rules = manifest.get("Role", "obs-agent-observability-secret-generator")["rules"]
+    rules = manifest.get("Role", "obs-secret-generator")["rules"]
     assert all(rule["resources"] == ["secrets"] for rule in rules)
     named = [rule for rule in rules if "resourceNames" in rule]
     assert named[0]["verbs"] == ["get", "patch"]

@@ -110,7 +110,7 @@ def admitted_on(manifest, policy_name: str, port: str) -> tuple[list[dict], set[
 def test_narrowed_peers_keep_the_releases_own_clients():
     manifest = render_chart(values=NARROWED)
     # the helm test pods (each one's own egress policy limits it to what it checks)
-    tests = {f"Job/{name}" for name in manifest.names("Job") if name.startswith("obs-agent-observability-test-")}
+    tests = {f"Job/{name}" for name in manifest.names("Job") if name.startswith("obs-test-")}
     assert len(tests) == 2
     peers, admitted = admitted_on(manifest, "obs-langfuse-web", "http")
     assert any(selects(peer, INGRESS_CONTROLLER) for peer in peers)
@@ -132,7 +132,7 @@ def test_narrowed_peers_keep_the_releases_own_clients():
 def test_a_helm_test_pod_may_reach_what_it_checks_and_nothing_else(check, target, values):
     manifest = render_chart(values=values)
     pods = {f"{obj['kind']}/{obj['metadata']['name']}": template for obj, template in pod_templates(manifest)}
-    test_pod = pods[f"Job/obs-agent-observability-test-{check}"]["metadata"]["labels"]
+    test_pod = pods[f"Job/obs-test-{check}"]["metadata"]["labels"]
     target_pod = pods[target]["metadata"]["labels"]
     target_ports = {port["containerPort"] for c in pods[target]["spec"]["containers"] for port in c.get("ports", [])}
 
@@ -166,13 +166,6 @@ def test_only_this_releases_langfuse_may_reach_a_data_store(store, port):
     # Another release's LangFuse in the same namespace is not admitted.
     other = render_chart(values=EVERYTHING_ON, release="other")
     assert not [name for name in workloads_selected(peers, other) if "/other-langfuse" in name]
-
-
-def test_a_langfuse_name_override_keeps_the_stores_reachable():
-    manifest = render_chart(values={**EVERYTHING_ON, "langfuse": {"nameOverride": "observability"}})
-    for store, port in STORE_PORTS:
-        _, admitted = admitted_on(manifest, f"obs-{store}", port)
-        assert {"Deployment/obs-observability-web", "Deployment/obs-observability-worker"} <= admitted, store
 
 
 def test_langfuse_egress_is_limited_to_dns_its_stores_and_https():

@@ -57,7 +57,7 @@ def test_only_the_secret_generator_and_prometheus_mount_an_api_token():
     # The generator creates Secrets; Prometheus discovers the pods it scrapes.
     mounting = [sa["metadata"]["name"] for sa in render_chart().of_kind("ServiceAccount")
                 if sa.get("automountServiceAccountToken") is not False]
-    assert sorted(mounting) == ["obs-agent-observability-secret-generator", "obs-prometheus"]
+    assert sorted(mounting) == ["obs-prometheus", "obs-secret-generator"]
 
 
 @pytest.mark.parametrize("kube_version", SUPPORTED_KUBE_VERSIONS)

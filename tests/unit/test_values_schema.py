@@ -65,7 +65,8 @@ def test_a_wrong_type_is_rejected_with_the_expected_type():
 
 @pytest.mark.parametrize("chart", SUBCHART_PARAMS)
 def test_subchart_accepts_global_and_enabled_from_its_parent(chart):
-    values = values_passed_to(chart) | {"global": {"anything": "x"}, "enabled": True}
+    values = values_passed_to(chart)
+    values |= {"global": {**values["global"], "anything": "x"}, "enabled": True}
     manifest = render_chart(chart, values=values)
     assert len(manifest) > 0
 

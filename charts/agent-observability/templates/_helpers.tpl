@@ -1,8 +1,46 @@
 {{/*
-agent-observability.fullname is "<release>-agent-observability", at most 63 characters.
+agent-observability.componentName is the name of a component's objects in this release:
+"<release>-<component>", and "<release>-<component>-<object>" for one of several (LangFuse's
+"web" Service). Every subchart names its objects so inside the umbrella (validate.yaml refuses
+the overrides that would change it, and release names too long for every name to fit), and the
+umbrella's own components (secret-generator, agent-connection, test-...) are named alike. Derived
+here, not by calling the subcharts' helpers (STYLE.md rule 8).
+Usage: {{ include "agent-observability.componentName" (dict "context" . "component" "langfuse" "object" "web") }}
 */}}
-{{- define "agent-observability.fullname" -}}
-{{- printf "%s-%s" .Release.Name .Chart.Name | trunc 63 | trimSuffix "-" }}
+{{- define "agent-observability.componentName" -}}
+{{- $parts := list .context.Release.Name .component }}
+{{- with .object }}
+{{- $parts = append $parts . }}
+{{- end }}
+{{- join "-" $parts }}
+{{- end }}
+
+{{/*
+agent-observability.serviceUrl is "http://<Service>.<namespace>.svc:<port>" of a component's
+Service, for clients in any namespace (agents); without "namespace" the short form
+"http://<Service>:<port>", for the release's own pods.
+Usage: {{ include "agent-observability.serviceUrl" (dict "context" . "component" "langfuse" "object" "web" "port" 3000 "namespace" true) }}
+*/}}
+{{- define "agent-observability.serviceUrl" -}}
+{{- $host := include "agent-observability.componentName" . }}
+{{- if .namespace }}
+{{- $host = printf "%s.%s.svc" $host .context.Release.Namespace }}
+{{- end }}
+{{- printf "http://%s:%v" $host .port }}
+{{- end }}
+
+{{/*
+agent-observability.componentSelector selects a subchart's pods of this release (YAML map):
+its name label, which is its chart's name inside the umbrella, and the release; with
+"podComponent", only that component's pods (LangFuse's "web").
+Usage: {{ include "agent-observability.componentSelector" (dict "context" . "component" "langfuse" "podComponent" "web") | fromYaml }}
+*/}}
+{{- define "agent-observability.componentSelector" -}}
+app.kubernetes.io/name: {{ .component }}
+app.kubernetes.io/instance: {{ .context.Release.Name | quote }}
+{{- with .podComponent }}
+app.kubernetes.io/component: {{ . }}
+{{- end }}
 {{- end }}
 
 {{/*
@@ -28,13 +66,13 @@ app.kubernetes.io/component: {{ .component }}
 {{- end }}
 
 {{/*
-agent-observability.usesDefault is "true" when a subchart setting (a template string) still
-renders to what the umbrella gives it, i.e. the user has not pointed it elsewhere. `default`
-is a printf format whose %s is the release name.
-Usage: {{ include "agent-observability.usesDefault" (dict "context" . "value" .Values.postgres.auth.existingSecret "default" "%s-postgres-auth") }}
+agent-observability.usesDefault is "true" when a Secret name a subchart reads (a template
+string) still renders to `default`, the name the umbrella gives it: the user has not named a
+Secret of their own, so the secret generator creates it.
+Usage: {{ include "agent-observability.usesDefault" (dict "context" . "value" .Values.postgres.auth.existingSecret "default" "obs-postgres-auth") }}
 */}}
 {{- define "agent-observability.usesDefault" -}}
-{{- if eq (tpl (toString .value) .context) (printf .default .context.Release.Name) }}true{{ end }}
+{{- if eq (tpl (toString .value) .context) .default }}true{{ end }}
 {{- end }}
 
 {{/*
@@ -43,36 +81,41 @@ release's defaults refer to and nobody replaced by one of their own. The names a
 here, not from the subcharts' helpers, which the umbrella must not call.
 */}}
 {{- define "agent-observability.generatedSecrets" -}}
-{{- $release := .Release.Name }}
 {{- /* No app.kubernetes.io/instance: Argo CD's label tracking would count the Secrets as the
 Application's, show them OutOfSync as extraneous and prune (rotate) them. */}}
 {{- $labels := dict "app.kubernetes.io/part-of" "agent-observability" "app.kubernetes.io/created-by" "secret-generator" }}
-{{- $secrets := list }}
+{{- $wanted := list }}
 {{- $langfuse := .Values.langfuse }}
 {{- if $langfuse.enabled }}
-{{- if and (include "agent-observability.usesDefault" (dict "context" . "value" $langfuse.secrets.existingSecret "default" "%s-langfuse-secrets")) }}
-{{- $secrets = append $secrets (dict "name" (printf "%s-langfuse-secrets" $release) "keys" (dict "nextauth-secret" "base64:32" "salt" "base64:32" "encryption-key" "hex:32")) }}
+{{- $wanted = append $wanted (dict "component" "langfuse" "object" "secrets" "value" $langfuse.secrets.existingSecret
+    "keys" (dict "nextauth-secret" "base64:32" "salt" "base64:32" "encryption-key" "hex:32")) }}
+{{- if $langfuse.init.orgId }}
+{{- $wanted = append $wanted (dict "component" "langfuse" "object" "project-keys" "value" .Values.global.langfuse.projectKeys.existingSecret
+    "keys" (dict "public-key" "prefixed-uuid:pk-lf-" "secret-key" "prefixed-uuid:sk-lf-")) }}
+{{- if $langfuse.init.admin.email }}
+{{- $wanted = append $wanted (dict "component" "langfuse" "object" "admin" "value" $langfuse.init.admin.existingSecret
+    "keys" (dict "password" "alnum:24")) }}
 {{- end }}
-{{- if and $langfuse.init.orgId (include "agent-observability.usesDefault" (dict "context" . "value" $langfuse.init.projectKeys.existingSecret "default" "%s-langfuse-project-keys")) }}
-{{- $secrets = append $secrets (dict "name" (printf "%s-langfuse-project-keys" $release) "keys" (dict "public-key" "prefixed-uuid:pk-lf-" "secret-key" "prefixed-uuid:sk-lf-")) }}
-{{- end }}
-{{- if and $langfuse.init.orgId $langfuse.init.admin.email (include "agent-observability.usesDefault" (dict "context" . "value" $langfuse.init.admin.existingSecret "default" "%s-langfuse-admin")) }}
-{{- $secrets = append $secrets (dict "name" (printf "%s-langfuse-admin" $release) "keys" (dict "password" "alnum:24")) }}
 {{- end }}
 {{- end }}
 {{- $monitoring := index .Values "grafana-provisioning" }}
-{{- if and $monitoring.enabled $monitoring.grafana.enabled (include "agent-observability.usesDefault" (dict "context" . "value" $monitoring.grafana.admin.existingSecret "default" "%s-grafana-admin")) }}
-{{- $secrets = append $secrets (dict "name" (printf "%s-grafana-admin" $release) "keys" (dict "password" "alnum:24")) }}
+{{- if and $monitoring.enabled $monitoring.grafana.enabled }}
+{{- $wanted = append $wanted (dict "component" "grafana" "object" "admin" "value" $monitoring.grafana.admin.existingSecret
+    "keys" (dict "password" "alnum:24")) }}
 {{- end }}
 {{- $stores := dict "postgres" (dict "password" "alnum:32") "clickhouse" (dict "password" "alnum:32") "valkey" (dict "password" "alnum:32") "object-storage" (dict "access-key-id" "alnum:20" "secret-access-key" "alnum:40") }}
 {{- range $store, $keys := $stores }}
 {{- $values := index $.Values $store }}
-{{- if and $values.enabled (include "agent-observability.usesDefault" (dict "context" $ "value" $values.auth.existingSecret "default" (printf "%%s-%s-auth" $store))) }}
-{{- $secrets = append $secrets (dict "name" (printf "%s-%s-auth" $release $store) "keys" $keys) }}
+{{- if $values.enabled }}
+{{- $wanted = append $wanted (dict "component" $store "object" "auth" "value" $values.auth.existingSecret "keys" $keys) }}
 {{- end }}
 {{- end }}
-{{- range $secrets }}
-{{- $_ := set . "labels" $labels }}
+{{- $secrets := list }}
+{{- range $wanted }}
+{{- $name := include "agent-observability.componentName" (dict "context" $ "component" .component "object" .object) }}
+{{- if include "agent-observability.usesDefault" (dict "context" $ "value" .value "default" $name) }}
+{{- $secrets = append $secrets (dict "name" $name "keys" .keys "labels" $labels) }}
+{{- end }}
 {{- end }}
 {{- toJson (dict "secrets" $secrets) }}
 {{- end }}

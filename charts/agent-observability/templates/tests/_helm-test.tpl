@@ -8,7 +8,7 @@ Usage: {{ include "agent-observability.helmTest" (dict "context" $ "check" "coll
 */}}
 {{- define "agent-observability.helmTest" -}}
 {{- $ctx := .context }}
-{{- $name := printf "%s-test-%s" (include "agent-observability.fullname" $ctx) .check }}
+{{- $name := include "agent-observability.componentName" (dict "context" $ctx "component" (printf "test-%s" .check)) }}
 apiVersion: v1
 kind: ConfigMap
 metadata:
