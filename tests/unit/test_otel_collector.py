@@ -1,6 +1,7 @@
 """The OpenTelemetry Collector subchart, rendered inside the umbrella: pod, Service, wiring to
 LangFuse, credentials by reference, queues, metrics configuration, and bad input."""
 
+import importlib.util
 import re
 import subprocess
 import sys
@@ -338,6 +339,31 @@ def test_the_default_prices_are_what_genai_prices_gives_for_their_recorded_date(
     result = subprocess.run([sys.executable, str(REPO_ROOT / "hack" / "update-model-prices.py"), "--check"],
                             capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
+
+
+def price_generator():
+    """hack/update-model-prices.py as a module (its file name is not an identifier)."""
+    spec = importlib.util.spec_from_file_location("update_model_prices", REPO_ROOT / "hack" / "update-model-prices.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_every_generated_price_row_takes_the_templates_fast_path_for_routed_model_names():
+    # The generator writes an exact or prefix rule behind ROUTE_PREFIX; the template strips the
+    # same prefix once per span and matches those patterns anchored on the cached name (several
+    # times faster, bench/). A prefix changed on one side only would put every row on the slow path.
+    route = price_generator().ROUTE_PREFIX
+    assert f'{{{{- $route := "{route}" }}}}' in (SUBCHART / "templates" / "_config.tpl").read_text()
+    defaults = yaml.safe_load((SUBCHART / "values.yaml").read_text())["prices"]["models"]
+    routed = [any(pattern.startswith(route) for pattern in (row["match"] if isinstance(row["match"], list)
+                                                           else [row["match"]]))
+              for row in defaults]
+    _, config, _ = collector()
+    rows = [s for group in config["processors"]["transform/genai-labels"]["trace_statements"]
+            for s in group["statements"] if s.startswith('set(span.cache["price"]')]
+    assert [('IsMatch(span.cache["route"]["rest"], "(?i)^(?:' in row) for row in rows] == routed
+    assert sum(routed) > len(routed) // 2  # most providers' rules are exact names or prefixes
 
 
 def test_the_delivery_guard_runs_beside_the_collector_locked_down_on_loopback_from_a_pinned_image():
