@@ -72,6 +72,59 @@ def test_bad_values_fail_with_an_actionable_message(values, message):
     assert message in failure.value.stderr
 
 
+ACME = {"tenant": "acme", "monthlyUsd": 500}
+
+# Every share (0.8 for 80%) of the monitoring values, given as a percentage or out of its range.
+SHARES_OUT_OF_RANGE = [
+    pytest.param({"budgets": {"tenants": [ACME], "alertAt": [{"ratio": 80, "severity": "warning"}]}},
+                 "budgets.alertAt[0].ratio is a share of the monthly budget, above 0 and at most 1: "
+                 "set 0.8 for 80% (got 80)",
+                 id="budget-alert-level-as-percent"),
+    pytest.param({"budgets": {"tenants": [ACME], "alertAt": [{"ratio": 0.8, "severity": "warning"},
+                                                             {"ratio": 0, "severity": "critical"}]}},
+                 "budgets.alertAt[1].ratio is a share of the monthly budget, above 0 and at most 1, "
+                 "e.g. 0.8 for 80% (got 0)",
+                 id="budget-alert-level-zero"),
+    pytest.param({"alerts": {"agentErrors": {"thresholdRatio": 5}}},
+                 "alerts.agentErrors.thresholdRatio is a share of an agent's invocations, at least 0 and "
+                 "below 1: set 0.05 for 5% (got 5)",
+                 id="error-rate-threshold-as-percent"),
+    pytest.param({"alerts": {"pipeline": {"queueFillRatio": 80}}},
+                 "alerts.pipeline.queueFillRatio is a share of a queue's capacity, at least 0 and below 1: "
+                 "set 0.8 for 80% (got 80)",
+                 id="queue-fill-threshold-as-percent"),
+    pytest.param({"alerts": {"pipeline": {"queueGrowingRatio": 10}}},
+                 "alerts.pipeline.queueGrowingRatio is a share of a queue's capacity, at least 0 and "
+                 "below 1: set 0.1 for 10% (got 10)",
+                 id="queue-growing-threshold-as-percent"),
+    pytest.param({"objectives": [{"agent": "planner", "successRatio": 99}]},
+                 "objectives[0].successRatio is a share of the agent's invocations, above 0 and below 1: "
+                 "set 0.99 for 99% (got 99)",
+                 id="success-objective-as-percent"),
+    pytest.param({"objectives": [{"agent": "planner", "successRatio": 1}]},
+                 "objectives[0].successRatio is a share of the agent's invocations, above 0 and below 1, "
+                 "e.g. 0.99 for 99% (got 1)",
+                 id="success-objective-of-everything"),
+    pytest.param({"objectives": [{"agent": "planner", "latency": {"thresholdSeconds": 10, "ratio": 95}}]},
+                 "objectives[0].latency.ratio is a share of the agent's invocations, above 0 and below 1: "
+                 "set 0.95 for 95% (got 95)",
+                 id="latency-objective-as-percent"),
+]
+
+
+# The rules alone, for a Prometheus Operator: no embedded Prometheus or Grafana renders.
+RULES_ONLY = {"prometheus": {"enabled": False}, "grafana": {"enabled": False},
+              "prometheusOperator": {"prometheusRule": {"enabled": True}}}
+
+
+@pytest.mark.parametrize("setup", [pytest.param({}, id="embedded"), pytest.param(RULES_ONLY, id="rules-only")])
+@pytest.mark.parametrize("values, message", SHARES_OUT_OF_RANGE)
+def test_a_share_out_of_its_range_is_refused_with_the_share_to_set(setup, values, message):
+    with pytest.raises(RenderError) as failure:
+        render_chart(values={"grafana-provisioning": setup | values})
+    assert f"grafana-provisioning: {message}" in failure.value.stderr
+
+
 def test_a_rejected_encryption_key_is_not_printed():
     with pytest.raises(RenderError) as failure:
         render_chart(values={"langfuse": {"secrets": SHORT_KEY | {"encryptionKey": "f00d" * 15 + "zz"}}})
