@@ -163,7 +163,7 @@ grafana-provisioning.validate fails the render with what to set when the values 
 {{- if not (and (kindIs "string" .tenant) .tenant) }}
 {{- fail (printf "grafana-provisioning: budgets.tenants: every entry needs a tenant (the tenant_id label value), got %v" .tenant) }}
 {{- end }}
-{{- if not (and (or (kindIs "float64" .monthlyUsd) (kindIs "int64" .monthlyUsd)) (gt (float64 .monthlyUsd) 0.0)) }}
+{{- if not (gt (float64 .monthlyUsd) 0.0) }}
 {{- fail (printf "grafana-provisioning: budgets.tenants: the monthlyUsd of tenant %q must be a number of USD above 0, got %v" .tenant .monthlyUsd) }}
 {{- end }}
 {{- if has .tenant $tenants }}
@@ -184,7 +184,7 @@ grafana-provisioning.validate fails the render with what to set when the values 
 {{- end }}
 {{- with .latency }}
 {{- include "grafana-provisioning.checkShare" (dict "key" (printf "objectives[%d].latency.ratio" $index) "value" .ratio "of" "the agent's invocations" "range" "(0, 1)" "example" 0.95) }}
-{{- if not (and (or (kindIs "float64" .thresholdSeconds) (kindIs "int64" .thresholdSeconds)) (gt (float64 .thresholdSeconds) 0.0)) }}
+{{- if not (gt (float64 .thresholdSeconds) 0.0) }}
 {{- fail (printf "grafana-provisioning: objectives: latency.thresholdSeconds must be a number of seconds above 0, got %v" .thresholdSeconds) }}
 {{- end }}
 {{- end }}
