@@ -142,3 +142,25 @@ def test_an_external_store_with_its_settings_renders():
     manifest = render_chart(values={"postgres": {"enabled": False}, "langfuse": {
         "database": {"host": "db.example.com", "existingSecret": "my-db"}}})
     assert "obs-postgres" not in manifest.names("StatefulSet")
+
+
+ALERTMANAGER_FORMS = "give host:port (alertmanager.monitoring:9093) or an http:// or https:// URL " \
+                     "(https://alertmanager.example.com, with its path prefix if it has one)"
+
+
+@pytest.mark.parametrize("address", [
+    pytest.param("am.example.com:443/alertmanager", id="path-without-scheme"),
+    pytest.param("ftp://am.example.com", id="another-scheme"),
+    pytest.param("https://", id="url-without-host"),
+    pytest.param("https://admin:secret@am.example.com", id="credentials-in-the-url"),
+    pytest.param("https://am.example.com/?tenant=a", id="query"),
+    pytest.param("am.example.com:http", id="port-not-a-number"),
+    pytest.param("am.example.com:99999", id="port-out-of-range"),
+    pytest.param("alertmanager monitoring:9093", id="space"),
+])
+def test_an_alertmanager_address_prometheus_would_refuse_is_refused_with_the_forms_it_takes(address):
+    with pytest.raises(RenderError) as failure:
+        render_chart(values={"grafana-provisioning": {"prometheus": {
+            "alertmanagers": ["alertmanager.monitoring:9093", address]}}})
+    assert f"grafana-provisioning: prometheus.alertmanagers[1] ({address}) is not an Alertmanager address: " \
+           f"{ALERTMANAGER_FORMS}" in failure.value.stderr

@@ -144,6 +144,8 @@ grafana-provisioning.validate fails the render with what to set when the values 
 {{- include "grafana-provisioning.checkShare" (dict "key" "alerts.agentErrors.thresholdRatio" "value" $alerts.agentErrors.thresholdRatio "of" "an agent's invocations" "range" "[0, 1)" "example" 0.05) }}
 {{- include "grafana-provisioning.checkShare" (dict "key" "alerts.pipeline.queueFillRatio" "value" $alerts.pipeline.queueFillRatio "of" "a queue's capacity" "range" "[0, 1)" "example" 0.8) }}
 {{- include "grafana-provisioning.checkShare" (dict "key" "alerts.pipeline.queueGrowingRatio" "value" $alerts.pipeline.queueGrowingRatio "of" "a queue's capacity" "range" "[0, 1)" "example" 0.1) }}
+{{- /* Bad Alertmanager addresses are refused whether or not the embedded Prometheus runs. */}}
+{{- $_ := include "grafana-provisioning.alertmanagers" . }}
 {{- $entries := dict "budgets.tenants" (list $v.budgets.tenants (list "tenant" "monthlyUsd")) "budgets.alertAt" (list $v.budgets.alertAt (list "ratio" "severity")) "objectives" (list $v.objectives (list "agent" "successRatio" "latency")) }}
 {{- range $list, $spec := $entries }}
 {{- range (first $spec) }}
