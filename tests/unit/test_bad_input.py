@@ -35,6 +35,13 @@ BAD_VALUES = [
     pytest.param({"langfuse": {"secrets": SHORT_KEY}},
                  "secrets.encryptionKey must be exactly 64 hex characters (openssl rand -hex 32), got 6 characters",
                  id="encryption-key-of-the-wrong-length"),
+    pytest.param({"langfuse": {"secrets": {"nextauthSecret": "nextauth-value", "salt": "salt-value"}}},
+                 "langfuse: secrets.nextauthSecret, secrets.salt are set, but secrets.existingSecret "
+                 "(obs-langfuse-secrets) takes precedence and they would be ignored: put them into that Secret "
+                 "(keys nextauth-secret, salt, encryption-key) and unset them here, or set secrets.existingSecret "
+                 "to \"\" to keep all three of secrets.nextauthSecret, secrets.salt and secrets.encryptionKey in a "
+                 "Secret of this chart",
+                 id="secret-values-beside-an-existing-secret"),
     pytest.param({"langfuse": {"web": {"replica": 2}}},
                  "additional properties 'replica' not allowed",
                  id="unknown-key"),
@@ -130,6 +137,13 @@ def test_a_rejected_encryption_key_is_not_printed():
         render_chart(values={"langfuse": {"secrets": SHORT_KEY | {"encryptionKey": "f00d" * 15 + "zz"}}})
     assert "got 62 characters" in failure.value.stderr
     assert "f00d" not in failure.value.stderr
+
+
+def test_refused_secret_values_are_not_printed():
+    with pytest.raises(RenderError) as failure:
+        render_chart(values={"langfuse": {"secrets": {"salt": "salt-value"}}})
+    assert "secrets.salt is set, but" in failure.value.stderr
+    assert "salt-value" not in failure.value.stderr
 
 
 def test_an_encryption_key_of_64_hex_characters_is_accepted():
