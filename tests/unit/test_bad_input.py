@@ -28,6 +28,30 @@ BAD_VALUES = [
     pytest.param({"object-storage": {"enabled": False}, "langfuse": {"s3": {"bucket": "my-events"}}},
                  "set s3.region to the region of bucket my-events",
                  id="external-s3-without-region"),
+    pytest.param({"langfuse": {"database": {"host": "db.example.com"}}},
+                 "langfuse.database.host is db.example.com while the bundled PostgreSQL runs (postgres.enabled "
+                 "is true): LangFuse would connect to db.example.com with the bundled store's credentials. For "
+                 "your own PostgreSQL set postgres.enabled=false (and langfuse.database.existingSecret); for the "
+                 "bundled one, unset langfuse.database.host",
+                 id="external-database-host-beside-the-bundled-one"),
+    pytest.param({"langfuse": {"clickhouse": {"host": "ch.example.com"}}},
+                 "langfuse.clickhouse.host is ch.example.com while the bundled ClickHouse runs (clickhouse.enabled "
+                 "is true): LangFuse would connect to ch.example.com with the bundled store's credentials. For "
+                 "your own ClickHouse set clickhouse.enabled=false (and langfuse.clickhouse.existingSecret); for "
+                 "the bundled one, unset langfuse.clickhouse.host",
+                 id="external-clickhouse-host-beside-the-bundled-one"),
+    pytest.param({"langfuse": {"redis": {"host": "cache.example.com"}}},
+                 "langfuse.redis.host is cache.example.com while the bundled Valkey runs (valkey.enabled is true): "
+                 "LangFuse would connect to cache.example.com with the bundled store's credentials. For your own "
+                 "Valkey or Redis set valkey.enabled=false (and langfuse.redis.existingSecret, when it has a "
+                 "password); for the bundled one, unset langfuse.redis.host",
+                 id="external-redis-host-beside-the-bundled-one"),
+    pytest.param({"langfuse": {"s3": {"endpoint": "https://s3.example.com"}}},
+                 "langfuse.s3.endpoint is https://s3.example.com while the bundled object storage runs "
+                 "(object-storage.enabled is true): LangFuse would connect to https://s3.example.com with the "
+                 "bundled store's credentials. For your own S3 set object-storage.enabled=false (and "
+                 "langfuse.s3.bucket, region and existingSecret); for the bundled one, unset langfuse.s3.endpoint",
+                 id="external-s3-endpoint-beside-the-bundled-one"),
     pytest.param({"langfuse": {"enabled": False}},
                  "langfuse.enabled is false, but otel-collector.langfuse.endpoint still points at this "
                  "release's LangFuse: set it to your LangFuse's OTLP endpoint",
@@ -150,6 +174,11 @@ def test_an_encryption_key_of_64_hex_characters_is_accepted():
     key = "0123456789abcdef" * 4
     manifest = render_chart(values={"langfuse": {"secrets": SHORT_KEY | {"encryptionKey": key}}})
     assert manifest.get("Secret", "obs-langfuse-secrets")["stringData"]["encryption-key"] == key
+
+
+def test_the_bundled_stores_own_address_given_again_renders():
+    manifest = render_chart(values={"langfuse": {"clickhouse": {"host": "{{ .Release.Name }}-clickhouse"}}})
+    assert "obs-clickhouse" in manifest.names("StatefulSet")
 
 
 def test_an_external_store_with_its_settings_renders():
