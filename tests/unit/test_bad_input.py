@@ -66,6 +66,15 @@ BAD_VALUES = [
                  "to \"\" to keep all three of secrets.nextauthSecret, secrets.salt and secrets.encryptionKey in a "
                  "Secret of this chart",
                  id="secret-values-beside-an-existing-secret"),
+    pytest.param({"langfuse": {"nextauthUrl": "langfuse.example.com"}},
+                 "langfuse: nextauthUrl (langfuse.example.com) must be the URL users open LangFuse at, scheme "
+                 "included, e.g. https://langfuse.example.com",
+                 id="nextauth-url-without-scheme"),
+    pytest.param({"otel-collector": {"destinations": {"otlp": {
+                  "enabled": True, "protocol": "http", "endpoint": "jaeger-collector.jaeger:4318"}}}},
+                 "otel-collector: destinations.otlp.protocol is http: set destinations.otlp.endpoint to the "
+                 "backend's base URL, e.g. http://jaeger-collector.jaeger:4318 (got jaeger-collector.jaeger:4318)",
+                 id="otlp-http-endpoint-without-scheme"),
     pytest.param({"langfuse": {"web": {"replica": 2}}},
                  "additional properties 'replica' not allowed",
                  id="unknown-key"),

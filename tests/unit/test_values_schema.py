@@ -110,6 +110,35 @@ def test_a_number_that_is_no_number_is_refused_by_the_schema():
     assert "'most' does not match pattern" in failure.value.stderr
 
 
+# URL-valued settings given without their scheme: (values, the chart's schema, the value's pointer).
+URLS_WITHOUT_SCHEME = [
+    pytest.param({"object-storage": {"enabled": False}, "langfuse": {"s3": {
+                  "bucket": "events", "region": "eu-west-1", "endpoint": "s3.example.com"}}},
+                 "langfuse", "/s3/endpoint", id="s3-endpoint"),
+    pytest.param({"langfuse": {"enabled": False}, "otel-collector": {"langfuse": {
+                  "endpoint": "langfuse.example.com/api/public/otel", "projectKeys": {"existingSecret": "keys"}}}},
+                 "otel-collector", "/langfuse/endpoint", id="collector-langfuse-endpoint"),
+    pytest.param({"otel-collector": {"destinations": {"langsmith": {"endpoint": "api.smith.langchain.com/otel"}}}},
+                 "otel-collector", "/destinations/langsmith/endpoint", id="langsmith-endpoint"),
+    pytest.param({"otel-collector": {"destinations": {"xray": {"endpoint": "xray.eu-west-1.amazonaws.com"}}}},
+                 "otel-collector", "/destinations/xray/endpoint", id="xray-endpoint"),
+    pytest.param({"grafana-provisioning": {"datasource": {"url": "prometheus.monitoring:9090"}}},
+                 "grafana-provisioning", "/datasource/url", id="datasource-url"),
+    pytest.param({"grafana-provisioning": {"grafana": {"rootUrl": "grafana.example.com"}}},
+                 "grafana-provisioning", "/grafana/rootUrl", id="grafana-root-url"),
+    pytest.param({"grafana-provisioning": {"alerts": {"runbookUrl": "wiki.example.com/runbooks"}}},
+                 "grafana-provisioning", "/alerts/runbookUrl", id="runbook-url"),
+]
+
+
+@pytest.mark.parametrize("values, chart, pointer", URLS_WITHOUT_SCHEME)
+def test_a_url_without_its_scheme_is_refused_by_name(values, chart, pointer):
+    with pytest.raises(RenderError) as failure:
+        render_chart(values=values)
+    assert f"{chart}:\n- at '{pointer}': " in failure.value.stderr
+    assert "does not match pattern '^(|https?://" in failure.value.stderr
+
+
 @pytest.mark.parametrize("chart", SUBCHART_PARAMS)
 def test_subchart_accepts_global_and_enabled_from_its_parent(chart):
     values = values_passed_to(chart) | {"global": {"anything": "x"}, "enabled": True}

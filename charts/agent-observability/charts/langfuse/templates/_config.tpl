@@ -128,6 +128,10 @@ them in while it is enabled, so a message here means that store is off. */}}
 {{- fail (printf "langfuse: secrets.encryptionKey must be exactly 64 hex characters (openssl rand -hex 32), got %d characters" (len $v.secrets.encryptionKey)) }}
 {{- end }}
 {{- end }}
+{{- /* NEXTAUTH_URL without a scheme fails LangFuse's start (web/src/env.mjs: z.url()). */}}
+{{- if not (regexMatch `^https?://[^/\s?#]+(/\S*)?$` (toString $v.nextauthUrl)) }}
+{{- fail (printf "langfuse: nextauthUrl (%s) must be the URL users open LangFuse at, scheme included, e.g. https://langfuse.example.com" (toString $v.nextauthUrl)) }}
+{{- end }}
 {{- if and $v.init.admin.email (not $v.init.admin.existingSecret) }}
 {{- fail "langfuse: init.admin.email is set: also set init.admin.existingSecret to a Secret with the admin's password under `password`" }}
 {{- end }}
