@@ -2,6 +2,8 @@
 
 import pytest
 
+from harness.charts import values_passed_to
+from harness.paths import SUBCHARTS
 from harness.render import RenderError, render_chart
 
 SHORT_KEY = {"existingSecret": "", "nextauthSecret": "nextauth-value", "salt": "salt-value",
@@ -216,3 +218,33 @@ def test_an_alertmanager_address_prometheus_would_refuse_is_refused_with_the_for
             "alertmanagers": ["alertmanager.monitoring:9093", address]}}})
     assert f"grafana-provisioning: prometheus.alertmanagers[1] ({address}) is not an Alertmanager address: " \
            f"{ALERTMANAGER_FORMS}" in failure.value.stderr
+
+
+@pytest.mark.parametrize("release", ["123", "1obs", "obs.prod", "obs.prod.eu-1"])
+def test_a_release_name_services_cannot_carry_is_refused_with_the_rule(release):
+    """Every Service is named after the release. Helm's own check admits a leading digit and
+    dots, which Kubernetes refuses in a Service's name once half the release is applied."""
+    with pytest.raises(RenderError) as failure:
+        render_chart(release=release)
+    assert f'release name "{release}" cannot name the release\'s Services: use a DNS-1035 label: lower-case ' \
+           'letters, digits and "-", starting with a letter and ending with a letter or digit (e.g. obs-prod)' \
+           in failure.value.stderr
+
+
+# Release names YAML would read as a boolean or null if a template printed them unquoted.
+YAML_WORDS = ["no", "true", "y", "null", "on"]
+
+
+def instance_labels(manifest):
+    return {obj["metadata"].get("labels", {}).get("app.kubernetes.io/instance") for obj in manifest} - {None}
+
+
+@pytest.mark.parametrize("release", YAML_WORDS)
+def test_a_release_name_yaml_reads_as_another_type_stays_a_string_in_every_label(release):
+    assert instance_labels(render_chart(release=release)) == {release}
+
+
+@pytest.mark.parametrize("chart", [pytest.param(path, id=path.name) for path in SUBCHARTS])
+def test_a_numeric_release_name_stays_a_string_in_every_label_of_a_subchart_alone(chart):
+    manifest = render_chart(chart, values=values_passed_to(chart), release="123", validate=False)
+    assert instance_labels(manifest) == {"123"}

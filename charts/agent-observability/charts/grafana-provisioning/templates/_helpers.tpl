@@ -41,7 +41,7 @@ Usage: {{ include "grafana-provisioning.selectorLabels" (dict "context" . "compo
 */}}
 {{- define "grafana-provisioning.selectorLabels" -}}
 app.kubernetes.io/name: {{ include "grafana-provisioning.name" .context | quote }}
-app.kubernetes.io/instance: {{ .context.Release.Name }}
+app.kubernetes.io/instance: {{ .context.Release.Name | quote }}
 {{- with .component }}
 app.kubernetes.io/component: {{ . }}
 {{- end }}
