@@ -232,7 +232,7 @@ def test_a_release_name_services_cannot_carry_is_refused_with_the_rule(release):
 
 
 # Release names YAML would read as a boolean or null if a template printed them unquoted.
-YAML_WORDS = ["no", "true", "y", "null", "on"]
+YAML_WORDS = ["no", "true", "null", "on", "off"]
 
 
 def instance_labels(manifest):
