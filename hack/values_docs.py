@@ -9,7 +9,8 @@ values.yaml is the single source of truth (STYLE.md rule 4). Its one comment dia
 
 * The prose lines directly above a key (no blank line between) are its description.
 * An optional `# @schema <json>` line is merged over the schema inferred from the default:
-  use it for enums, patterns, nullable values and free-form maps.
+  use it for enums, patterns, nullable values and free-form maps. It comes last in the
+  comment block; a long one continues on the comment lines below it.
 * Inference: strings, booleans, integers (below a million) and numbers by their default; a
   non-empty map is strict (`additionalProperties: false`, and every key with a default
   required, so a key set to null, which Helm deletes, is refused by name); an empty map `{}` is a free-form
@@ -18,6 +19,10 @@ values.yaml is the single source of truth (STYLE.md rule 4). Its one comment dia
 * A map named `resources` is a container's ResourceRequirements, whatever its default: only
   `requests` and `limits` (maps of quantities) and `claims` (a list), so a list or a typo
   there is refused by the schema instead of rendering an invalid pod.
+* A number (a decimal default, or `"type": "number"` anywhere in an @schema line, the schemas
+  of list items included) also accepts a string that reads as a decimal: Helm's `--set` parses
+  integers only, so `--set x=0.99` hands the chart the string "0.99". The templates read such
+  values through `float64`.
 * Every subchart's schema also accepts `global` and `enabled`, which its parent passes down;
   the umbrella's schema leaves the sections of its subcharts to their own schemas.
 
@@ -49,6 +54,8 @@ COMMENT_LINE = re.compile(r"^\s*#\s?(?P<text>.*)$")
 STRING_MAP = re.compile(r"(labels|annotations|nodeSelector)$", re.IGNORECASE)
 # Kubernetes' ResourceRequirements (core/v1): quantities are strings or numbers.
 QUANTITIES = {"type": "object", "additionalProperties": {"type": ["string", "number"]}}
+# What `--set` makes of a decimal: a string the templates' `float64` reads as that number.
+DECIMAL_STRING = r"^[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?$"
 RESOURCES_SCHEMA = {
     "type": "object",
     "additionalProperties": False,
@@ -112,17 +119,23 @@ def read_key_docs(values_path: Path) -> dict[tuple[str, ...], KeyDoc]:
         stack.append((indent, key))
         doc = KeyDoc()
         prose = []
+        schema_text = None
         for comment in pending:
             schema_match = SCHEMA_LINE.match(comment)
             if schema_match:
-                try:
-                    doc.schema = json.loads(schema_match.group("json"))
-                except json.JSONDecodeError as error:
-                    raise ValuesFileError(
-                        f"{values_path}:{number}: the @schema line above '{key}' is not JSON: {error}"
-                    ) from error
+                schema_text = schema_match.group("json")
+            elif schema_text is not None:
+                # A long @schema line continues on the comment lines below it.
+                schema_text += " " + COMMENT_LINE.match(comment).group("text").strip()
             else:
                 prose.append(COMMENT_LINE.match(comment).group("text").strip())
+        if schema_text is not None:
+            try:
+                doc.schema = json.loads(schema_text)
+            except json.JSONDecodeError as error:
+                raise ValuesFileError(
+                    f"{values_path}:{number}: the @schema lines above '{key}' are not JSON: {error}"
+                ) from error
         doc.description = " ".join(p for p in prose if p)
         docs[path] = doc
         pending = []
@@ -199,12 +212,25 @@ def infer_schema(value, path: tuple[str, ...], docs: dict, source: Path) -> dict
     return schema
 
 
+def accept_set_decimals(schema):
+    """schema with every number also accepting the string `--set` makes of a decimal."""
+    if isinstance(schema, list):
+        return [accept_set_decimals(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    schema = {key: accept_set_decimals(child) for key, child in schema.items()}
+    if schema.get("type") == "number":
+        schema["type"] = ["number", "string"]
+        schema.setdefault("pattern", DECIMAL_STRING)
+    return schema
+
+
 def chart_schema(chart_dir: Path, subchart_keys: set[str], is_subchart: bool) -> dict:
     """The values.schema.json of one chart."""
     values_path = chart_dir / "values.yaml"
     values = yaml.safe_load(values_path.read_text()) or {}
     docs = read_key_docs(values_path)
-    schema = infer_schema(values, (), docs, values_path)
+    schema = accept_set_decimals(infer_schema(values, (), docs, values_path))
     schema.pop("description", None)
     properties = schema.setdefault("properties", {})
     for key in subchart_keys:

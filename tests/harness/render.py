@@ -73,16 +73,19 @@ def render_chart(
     kube_version: str = KUBE_VERSION_NEWEST,
     helm: str = "helm",
     validate: bool = True,
+    set_values: tuple[str, ...] = (),
 ) -> Manifest:
     """Render `chart` and return its objects; raise RenderError with Helm's stderr on failure.
 
-    values are applied after values_files, like a last `--values`. With validate (the
-    default) every object is checked against the Kubernetes `kube_version` API schema and a
-    kube_schema.SchemaViolation lists all problems.
+    values are applied after values_files, like a last `--values`; set_values
+    ("key.path[0]=value") after both, each as a `--set`, which types its values as Helm's
+    command line does (integers, booleans, null; everything else a string). With validate
+    (the default) every object is checked against the Kubernetes `kube_version` API schema and
+    a kube_schema.SchemaViolation lists all problems.
     """
     key = json.dumps(
         [str(chart), values or {}, [str(f) for f in values_files], release, namespace,
-         kube_version, helm],
+         kube_version, helm, list(set_values)],
         sort_keys=True,
     )
     # A copy, so a test that edits an object cannot change what the next test reads.
@@ -93,17 +96,20 @@ def render_chart(
 
 
 def render_text(chart, values=None, values_files=(), release=DEFAULT_RELEASE,
-                namespace=DEFAULT_NAMESPACE, kube_version=KUBE_VERSION_NEWEST, helm="helm") -> str:
+                namespace=DEFAULT_NAMESPACE, kube_version=KUBE_VERSION_NEWEST, helm="helm",
+                set_values=()) -> str:
     """The raw output of `helm template`, for the few tests that compare bytes."""
     return _run_helm([tool(helm), "template", release, str(chart), "--namespace", namespace,
-                      "--kube-version", kube_version], values, values_files)
+                      "--kube-version", kube_version], values, values_files, set_values)
 
 
-def _run_helm(command: list[str], values: dict | None, values_files) -> str:
-    """Run a helm command with the values files and then `values` (a temporary file) on top;
-    its stdout, or RenderError with helm's stderr."""
+def _run_helm(command: list[str], values: dict | None, values_files, set_values=()) -> str:
+    """Run a helm command with the values files, then `values` (a temporary file), then each of
+    set_values as a `--set`; its stdout, or RenderError with helm's stderr."""
     for values_file in values_files:
         command = command + ["--values", str(values_file)]
+    for assignment in set_values:
+        command = command + ["--set", assignment]
     with tempfile.NamedTemporaryFile("w", suffix=".yaml") as overrides:
         if values:
             yaml.safe_dump(values, overrides)
@@ -126,8 +132,8 @@ def render_notes(chart: Path | str = UMBRELLA_CHART, values: dict | None = None,
 
 @functools.lru_cache(maxsize=256)
 def _render_cached(key: str) -> Manifest:
-    chart, values, values_files, release, namespace, kube_version, helm = json.loads(key)
-    text = render_text(chart, values, values_files, release, namespace, kube_version, helm)
+    chart, values, values_files, release, namespace, kube_version, helm, set_values = json.loads(key)
+    text = render_text(chart, values, values_files, release, namespace, kube_version, helm, set_values)
     objects = tuple(doc for doc in yaml.safe_load_all(text) if doc)
     return Manifest(objects)
 

@@ -2,6 +2,8 @@
 
 import pytest
 
+from harness.charts import values_passed_to
+from harness.paths import SUBCHARTS
 from harness.render import RenderError, render_chart
 
 SHORT_KEY = {"existingSecret": "", "nextauthSecret": "nextauth-value", "salt": "salt-value",
@@ -28,6 +30,30 @@ BAD_VALUES = [
     pytest.param({"object-storage": {"enabled": False}, "langfuse": {"s3": {"bucket": "my-events"}}},
                  "set s3.region to the region of bucket my-events",
                  id="external-s3-without-region"),
+    pytest.param({"langfuse": {"database": {"host": "db.example.com"}}},
+                 "langfuse.database.host is db.example.com while the bundled PostgreSQL runs (postgres.enabled "
+                 "is true): LangFuse would connect to db.example.com with the bundled store's credentials. For "
+                 "your own PostgreSQL set postgres.enabled=false (and langfuse.database.existingSecret); for the "
+                 "bundled one, unset langfuse.database.host",
+                 id="external-database-host-beside-the-bundled-one"),
+    pytest.param({"langfuse": {"clickhouse": {"host": "ch.example.com"}}},
+                 "langfuse.clickhouse.host is ch.example.com while the bundled ClickHouse runs (clickhouse.enabled "
+                 "is true): LangFuse would connect to ch.example.com with the bundled store's credentials. For "
+                 "your own ClickHouse set clickhouse.enabled=false (and langfuse.clickhouse.existingSecret); for "
+                 "the bundled one, unset langfuse.clickhouse.host",
+                 id="external-clickhouse-host-beside-the-bundled-one"),
+    pytest.param({"langfuse": {"redis": {"host": "cache.example.com"}}},
+                 "langfuse.redis.host is cache.example.com while the bundled Valkey runs (valkey.enabled is true): "
+                 "LangFuse would connect to cache.example.com with the bundled store's credentials. For your own "
+                 "Valkey or Redis set valkey.enabled=false (and langfuse.redis.existingSecret, when it has a "
+                 "password); for the bundled one, unset langfuse.redis.host",
+                 id="external-redis-host-beside-the-bundled-one"),
+    pytest.param({"langfuse": {"s3": {"endpoint": "https://s3.example.com"}}},
+                 "langfuse.s3.endpoint is https://s3.example.com while the bundled object storage runs "
+                 "(object-storage.enabled is true): LangFuse would connect to https://s3.example.com with the "
+                 "bundled store's credentials. For your own S3 set object-storage.enabled=false (and "
+                 "langfuse.s3.bucket, region and existingSecret); for the bundled one, unset langfuse.s3.endpoint",
+                 id="external-s3-endpoint-beside-the-bundled-one"),
     pytest.param({"langfuse": {"enabled": False}},
                  "langfuse.enabled is false, but otel-collector.langfuse.endpoint still points at this "
                  "release's LangFuse: set it to your LangFuse's OTLP endpoint",
@@ -35,6 +61,22 @@ BAD_VALUES = [
     pytest.param({"langfuse": {"secrets": SHORT_KEY}},
                  "secrets.encryptionKey must be exactly 64 hex characters (openssl rand -hex 32), got 6 characters",
                  id="encryption-key-of-the-wrong-length"),
+    pytest.param({"langfuse": {"secrets": {"nextauthSecret": "nextauth-value", "salt": "salt-value"}}},
+                 "langfuse: secrets.nextauthSecret, secrets.salt are set, but secrets.existingSecret "
+                 "(obs-langfuse-secrets) takes precedence and they would be ignored: put them into that Secret "
+                 "(keys nextauth-secret, salt, encryption-key) and unset them here, or set secrets.existingSecret "
+                 "to \"\" to keep all three of secrets.nextauthSecret, secrets.salt and secrets.encryptionKey in a "
+                 "Secret of this chart",
+                 id="secret-values-beside-an-existing-secret"),
+    pytest.param({"langfuse": {"nextauthUrl": "langfuse.example.com"}},
+                 "langfuse: nextauthUrl (langfuse.example.com) must be the URL users open LangFuse at, scheme "
+                 "included, e.g. https://langfuse.example.com",
+                 id="nextauth-url-without-scheme"),
+    pytest.param({"otel-collector": {"destinations": {"otlp": {
+                  "enabled": True, "protocol": "http", "endpoint": "jaeger-collector.jaeger:4318"}}}},
+                 "otel-collector: destinations.otlp.protocol is http: set destinations.otlp.endpoint to the "
+                 "backend's base URL, e.g. http://jaeger-collector.jaeger:4318 (got jaeger-collector.jaeger:4318)",
+                 id="otlp-http-endpoint-without-scheme"),
     pytest.param({"langfuse": {"web": {"replica": 2}}},
                  "additional properties 'replica' not allowed",
                  id="unknown-key"),
@@ -72,11 +114,71 @@ def test_bad_values_fail_with_an_actionable_message(values, message):
     assert message in failure.value.stderr
 
 
+ACME = {"tenant": "acme", "monthlyUsd": 500}
+
+# Every share (0.8 for 80%) of the monitoring values, given as a percentage or out of its range.
+SHARES_OUT_OF_RANGE = [
+    pytest.param({"budgets": {"tenants": [ACME], "alertAt": [{"ratio": 80, "severity": "warning"}]}},
+                 "budgets.alertAt[0].ratio is a share of the monthly budget, above 0 and at most 1: "
+                 "set 0.8 for 80% (got 80)",
+                 id="budget-alert-level-as-percent"),
+    pytest.param({"budgets": {"tenants": [ACME], "alertAt": [{"ratio": 0.8, "severity": "warning"},
+                                                             {"ratio": 0, "severity": "critical"}]}},
+                 "budgets.alertAt[1].ratio is a share of the monthly budget, above 0 and at most 1, "
+                 "e.g. 0.8 for 80% (got 0)",
+                 id="budget-alert-level-zero"),
+    pytest.param({"alerts": {"agentErrors": {"thresholdRatio": 5}}},
+                 "alerts.agentErrors.thresholdRatio is a share of an agent's invocations, at least 0 and "
+                 "below 1: set 0.05 for 5% (got 5)",
+                 id="error-rate-threshold-as-percent"),
+    pytest.param({"alerts": {"pipeline": {"queueFillRatio": 80}}},
+                 "alerts.pipeline.queueFillRatio is a share of a queue's capacity, at least 0 and below 1: "
+                 "set 0.8 for 80% (got 80)",
+                 id="queue-fill-threshold-as-percent"),
+    pytest.param({"alerts": {"pipeline": {"queueGrowingRatio": 10}}},
+                 "alerts.pipeline.queueGrowingRatio is a share of a queue's capacity, at least 0 and "
+                 "below 1: set 0.1 for 10% (got 10)",
+                 id="queue-growing-threshold-as-percent"),
+    pytest.param({"objectives": [{"agent": "planner", "successRatio": 99}]},
+                 "objectives[0].successRatio is a share of the agent's invocations, above 0 and below 1: "
+                 "set 0.99 for 99% (got 99)",
+                 id="success-objective-as-percent"),
+    pytest.param({"objectives": [{"agent": "planner", "successRatio": 1}]},
+                 "objectives[0].successRatio is a share of the agent's invocations, above 0 and below 1, "
+                 "e.g. 0.99 for 99% (got 1)",
+                 id="success-objective-of-everything"),
+    pytest.param({"objectives": [{"agent": "planner", "latency": {"thresholdSeconds": 10, "ratio": 95}}]},
+                 "objectives[0].latency.ratio is a share of the agent's invocations, above 0 and below 1: "
+                 "set 0.95 for 95% (got 95)",
+                 id="latency-objective-as-percent"),
+]
+
+
+# The rules alone, for a Prometheus Operator: no embedded Prometheus or Grafana renders.
+RULES_ONLY = {"prometheus": {"enabled": False}, "grafana": {"enabled": False},
+              "prometheusOperator": {"prometheusRule": {"enabled": True}}}
+
+
+@pytest.mark.parametrize("setup", [pytest.param({}, id="embedded"), pytest.param(RULES_ONLY, id="rules-only")])
+@pytest.mark.parametrize("values, message", SHARES_OUT_OF_RANGE)
+def test_a_share_out_of_its_range_is_refused_with_the_share_to_set(setup, values, message):
+    with pytest.raises(RenderError) as failure:
+        render_chart(values={"grafana-provisioning": setup | values})
+    assert f"grafana-provisioning: {message}" in failure.value.stderr
+
+
 def test_a_rejected_encryption_key_is_not_printed():
     with pytest.raises(RenderError) as failure:
         render_chart(values={"langfuse": {"secrets": SHORT_KEY | {"encryptionKey": "f00d" * 15 + "zz"}}})
     assert "got 62 characters" in failure.value.stderr
     assert "f00d" not in failure.value.stderr
+
+
+def test_refused_secret_values_are_not_printed():
+    with pytest.raises(RenderError) as failure:
+        render_chart(values={"langfuse": {"secrets": {"salt": "salt-value"}}})
+    assert "secrets.salt is set, but" in failure.value.stderr
+    assert "salt-value" not in failure.value.stderr
 
 
 def test_an_encryption_key_of_64_hex_characters_is_accepted():
@@ -85,7 +187,64 @@ def test_an_encryption_key_of_64_hex_characters_is_accepted():
     assert manifest.get("Secret", "obs-langfuse-secrets")["stringData"]["encryption-key"] == key
 
 
+def test_the_bundled_stores_own_address_given_again_renders():
+    manifest = render_chart(values={"langfuse": {"clickhouse": {"host": "{{ .Release.Name }}-clickhouse"}}})
+    assert "obs-clickhouse" in manifest.names("StatefulSet")
+
+
 def test_an_external_store_with_its_settings_renders():
     manifest = render_chart(values={"postgres": {"enabled": False}, "langfuse": {
         "database": {"host": "db.example.com", "existingSecret": "my-db"}}})
     assert "obs-postgres" not in manifest.names("StatefulSet")
+
+
+ALERTMANAGER_FORMS = "give host:port (alertmanager.monitoring:9093) or an http:// or https:// URL " \
+                     "(https://alertmanager.example.com, with its path prefix if it has one)"
+
+
+@pytest.mark.parametrize("address", [
+    pytest.param("am.example.com:443/alertmanager", id="path-without-scheme"),
+    pytest.param("ftp://am.example.com", id="another-scheme"),
+    pytest.param("https://", id="url-without-host"),
+    pytest.param("https://admin:secret@am.example.com", id="credentials-in-the-url"),
+    pytest.param("https://am.example.com/?tenant=a", id="query"),
+    pytest.param("am.example.com:http", id="port-not-a-number"),
+    pytest.param("am.example.com:99999", id="port-out-of-range"),
+    pytest.param("alertmanager monitoring:9093", id="space"),
+])
+def test_an_alertmanager_address_prometheus_would_refuse_is_refused_with_the_forms_it_takes(address):
+    with pytest.raises(RenderError) as failure:
+        render_chart(values={"grafana-provisioning": {"prometheus": {
+            "alertmanagers": ["alertmanager.monitoring:9093", address]}}})
+    assert f"grafana-provisioning: prometheus.alertmanagers[1] ({address}) is not an Alertmanager address: " \
+           f"{ALERTMANAGER_FORMS}" in failure.value.stderr
+
+
+@pytest.mark.parametrize("release", ["123", "1obs", "obs.prod", "obs.prod.eu-1"])
+def test_a_release_name_services_cannot_carry_is_refused_with_the_rule(release):
+    """Every Service is named after the release. Helm's own check admits a leading digit and
+    dots, which Kubernetes refuses in a Service's name once half the release is applied."""
+    with pytest.raises(RenderError) as failure:
+        render_chart(release=release)
+    assert f'release name "{release}" cannot name the release\'s Services: use a DNS-1035 label: lower-case ' \
+           'letters, digits and "-", starting with a letter and ending with a letter or digit (e.g. obs-prod)' \
+           in failure.value.stderr
+
+
+# Release names YAML would read as a boolean or null if a template printed them unquoted.
+YAML_WORDS = ["no", "true", "null", "on", "off"]
+
+
+def instance_labels(manifest):
+    return {obj["metadata"].get("labels", {}).get("app.kubernetes.io/instance") for obj in manifest} - {None}
+
+
+@pytest.mark.parametrize("release", YAML_WORDS)
+def test_a_release_name_yaml_reads_as_another_type_stays_a_string_in_every_label(release):
+    assert instance_labels(render_chart(release=release)) == {release}
+
+
+@pytest.mark.parametrize("chart", [pytest.param(path, id=path.name) for path in SUBCHARTS])
+def test_a_numeric_release_name_stays_a_string_in_every_label_of_a_subchart_alone(chart):
+    manifest = render_chart(chart, values=values_passed_to(chart), release="123", validate=False)
+    assert instance_labels(manifest) == {"123"}

@@ -5,6 +5,7 @@ import shlex
 
 import pytest
 
+from harness.charts import merged
 from harness.paths import UMBRELLA_CHART
 from harness.render import render_chart
 
@@ -22,14 +23,20 @@ def gate_of(manifest, deployment):
     return gate
 
 
+# The Job migrates external stores here, whose hosts are the user's to change (beside a bundled
+# store the chart refuses a host of its own).
+EXTERNAL_STORES = {"postgres": {"enabled": False}, "clickhouse": {"enabled": False}, "langfuse": {
+    "database": {"host": "db.example.com", "existingSecret": "db"},
+    "clickhouse": {"host": "clickhouse.example.com", "existingSecret": "clickhouse"}}}
+
 # Every setting that changes which database or ClickHouse the Job migrates, or how.
 NEW_TARGETS = {
-    "database host": {"database": {"host": "db.example.com"}},
+    "database host": {"database": {"host": "db2.example.com"}},
     "database port": {"database": {"port": 6432}},
     "database name": {"database": {"name": "langfuse2"}},
     "database user": {"database": {"username": "migrator"}},
     "database arguments": {"database": {"args": "sslmode=require"}},
-    "ClickHouse host": {"clickhouse": {"host": "clickhouse.example.com"}},
+    "ClickHouse host": {"clickhouse": {"host": "clickhouse2.example.com"}},
     "ClickHouse database": {"clickhouse": {"database": "langfuse"}},
     "ClickHouse user": {"clickhouse": {"username": "langfuse"}},
     "ClickHouse native port": {"clickhouse": {"nativePort": 9001}},
@@ -41,8 +48,8 @@ NEW_TARGETS = {
 @pytest.mark.parametrize("change", NEW_TARGETS.values(), ids=NEW_TARGETS.keys())
 def test_a_new_migration_target_gets_a_new_migration_job(change):
     # A completed Job of the old name would never migrate the new target.
-    before = migration_job(render_chart())["metadata"]["name"]
-    after = render_chart(values={"langfuse": change})
+    before = migration_job(render_chart(values=EXTERNAL_STORES))["metadata"]["name"]
+    after = render_chart(values=merged(EXTERNAL_STORES, {"langfuse": change}))
     assert migration_job(after)["metadata"]["name"] != before
     # ... and the pods' gate points whoever reads its log at the Job that runs now.
     for deployment in ("obs-langfuse-web", "obs-langfuse-worker"):

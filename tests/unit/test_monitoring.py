@@ -119,6 +119,19 @@ def test_the_embedded_prometheus_scrapes_every_collector_pod_on_both_ports():
         assert port in ports
 
 
+def test_alertmanagers_given_as_urls_become_prometheus_scheme_path_prefix_and_host_port():
+    manifest = render_chart(values={"grafana-provisioning": {"prometheus": {"alertmanagers": [
+        "alertmanager.monitoring:9093", "https://am.example.com:443", "https://am.example.com/tenant-a/",
+        "http://[fd00::1]:9093", "https://am2.example.com/tenant-a"]}}})
+    config = yaml.safe_load(manifest.get("ConfigMap", "obs-prometheus")["data"]["prometheus.yml"])
+    assert config["alerting"]["alertmanagers"] == [
+        {"scheme": "http", "static_configs": [{"targets": ["alertmanager.monitoring:9093", "[fd00::1]:9093"]}]},
+        {"scheme": "https", "static_configs": [{"targets": ["am.example.com:443"]}]},
+        {"scheme": "https", "path_prefix": "/tenant-a",
+         "static_configs": [{"targets": ["am.example.com", "am2.example.com"]}]},
+    ]
+
+
 def test_prometheus_may_list_pods_only_where_it_scrapes():
     manifest = render_chart(values={"grafana-provisioning": {"prometheus": {"annotatedPods": {"namespaces": ["ai-agents"]}}}})
     roles = {(role["metadata"].get("namespace"), role["metadata"]["name"]): role["rules"]

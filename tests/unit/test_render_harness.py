@@ -38,6 +38,12 @@ def test_render_passes_release_and_namespace_through():
     assert "team-a-langfuse" in manifest.names("ServiceAccount")
 
 
+def test_set_values_go_through_helms_set_after_the_values():
+    manifest = render_chart(values={"langfuse": {"web": {"replicas": 2}}},
+                            set_values=("langfuse.web.replicas=3",))
+    assert manifest.find("Deployment", "obs-langfuse-web", "spec.replicas") == 3
+
+
 def test_schema_validation_rejects_an_unknown_field():
     service_account = {"apiVersion": "v1", "kind": "ServiceAccount",
                        "metadata": {"name": "x"}, "automountServiceAccountTokens": False}

@@ -63,6 +63,82 @@ def test_a_wrong_type_is_rejected_with_the_expected_type():
     assert "boolean" in failure.value.stderr
 
 
+def as_set_flags(values: dict, prefix: str = "") -> tuple[str, ...]:
+    """values as the `--set` assignments a user would type: key.path[0].key=value."""
+    flags = []
+    for key, value in values.items() if isinstance(values, dict) else enumerate(values):
+        where = f"{prefix}[{key}]" if isinstance(values, list) else f"{prefix}.{key}".lstrip(".")
+        if isinstance(value, (dict, list)):
+            flags += as_set_flags(value, where)
+        else:
+            flags.append(f"{where}={value}")
+    return tuple(flags)
+
+
+# Decimals, which `--set` hands the chart as strings (it parses integers only).
+DECIMALS = [
+    pytest.param({"objectives": [{"agent": "support-bot", "successRatio": 0.99}]}, id="success-objective"),
+    pytest.param({"objectives": [{"agent": "support-bot", "latency": {"thresholdSeconds": 0.5, "ratio": 0.95}}]},
+                 id="latency-objective"),
+    pytest.param({"budgets": {"tenants": [{"tenant": "acme", "monthlyUsd": 99.5}],
+                              "alertAt": [{"ratio": 0.9, "severity": "warning"}]}}, id="budget"),
+    pytest.param({"alerts": {"agentErrors": {"thresholdRatio": 0.1},
+                             "pipeline": {"queueFillRatio": 0.9, "queueGrowingRatio": 0.25}}},
+                 id="alert-thresholds"),
+]
+
+
+@pytest.mark.parametrize("values", DECIMALS)
+def test_a_decimal_given_with_set_renders_as_from_a_values_file(values):
+    values = {"grafana-provisioning": values}
+    from_set = render_chart(set_values=as_set_flags(values))
+    assert from_set.objects == render_chart(values=values).objects
+
+
+def test_a_decimal_given_with_set_is_refused_as_from_a_values_file():
+    values = {"grafana-provisioning": {"objectives": [{"agent": "support-bot", "successRatio": 99.9}]}}
+    with pytest.raises(RenderError) as failure:
+        render_chart(set_values=as_set_flags(values))
+    assert "objectives[0].successRatio is a share of the agent's invocations, above 0 and below 1: " \
+           "set 0.999 for 99.9% (got 99.9)" in failure.value.stderr
+
+
+def test_a_number_that_is_no_number_is_refused_by_the_schema():
+    with pytest.raises(RenderError) as failure:
+        render_chart(values={"grafana-provisioning": {"alerts": {"pipeline": {"queueFillRatio": "most"}}}})
+    assert "/alerts/pipeline/queueFillRatio" in failure.value.stderr
+    assert "'most' does not match pattern" in failure.value.stderr
+
+
+# URL-valued settings given without their scheme: (values, the chart's schema, the value's pointer).
+URLS_WITHOUT_SCHEME = [
+    pytest.param({"object-storage": {"enabled": False}, "langfuse": {"s3": {
+                  "bucket": "events", "region": "eu-west-1", "endpoint": "s3.example.com"}}},
+                 "langfuse", "/s3/endpoint", id="s3-endpoint"),
+    pytest.param({"langfuse": {"enabled": False}, "otel-collector": {"langfuse": {
+                  "endpoint": "langfuse.example.com/api/public/otel", "projectKeys": {"existingSecret": "keys"}}}},
+                 "otel-collector", "/langfuse/endpoint", id="collector-langfuse-endpoint"),
+    pytest.param({"otel-collector": {"destinations": {"langsmith": {"endpoint": "api.smith.langchain.com/otel"}}}},
+                 "otel-collector", "/destinations/langsmith/endpoint", id="langsmith-endpoint"),
+    pytest.param({"otel-collector": {"destinations": {"xray": {"endpoint": "xray.eu-west-1.amazonaws.com"}}}},
+                 "otel-collector", "/destinations/xray/endpoint", id="xray-endpoint"),
+    pytest.param({"grafana-provisioning": {"datasource": {"url": "prometheus.monitoring:9090"}}},
+                 "grafana-provisioning", "/datasource/url", id="datasource-url"),
+    pytest.param({"grafana-provisioning": {"grafana": {"rootUrl": "grafana.example.com"}}},
+                 "grafana-provisioning", "/grafana/rootUrl", id="grafana-root-url"),
+    pytest.param({"grafana-provisioning": {"alerts": {"runbookUrl": "wiki.example.com/runbooks"}}},
+                 "grafana-provisioning", "/alerts/runbookUrl", id="runbook-url"),
+]
+
+
+@pytest.mark.parametrize("values, chart, pointer", URLS_WITHOUT_SCHEME)
+def test_a_url_without_its_scheme_is_refused_by_name(values, chart, pointer):
+    with pytest.raises(RenderError) as failure:
+        render_chart(values=values)
+    assert f"{chart}:\n- at '{pointer}': " in failure.value.stderr
+    assert "does not match pattern '^(|https?://" in failure.value.stderr
+
+
 @pytest.mark.parametrize("chart", SUBCHART_PARAMS)
 def test_subchart_accepts_global_and_enabled_from_its_parent(chart):
     values = values_passed_to(chart)

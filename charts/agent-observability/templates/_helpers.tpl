@@ -61,7 +61,7 @@ Usage: {{ include "agent-observability.selectorLabels" (dict "context" . "compon
 */}}
 {{- define "agent-observability.selectorLabels" -}}
 app.kubernetes.io/name: {{ .context.Chart.Name }}
-app.kubernetes.io/instance: {{ .context.Release.Name }}
+app.kubernetes.io/instance: {{ .context.Release.Name | quote }}
 app.kubernetes.io/component: {{ .component }}
 {{- end }}
 

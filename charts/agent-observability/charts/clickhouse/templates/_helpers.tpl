@@ -31,7 +31,7 @@ Usage: {{ include "clickhouse.selectorLabels" (dict "context" . "component" "web
 */}}
 {{- define "clickhouse.selectorLabels" -}}
 app.kubernetes.io/name: {{ include "clickhouse.name" .context | quote }}
-app.kubernetes.io/instance: {{ .context.Release.Name }}
+app.kubernetes.io/instance: {{ .context.Release.Name | quote }}
 {{- with .component }}
 app.kubernetes.io/component: {{ . }}
 {{- end }}

@@ -41,7 +41,7 @@ Usage: {{ include "grafana-provisioning.selectorLabels" (dict "context" . "compo
 */}}
 {{- define "grafana-provisioning.selectorLabels" -}}
 app.kubernetes.io/name: {{ include "grafana-provisioning.name" .context | quote }}
-app.kubernetes.io/instance: {{ .context.Release.Name }}
+app.kubernetes.io/instance: {{ .context.Release.Name | quote }}
 {{- with .component }}
 app.kubernetes.io/component: {{ . }}
 {{- end }}
@@ -140,6 +140,12 @@ grafana-provisioning.validate fails the render with what to set when the values 
 {{- if and (or $v.grafana.enabled $v.grafanaSidecar.datasource) (not $v.prometheus.enabled) (not $v.datasource.url) }}
 {{- fail "grafana-provisioning: the Grafana datasource has no Prometheus: turn on prometheus.enabled, or set datasource.url to your Prometheus (e.g. http://kube-prometheus-stack-prometheus.monitoring:9090)" }}
 {{- end }}
+{{- $alerts := $v.alerts }}
+{{- include "grafana-provisioning.checkShare" (dict "key" "alerts.agentErrors.thresholdRatio" "value" $alerts.agentErrors.thresholdRatio "of" "an agent's invocations" "range" "[0, 1)" "example" 0.05) }}
+{{- include "grafana-provisioning.checkShare" (dict "key" "alerts.pipeline.queueFillRatio" "value" $alerts.pipeline.queueFillRatio "of" "a queue's capacity" "range" "[0, 1)" "example" 0.8) }}
+{{- include "grafana-provisioning.checkShare" (dict "key" "alerts.pipeline.queueGrowingRatio" "value" $alerts.pipeline.queueGrowingRatio "of" "a queue's capacity" "range" "[0, 1)" "example" 0.1) }}
+{{- /* Bad Alertmanager addresses are refused whether or not the embedded Prometheus runs. */}}
+{{- $_ := include "grafana-provisioning.alertmanagers" . }}
 {{- $entries := dict "budgets.tenants" (list $v.budgets.tenants (list "tenant" "monthlyUsd")) "budgets.alertAt" (list $v.budgets.alertAt (list "ratio" "severity")) "objectives" (list $v.objectives (list "agent" "successRatio" "latency")) }}
 {{- range $list, $spec := $entries }}
 {{- range (first $spec) }}
@@ -159,7 +165,7 @@ grafana-provisioning.validate fails the render with what to set when the values 
 {{- if not (and (kindIs "string" .tenant) .tenant) }}
 {{- fail (printf "grafana-provisioning: budgets.tenants: every entry needs a tenant (the tenant_id label value), got %v" .tenant) }}
 {{- end }}
-{{- if not (and (or (kindIs "float64" .monthlyUsd) (kindIs "int64" .monthlyUsd)) (gt (float64 .monthlyUsd) 0.0)) }}
+{{- if not (gt (float64 .monthlyUsd) 0.0) }}
 {{- fail (printf "grafana-provisioning: budgets.tenants: the monthlyUsd of tenant %q must be a number of USD above 0, got %v" .tenant .monthlyUsd) }}
 {{- end }}
 {{- if has .tenant $tenants }}
@@ -167,26 +173,21 @@ grafana-provisioning.validate fails the render with what to set when the values 
 {{- end }}
 {{- $tenants = append $tenants .tenant }}
 {{- end }}
-{{- range $v.budgets.alertAt }}
-{{- if not (and (or (kindIs "float64" .ratio) (kindIs "int64" .ratio)) (gt (float64 .ratio) 0.0)) }}
-{{- fail (printf "grafana-provisioning: budgets.alertAt: ratio must be a share of the budget above 0 (0.8 for 80%%), got %v" .ratio) }}
-{{- end }}
+{{- range $index, $level := $v.budgets.alertAt }}
+{{- include "grafana-provisioning.checkShare" (dict "key" (printf "budgets.alertAt[%d].ratio" $index) "value" .ratio "of" "the monthly budget" "range" "(0, 1]" "example" 0.8) }}
 {{- if not (has .severity (list "info" "warning" "critical")) }}
 {{- fail (printf "grafana-provisioning: budgets.alertAt: severity must be info, warning or critical, got %v" .severity) }}
 {{- end }}
 {{- end }}
 {{- $agents := list }}
-{{- range $v.objectives }}
-{{- $ratios := dict "successRatio" .successRatio }}
+{{- range $index, $objective := $v.objectives }}
+{{- if not (kindIs "invalid" .successRatio) }}
+{{- include "grafana-provisioning.checkShare" (dict "key" (printf "objectives[%d].successRatio" $index) "value" .successRatio "of" "the agent's invocations" "range" "(0, 1)" "example" 0.99) }}
+{{- end }}
 {{- with .latency }}
-{{- $_ := set $ratios "latency.ratio" .ratio }}
-{{- if not (and (or (kindIs "float64" .thresholdSeconds) (kindIs "int64" .thresholdSeconds)) (gt (float64 .thresholdSeconds) 0.0)) }}
+{{- include "grafana-provisioning.checkShare" (dict "key" (printf "objectives[%d].latency.ratio" $index) "value" .ratio "of" "the agent's invocations" "range" "(0, 1)" "example" 0.95) }}
+{{- if not (gt (float64 .thresholdSeconds) 0.0) }}
 {{- fail (printf "grafana-provisioning: objectives: latency.thresholdSeconds must be a number of seconds above 0, got %v" .thresholdSeconds) }}
-{{- end }}
-{{- end }}
-{{- range $key, $ratio := $ratios }}
-{{- if and (not (kindIs "invalid" $ratio)) (not (and (or (kindIs "float64" $ratio) (kindIs "int64" $ratio)) (gt (float64 $ratio) 0.0) (lt (float64 $ratio) 1.0))) }}
-{{- fail (printf "grafana-provisioning: objectives: %s must be a share strictly between 0 and 1 (0.99 for 99%%), got %v" $key $ratio) }}
 {{- end }}
 {{- end }}
 {{- if has .agent $agents }}
@@ -197,6 +198,38 @@ grafana-provisioning.validate fails the render with what to set when the values 
 {{- fail (printf "grafana-provisioning: objective of agent %q sets neither successRatio nor latency" .agent) }}
 {{- end }}
 {{- end }}
+{{- end }}
+
+{{/*
+grafana-provisioning.checkShare fails the render when a share (0.8 for 80%) is outside its
+range, and names the share to set when the value reads as a percentage. `range` is "(0, 1]",
+"[0, 1)" or "(0, 1)": whether 0 and 1 are allowed is what the rule that reads the share makes
+of them (a budget level of 1 is the whole budget; an objective of 1 leaves no error budget; an
+alert on more than 1 of anything never fires). The value is a number, or the string `--set`
+makes of a decimal (the schema allows no other).
+Usage: {{ include "grafana-provisioning.checkShare" (dict "key" "budgets.alertAt[0].ratio" "value" .ratio "of" "the monthly budget" "range" "(0, 1]" "example" 0.8) }}
+*/}}
+{{- define "grafana-provisioning.checkShare" -}}
+{{- $share := float64 .value }}
+{{- if not (include "grafana-provisioning.shareInRange" (dict "share" $share "range" .range)) }}
+{{- $bounds := printf "%s and %s" (ternary "at least 0" "above 0" (hasPrefix "[" .range)) (ternary "at most 1" "below 1" (hasSuffix "]" .range)) }}
+{{- $hint := printf ", e.g. %v for %s%%" .example (mulf .example 100 | printf "%.4g") }}
+{{- if and (gt $share 1.0) (include "grafana-provisioning.shareInRange" (dict "share" (divf $share 100) "range" .range)) }}
+{{- $hint = printf ": set %s for %s%%" (divf $share 100 | printf "%.4g") ($share | printf "%.4g") }}
+{{- end }}
+{{- fail (printf "grafana-provisioning: %s is a share of %s, %s%s (got %v)" .key .of $bounds $hint .value) }}
+{{- end }}
+{{- end }}
+
+{{/*
+grafana-provisioning.shareInRange is "true" when `share` (a float) lies in `range` (see
+grafana-provisioning.checkShare); empty otherwise.
+Usage: {{ include "grafana-provisioning.shareInRange" (dict "share" 0.8 "range" "(0, 1]") }}
+*/}}
+{{- define "grafana-provisioning.shareInRange" -}}
+{{- $aboveLow := or (gt .share 0.0) (and (hasPrefix "[" .range) (eq .share 0.0)) }}
+{{- $belowHigh := or (lt .share 1.0) (and (hasSuffix "]" .range) (eq .share 1.0)) }}
+{{- if and $aboveLow $belowHigh }}true{{ end }}
 {{- end }}
 
 {{/*

@@ -43,6 +43,8 @@ rate, rate limits, daily cost per tenant) with thresholds from alerts.*.
 */}}
 {{- define "grafana-provisioning.agentRules" -}}
 {{- $a := .Values.alerts }}
+{{- /* Shares read through float64: `--set` hands a decimal over as a string. */}}
+{{- $errorRatio := float64 $a.agentErrors.thresholdRatio }}
 {{- $rules := list
   (dict "record" "agent:agent_request_duration_seconds:p99_rate5m"
         "expr" "histogram_quantile(0.99, sum by (agent_name, le) (rate(agent_request_duration_seconds_bucket[5m])))")
@@ -58,9 +60,9 @@ rate, rate limits, daily cost per tenant) with thresholds from alerts.*.
       "summary" (printf "Agent {{ $labels.agent_name }} is slow: p99 latency above %vs" $a.agentLatency.thresholdSeconds)
       "description" (printf "The 99th percentile of agent {{ $labels.agent_name }}'s invocation time over the last 5 minutes is {{ $value | humanizeDuration }}, above the %vs threshold." $a.agentLatency.thresholdSeconds)) | fromYaml)
   (include "grafana-provisioning.alert" (dict "context" . "name" "AgentHighErrorRate" "severity" "critical" "for" $a.agentErrors.for
-      "expr" (printf "agent:agent_errors:ratio_rate5m > %v" $a.agentErrors.thresholdRatio)
-      "summary" (printf "Agent {{ $labels.agent_name }} fails more than %v%% of its invocations" (mulf $a.agentErrors.thresholdRatio 100 | printf "%.4g"))
-      "description" (printf "{{ $value | humanizePercentage }} of agent {{ $labels.agent_name }}'s invocations failed over the last 5 minutes (threshold %v%%)." (mulf $a.agentErrors.thresholdRatio 100 | printf "%.4g"))) | fromYaml)
+      "expr" (printf "agent:agent_errors:ratio_rate5m > %v" $errorRatio)
+      "summary" (printf "Agent {{ $labels.agent_name }} fails more than %v%% of its invocations" (mulf $errorRatio 100 | printf "%.4g"))
+      "description" (printf "{{ $value | humanizePercentage }} of agent {{ $labels.agent_name }}'s invocations failed over the last 5 minutes (threshold %v%%)." (mulf $errorRatio 100 | printf "%.4g"))) | fromYaml)
   (include "grafana-provisioning.alert" (dict "context" . "name" "LLMRateLimitErrors" "severity" "warning" "for" $a.rateLimits.for
       "expr" (printf "sum by (model) (increase(llm_rate_limit_errors_total[5m])) > %v" $a.rateLimits.threshold)
       "summary" "The provider is rate-limiting calls to {{ $labels.model }}"
@@ -84,7 +86,7 @@ rules look back 30 days, so the group is evaluated every 5 minutes, not every sc
 {{- $b := .Values.budgets }}
 {{- $rules := list }}
 {{- range $b.tenants }}
-{{- $rules = append $rules (dict "record" "tenant_monthly_budget_usd" "expr" (printf "vector(%v)" .monthlyUsd) "labels" (dict "tenant_id" .tenant)) }}
+{{- $rules = append $rules (dict "record" "tenant_monthly_budget_usd" "expr" (printf "vector(%v)" (float64 .monthlyUsd)) "labels" (dict "tenant_id" .tenant)) }}
 {{- end }}
 {{- $rate := printf "tenant:llm_cost_dollars:rate%s" $b.forecastWindow }}
 {{- $rules = concat $rules (list
@@ -97,11 +99,12 @@ rules look back 30 days, so the group is evaluated every 5 minutes, not every sc
 {{- $spend := `{{ with printf "tenant:llm_cost_dollars:increase30d{tenant_id='%s'}" $labels.tenant_id | query }}{{ . | first | value | printf "%.2f" }}{{ end }}` }}
 {{- $budget := `{{ with printf "tenant_monthly_budget_usd{tenant_id='%s'}" $labels.tenant_id | query }}{{ . | first | value | printf "%.2f" }}{{ end }}` }}
 {{- range $b.alertAt }}
+{{- $ratio := float64 .ratio }}
 {{- $rules = append $rules (include "grafana-provisioning.alert" (dict "context" $ "name" "TenantBudgetUtilisationHigh" "severity" .severity
-    "labels" (dict "threshold" (printf "%v" .ratio))
-    "expr" (printf "tenant:llm_budget_utilisation:ratio30d >= %v" .ratio)
-    "summary" (printf "Tenant {{ $labels.tenant_id }} has used %s%% of its monthly LLM budget" (mulf .ratio 100 | printf "%.4g"))
-    "description" (printf "Tenant {{ $labels.tenant_id }} spent $%s over the last 30 days, {{ $value | humanizePercentage }} of its monthly budget of $%s (alert level %s%%)." $spend $budget (mulf .ratio 100 | printf "%.4g"))) | fromYaml) }}
+    "labels" (dict "threshold" (printf "%v" $ratio))
+    "expr" (printf "tenant:llm_budget_utilisation:ratio30d >= %v" $ratio)
+    "summary" (printf "Tenant {{ $labels.tenant_id }} has used %s%% of its monthly LLM budget" (mulf $ratio 100 | printf "%.4g"))
+    "description" (printf "Tenant {{ $labels.tenant_id }} spent $%s over the last 30 days, {{ $value | humanizePercentage }} of its monthly budget of $%s (alert level %s%%)." $spend $budget (mulf $ratio 100 | printf "%.4g"))) | fromYaml) }}
 {{- end }}
 {{- $rules = append $rules (include "grafana-provisioning.alert" (dict "context" $ "name" "TenantBudgetForecastExceeded" "severity" "warning" "for" "1h"
     "expr" "tenant:llm_cost_dollars:forecast30d > on (tenant_id) tenant_monthly_budget_usd"
@@ -126,11 +129,12 @@ and open a ticket when 10% burns in three days (or in a day at 3x).
 {{- $requests := printf "sum(rate(agent_request_duration_seconds_count{%s}[%%s]))" $agent }}
 {{- $slos := list }}
 {{- with $objective.successRatio }}
-{{- $slos = append $slos (dict "slo" "success" "target" . "bad" (printf "(sum(rate(agent_errors_total{%s}[%%s])) or vector(0)) / %s" $agent $requests) "what" "failed invocations") }}
+{{- $slos = append $slos (dict "slo" "success" "target" (float64 .) "bad" (printf "(sum(rate(agent_errors_total{%s}[%%s])) or vector(0)) / %s" $agent $requests) "what" "failed invocations") }}
 {{- end }}
 {{- with $objective.latency }}
-{{- $bucket := printf "sum(rate(agent_request_duration_seconds_bucket{%s,le=~\"%v(\\\\.0)?\"}[%%s]))" $agent .thresholdSeconds }}
-{{- $slos = append $slos (dict "slo" "latency" "target" .ratio "bad" (printf "1 - %s / %s" $bucket $requests) "what" (printf "invocations slower than %vs" .thresholdSeconds)) }}
+{{- $threshold := float64 .thresholdSeconds }}
+{{- $bucket := printf "sum(rate(agent_request_duration_seconds_bucket{%s,le=~\"%v(\\\\.0)?\"}[%%s]))" $agent $threshold }}
+{{- $slos = append $slos (dict "slo" "latency" "target" (float64 .ratio) "bad" (printf "1 - %s / %s" $bucket $requests) "what" (printf "invocations slower than %vs" $threshold)) }}
 {{- end }}
 {{- range $slo := $slos }}
 {{- $labels := dict "agent_name" $objective.agent "slo" .slo }}
@@ -176,6 +180,8 @@ sent stands for both.
 */}}
 {{- define "grafana-provisioning.pipelineRules" -}}
 {{- $p := .Values.alerts.pipeline }}
+{{- $growing := float64 $p.queueGrowingRatio }}
+{{- $filling := float64 $p.queueFillRatio }}
 {{- $telemetry := "" }}
 {{- range $job, $port := include "grafana-provisioning.collectorJobs" . | fromYaml }}
 {{- if eq $port $.Values.collector.telemetryPort }}
@@ -188,13 +194,13 @@ sent stands for both.
       "summary" "The collector cannot deliver spans to {{ $labels.exporter }}"
       "description" (printf "Exporter {{ $labels.exporter }} has {{ $value | humanize1024 }}B of spans queued and delivered none in the last 5 minutes (for %s): the destination is down, unreachable or refusing them (credentials, its own errors). The collector keeps retrying; the spans wait in the queue, which refuses new ones when full." $p.for)) | fromYaml)
   (include "grafana-provisioning.alert" (dict "context" . "name" "CollectorQueueGrowing" "severity" "warning" "for" $p.queueGrowingFor
-      "expr" (printf "max by (exporter) (deriv(otelcol_exporter_queue_size[15m])) > 0 and on (exporter) max by (exporter) (otelcol_exporter_queue_size / otelcol_exporter_queue_capacity) > %v" $p.queueGrowingRatio)
+      "expr" (printf "max by (exporter) (deriv(otelcol_exporter_queue_size[15m])) > 0 and on (exporter) max by (exporter) (otelcol_exporter_queue_size / otelcol_exporter_queue_capacity) > %v" $growing)
       "summary" "The collector's queue to {{ $labels.exporter }} keeps growing"
-      "description" (printf "The sending queue of exporter {{ $labels.exporter }} has grown by {{ $value | humanize1024 }}B per second over the last 15 minutes (for %s) and is more than %s%% full: the destination accepts less than the agents send." $p.queueGrowingFor (mulf $p.queueGrowingRatio 100 | printf "%.4g"))) | fromYaml)
+      "description" (printf "The sending queue of exporter {{ $labels.exporter }} has grown by {{ $value | humanize1024 }}B per second over the last 15 minutes (for %s) and is more than %s%% full: the destination accepts less than the agents send." $p.queueGrowingFor (mulf $growing 100 | printf "%.4g"))) | fromYaml)
   (include "grafana-provisioning.alert" (dict "context" . "name" "CollectorQueueFilling" "severity" "warning" "for" $p.for
-      "expr" (printf "max by (exporter) (otelcol_exporter_queue_size / otelcol_exporter_queue_capacity) > %v" $p.queueFillRatio)
+      "expr" (printf "max by (exporter) (otelcol_exporter_queue_size / otelcol_exporter_queue_capacity) > %v" $filling)
       "summary" "The collector's queue to {{ $labels.exporter }} is filling up"
-      "description" (printf "The sending queue of exporter {{ $labels.exporter }} is {{ $value | humanizePercentage }} full, in bytes (threshold %s%%). When it is full the collector refuses new spans." (mulf $p.queueFillRatio 100 | printf "%.4g"))) | fromYaml)
+      "description" (printf "The sending queue of exporter {{ $labels.exporter }} is {{ $value | humanizePercentage }} full, in bytes (threshold %s%%). When it is full the collector refuses new spans." (mulf $filling 100 | printf "%.4g"))) | fromYaml)
   (include "grafana-provisioning.alert" (dict "context" . "name" "CollectorSpansDropped" "severity" "critical" "for" "0m"
       "expr" "sum by (exporter) (increase(otelcol_exporter_send_failed_spans_total[5m])) > 0"
       "summary" "The collector dropped spans bound for {{ $labels.exporter }}"

@@ -108,13 +108,29 @@ them in while it is enabled, so a message here means that store is off. */}}
 {{- fail (printf "langfuse: set %s to %s (in agent-observability: langfuse.%s, which the bundled store fills in only while %s.enabled is true)" .key .what .key .store) }}
 {{- end }}
 {{- end }}
-{{- if not $v.secrets.existingSecret }}
+{{- if $v.secrets.existingSecret }}
+{{- /* The Secret wins; values beside it would be dropped without a word. Only names are printed. */}}
+{{- $given := list }}
+{{- range $key := list "nextauthSecret" "salt" "encryptionKey" }}
+{{- if index $v.secrets $key }}
+{{- $given = append $given (printf "secrets.%s" $key) }}
+{{- end }}
+{{- end }}
+{{- if $given }}
+{{- $one := eq (len $given) 1 }}
+{{- fail (printf "langfuse: %s %s set, but secrets.existingSecret (%s) takes precedence and %s would be ignored: put %s into that Secret (keys nextauth-secret, salt, encryption-key) and unset %s here, or set secrets.existingSecret to \"\" to keep all three of secrets.nextauthSecret, secrets.salt and secrets.encryptionKey in a Secret of this chart" (join ", " $given) (ternary "is" "are" $one) (include "langfuse.secretsName" .) (ternary "it" "they" $one) (ternary "it" "them" $one) (ternary "it" "them" $one)) }}
+{{- end }}
+{{- else }}
 {{- if not (and $v.secrets.nextauthSecret $v.secrets.salt $v.secrets.encryptionKey) }}
 {{- fail "langfuse: set secrets.existingSecret to a Secret with nextauth-secret, salt and encryption-key, or all three of secrets.nextauthSecret, secrets.salt and secrets.encryptionKey" }}
 {{- end }}
 {{- if not (regexMatch "^[0-9a-fA-F]{64}$" $v.secrets.encryptionKey) }}
 {{- fail (printf "langfuse: secrets.encryptionKey must be exactly 64 hex characters (openssl rand -hex 32), got %d characters" (len $v.secrets.encryptionKey)) }}
 {{- end }}
+{{- end }}
+{{- /* NEXTAUTH_URL without a scheme fails LangFuse's start (web/src/env.mjs: z.url()). */}}
+{{- if not (regexMatch `^https?://[^/\s?#]+(/\S*)?$` (toString $v.nextauthUrl)) }}
+{{- fail (printf "langfuse: nextauthUrl (%s) must be the URL users open LangFuse at, scheme included, e.g. https://langfuse.example.com" (toString $v.nextauthUrl)) }}
 {{- end }}
 {{- if and $v.init.admin.email (not $v.init.admin.existingSecret) }}
 {{- fail "langfuse: init.admin.email is set: also set init.admin.existingSecret to a Secret with the admin's password under `password`" }}

@@ -31,7 +31,7 @@ Usage: {{ include "langfuse.selectorLabels" (dict "context" . "component" "web")
 */}}
 {{- define "langfuse.selectorLabels" -}}
 app.kubernetes.io/name: {{ include "langfuse.name" .context | quote }}
-app.kubernetes.io/instance: {{ .context.Release.Name }}
+app.kubernetes.io/instance: {{ .context.Release.Name | quote }}
 {{- with .component }}
 app.kubernetes.io/component: {{ . }}
 {{- end }}

@@ -31,7 +31,7 @@ Usage: {{ include "object-storage.selectorLabels" (dict "context" . "component" 
 */}}
 {{- define "object-storage.selectorLabels" -}}
 app.kubernetes.io/name: {{ include "object-storage.name" .context | quote }}
-app.kubernetes.io/instance: {{ .context.Release.Name }}
+app.kubernetes.io/instance: {{ .context.Release.Name | quote }}
 {{- with .component }}
 app.kubernetes.io/component: {{ . }}
 {{- end }}

@@ -568,6 +568,9 @@ otel-collector.validate fails the render with what to set when the values contra
 {{- if and .enabled (not .endpoint) }}
 {{- fail "otel-collector: destinations.otlp.enabled is true: set destinations.otlp.endpoint (host:port for grpc, a URL for http)" }}
 {{- end }}
+{{- if and .enabled (eq .protocol "http") (not (regexMatch `^https?://\S+$` .endpoint)) }}
+{{- fail (printf "otel-collector: destinations.otlp.protocol is http: set destinations.otlp.endpoint to the backend's base URL, e.g. http://jaeger-collector.jaeger:4318 (got %s)" .endpoint) }}
+{{- end }}
 {{- end }}
 {{- with $v.destinations.xray }}
 {{- if and .enabled (not .region) }}

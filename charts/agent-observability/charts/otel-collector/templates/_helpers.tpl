@@ -31,7 +31,7 @@ Usage: {{ include "otel-collector.selectorLabels" (dict "context" . "component" 
 */}}
 {{- define "otel-collector.selectorLabels" -}}
 app.kubernetes.io/name: {{ include "otel-collector.name" .context | quote }}
-app.kubernetes.io/instance: {{ .context.Release.Name }}
+app.kubernetes.io/instance: {{ .context.Release.Name | quote }}
 {{- with .component }}
 app.kubernetes.io/component: {{ . }}
 {{- end }}

@@ -34,7 +34,7 @@ Usage: {{ include "postgres.selectorLabels" (dict "context" . "component" "backu
 {{- define "postgres.selectorLabels" -}}
 {{- $name := include "postgres.name" .context -}}
 app.kubernetes.io/name: {{ empty .component | ternary $name (printf "%s-%s" $name .component | trunc 63 | trimSuffix "-") | quote }}
-app.kubernetes.io/instance: {{ .context.Release.Name }}
+app.kubernetes.io/instance: {{ .context.Release.Name | quote }}
 {{- with .component }}
 app.kubernetes.io/component: {{ . }}
 {{- end }}

@@ -31,7 +31,7 @@ Usage: {{ include "valkey.selectorLabels" (dict "context" . "component" "web") }
 */}}
 {{- define "valkey.selectorLabels" -}}
 app.kubernetes.io/name: {{ include "valkey.name" .context | quote }}
-app.kubernetes.io/instance: {{ .context.Release.Name }}
+app.kubernetes.io/instance: {{ .context.Release.Name | quote }}
 {{- with .component }}
 app.kubernetes.io/component: {{ . }}
 {{- end }}

@@ -1,0 +1,115 @@
+{{/*
+CHART.name is the chart name, or nameOverride.
+*/}}
+{{- define "CHART.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+CHART.fullname is the name of this chart's resources: "<release>-<chart>", at most 63
+characters. Inside agent-observability it is always "<release>-<chart>" (the umbrella refuses
+the overrides), which is how the other components find them.
+*/}}
+{{- define "CHART.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name (default .Chart.Name .Values.nameOverride) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+
+{{/*
+CHART.chart is the chart name and version as used by the helm.sh/chart label.
+*/}}
+{{- define "CHART.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+CHART.selectorLabels are the immutable labels that select a component's pods.
+Usage: {{ include "CHART.selectorLabels" (dict "context" . "component" "web") }}
+*/}}
+{{- define "CHART.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "CHART.name" .context | quote }}
+app.kubernetes.io/instance: {{ .context.Release.Name | quote }}
+{{- with .component }}
+app.kubernetes.io/component: {{ . }}
+{{- end }}
+{{- end }}
+
+{{/*
+CHART.labels are the recommended labels of every resource, plus commonLabels.
+Usage: {{ include "CHART.labels" (dict "context" . "component" "web") }}
+*/}}
+{{- define "CHART.labels" -}}
+{{ include "CHART.selectorLabels" . }}
+app.kubernetes.io/version: {{ .context.Chart.AppVersion | quote }}
+app.kubernetes.io/part-of: agent-observability
+app.kubernetes.io/managed-by: {{ .context.Release.Service }}
+helm.sh/chart: {{ include "CHART.chart" .context }}
+{{- with .context.Values.commonLabels }}
+{{ toYaml . }}
+{{- end }}
+{{- end }}
+
+{{/*
+CHART.serviceAccountName is the ServiceAccount this chart's pods run as.
+*/}}
+{{- define "CHART.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "CHART.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- required "serviceAccount.name is required when serviceAccount.create is false" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{/*
+CHART.tpl renders a value that may contain template expressions (fields marked "Template" in
+values.yaml), in this chart's context.
+Usage: {{ include "CHART.tpl" (dict "value" .Values.someHost "context" $) }}
+*/}}
+{{- define "CHART.tpl" -}}
+{{- tpl (toString .value) .context }}
+{{- end }}
+
+{{/*
+CHART.networkPolicyEnabled is "true" when this chart's NetworkPolicies are on, by its own
+networkPolicy.enabled or the parent's global.networkPolicy.enabled; empty otherwise.
+*/}}
+{{- define "CHART.networkPolicyEnabled" -}}
+{{- if or .Values.networkPolicy.enabled (dig "networkPolicy" "enabled" false (.Values.global | default dict)) }}true{{ end }}
+{{- end }}
+
+{{/*
+CHART.imageReference is "<registry>/<path>:<tag>" of one image of this chart; the tag defaults
+to the chart's appVersion. global.imageRegistry, when set, replaces the registry the repository
+names (docker.io, quay.io, ...) and keeps its path, so one setting moves every image of a
+release to a private registry: docker.io/langfuse/langfuse becomes <registry>/langfuse/langfuse.
+Usage: {{ include "CHART.imageReference" (dict "image" .Values.image "context" $) }}
+*/}}
+{{- define "CHART.imageReference" -}}
+{{- $registry := dig "imageRegistry" "" (.context.Values.global | default dict) }}
+{{- $repository := .image.repository }}
+{{- if $registry }}
+{{- $path := splitList "/" $repository }}
+{{- /* Docker's rule: a first component with a dot or a colon, or localhost, is a registry. */}}
+{{- if and (gt (len $path) 1) (regexMatch "[.:]|^localhost$" (first $path)) }}
+{{- $repository = rest $path | join "/" }}
+{{- end }}
+{{- $repository = printf "%s/%s" (trimSuffix "/" $registry) $repository }}
+{{- end }}
+{{- printf "%s:%v" $repository (default .context.Chart.AppVersion .image.tag) }}
+{{- end }}
+
+{{/*
+CHART.imagePullSecrets is the imagePullSecrets field of a pod: imagePullSecrets and
+global.imagePullSecrets; nothing when both are empty.
+Usage: {{ include "CHART.imagePullSecrets" . }}
+*/}}
+{{- define "CHART.imagePullSecrets" -}}
+{{- $secrets := concat (.Values.imagePullSecrets | default list) (dig "imagePullSecrets" list (.Values.global | default dict)) | uniq }}
+{{- with $secrets }}
+imagePullSecrets:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- end }}
