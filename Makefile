@@ -179,16 +179,18 @@ lint-security: tools ## checkov on the render of every values file; each skipped
 	@$(VENV)/bin/python hack/lint_security.py $(CHECKOV_VENV)/bin/checkov $(VALUES_FILES)
 
 .PHONY: lint-generated
-lint-generated: tools ## Fail when a generated file (values schema, values tables, dashboards, golden renders) is out of date
+lint-generated: tools ## Fail when a generated file (values schema, values tables, dashboards, shared helpers, golden renders) is out of date
 	@echo "==> generated files up to date"
 	@$(VENV)/bin/python hack/values_docs.py --check
 	@$(VENV)/bin/python hack/generate_dashboards.py --check
+	@$(VENV)/bin/python hack/generate_helpers.py --check
 	@$(VENV)/bin/python hack/render_golden.py --check
 
 .PHONY: generate
-generate: tools ## Regenerate values.schema.json and the README values tables from values.yaml, the dashboards and the golden renders (rendered/)
+generate: tools ## Regenerate values.schema.json and the README values tables from values.yaml, the dashboards, the shared helpers (templates/_common.tpl) and the golden renders (rendered/)
 	@$(VENV)/bin/python hack/values_docs.py
 	@$(VENV)/bin/python hack/generate_dashboards.py
+	@$(VENV)/bin/python hack/generate_helpers.py
 	@$(VENV)/bin/python hack/render_golden.py
 
 ##@ Test

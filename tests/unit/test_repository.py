@@ -2,6 +2,7 @@
 
 import os
 import re
+from collections import Counter
 import shutil
 import subprocess
 import sys
@@ -51,6 +52,13 @@ def test_every_helper_is_prefixed_with_its_chart_and_documented():
         docstring = before.rstrip().rsplit("{{/*", 1)[-1]
         assert before.rstrip().endswith("*/}}") and docstring.strip().startswith(helper), \
             f"{helper} has no docstring starting with its name"
+
+
+def test_every_helper_is_defined_once():
+    # Helm keeps one of two defines of a name without a word, so a chart's own helper beside its
+    # copy of the shared one (hack/generate_helpers.py) would silently lose to it, or win.
+    counts = Counter(helper for _, helper, _ in chart_helpers())
+    assert [helper for helper, n in counts.items() if n > 1] == []
 
 
 def test_every_helper_is_used():

@@ -141,27 +141,6 @@ tests) run Node.js scripts in: LangFuse's web image, so there is no extra image 
 {{- end }}
 
 {{/*
-agent-observability.imageReference is "<registry>/<path>:<tag>" of one image of this chart; the
-tag defaults to the chart's appVersion. global.imageRegistry, when set, replaces the registry the repository
-names (docker.io, quay.io, ...) and keeps its path, so one setting moves every image of a
-release to a private registry: docker.io/langfuse/langfuse becomes <registry>/langfuse/langfuse.
-Usage: {{ include "agent-observability.imageReference" (dict "image" .Values.image "context" $) }}
-*/}}
-{{- define "agent-observability.imageReference" -}}
-{{- $registry := dig "imageRegistry" "" (.context.Values.global | default dict) }}
-{{- $repository := .image.repository }}
-{{- if $registry }}
-{{- $path := splitList "/" $repository }}
-{{- /* Docker's rule: a first component with a dot or a colon, or localhost, is a registry. */}}
-{{- if and (gt (len $path) 1) (regexMatch "[.:]|^localhost$" (first $path)) }}
-{{- $repository = rest $path | join "/" }}
-{{- end }}
-{{- $repository = printf "%s/%s" (trimSuffix "/" $registry) $repository }}
-{{- end }}
-{{- printf "%s:%v" $repository (default .context.Chart.AppVersion .image.tag) }}
-{{- end }}
-
-{{/*
 agent-observability.imagePullSecrets is the imagePullSecrets field of the umbrella's own pods
 (the secret generator and the helm tests): global.imagePullSecrets; nothing when it is empty.
 Usage: {{ include "agent-observability.imagePullSecrets" . }}

@@ -1,24 +1,4 @@
 {{/*
-grafana-provisioning.name is the chart name, or nameOverride.
-*/}}
-{{- define "grafana-provisioning.name" -}}
-{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
-{{- end }}
-
-{{/*
-grafana-provisioning.fullname is the name of this chart's ConfigMaps and monitoring objects:
-"<release>-<chart>", at most 63 characters. The release name is always included, so the parent
-chart can derive the names of its subcharts' resources without calling their helpers.
-*/}}
-{{- define "grafana-provisioning.fullname" -}}
-{{- if .Values.fullnameOverride }}
-{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
-{{- else }}
-{{- printf "%s-%s" .Release.Name (default .Chart.Name .Values.nameOverride) | trunc 63 | trimSuffix "-" }}
-{{- end }}
-{{- end }}
-
-{{/*
 grafana-provisioning.componentName is the name of the embedded Grafana's or Prometheus' resources:
 "<release>-grafana", "<release>-prometheus" (with fullnameOverride: "<override>-grafana"), the
 names users of the Grafana and kube-prometheus-stack charts expect.
@@ -26,48 +6,6 @@ Usage: {{ include "grafana-provisioning.componentName" (dict "context" . "compon
 */}}
 {{- define "grafana-provisioning.componentName" -}}
 {{- printf "%s-%s" (default .context.Release.Name .context.Values.fullnameOverride) .component | trunc 63 | trimSuffix "-" }}
-{{- end }}
-
-{{/*
-grafana-provisioning.chart is the chart name and version as used by the helm.sh/chart label.
-*/}}
-{{- define "grafana-provisioning.chart" -}}
-{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
-{{- end }}
-
-{{/*
-grafana-provisioning.selectorLabels are the immutable labels that select a component's pods.
-Usage: {{ include "grafana-provisioning.selectorLabels" (dict "context" . "component" "grafana") }}
-*/}}
-{{- define "grafana-provisioning.selectorLabels" -}}
-app.kubernetes.io/name: {{ include "grafana-provisioning.name" .context | quote }}
-app.kubernetes.io/instance: {{ .context.Release.Name | quote }}
-{{- with .component }}
-app.kubernetes.io/component: {{ . }}
-{{- end }}
-{{- end }}
-
-{{/*
-grafana-provisioning.labels are the recommended labels of every resource, plus commonLabels.
-Usage: {{ include "grafana-provisioning.labels" (dict "context" . "component" "grafana") }}
-*/}}
-{{- define "grafana-provisioning.labels" -}}
-{{ include "grafana-provisioning.selectorLabels" . }}
-app.kubernetes.io/version: {{ .context.Chart.AppVersion | quote }}
-app.kubernetes.io/part-of: agent-observability
-app.kubernetes.io/managed-by: {{ .context.Release.Service }}
-helm.sh/chart: {{ include "grafana-provisioning.chart" .context }}
-{{- with .context.Values.commonLabels }}
-{{ toYaml . }}
-{{- end }}
-{{- end }}
-
-{{/*
-grafana-provisioning.tpl renders a "Template" value (a string that may hold template expressions).
-Usage: {{ include "grafana-provisioning.tpl" (dict "value" .Values.datasource.url "context" .) }}
-*/}}
-{{- define "grafana-provisioning.tpl" -}}
-{{- tpl (toString .value) .context }}
 {{- end }}
 
 {{/*
@@ -230,46 +168,4 @@ Usage: {{ include "grafana-provisioning.shareInRange" (dict "share" 0.8 "range" 
 {{- $aboveLow := or (gt .share 0.0) (and (hasPrefix "[" .range) (eq .share 0.0)) }}
 {{- $belowHigh := or (lt .share 1.0) (and (hasSuffix "]" .range) (eq .share 1.0)) }}
 {{- if and $aboveLow $belowHigh }}true{{ end }}
-{{- end }}
-
-{{/*
-grafana-provisioning.networkPolicyEnabled is "true" when NetworkPolicies are on, for this chart
-(networkPolicy.enabled) or for the whole release (global.networkPolicy.enabled).
-*/}}
-{{- define "grafana-provisioning.networkPolicyEnabled" -}}
-{{- if or .Values.networkPolicy.enabled (dig "networkPolicy" "enabled" false (.Values.global | default dict)) }}true{{ end }}
-{{- end }}
-
-{{/*
-grafana-provisioning.imageReference is "<registry>/<path>:<tag>" of one image of this chart;
-the tag defaults to the chart's appVersion. global.imageRegistry, when set, replaces the registry the repository
-names (docker.io, quay.io, ...) and keeps its path, so one setting moves every image of a
-release to a private registry: docker.io/langfuse/langfuse becomes <registry>/langfuse/langfuse.
-Usage: {{ include "grafana-provisioning.imageReference" (dict "image" .Values.image "context" $) }}
-*/}}
-{{- define "grafana-provisioning.imageReference" -}}
-{{- $registry := dig "imageRegistry" "" (.context.Values.global | default dict) }}
-{{- $repository := .image.repository }}
-{{- if $registry }}
-{{- $path := splitList "/" $repository }}
-{{- /* Docker's rule: a first component with a dot or a colon, or localhost, is a registry. */}}
-{{- if and (gt (len $path) 1) (regexMatch "[.:]|^localhost$" (first $path)) }}
-{{- $repository = rest $path | join "/" }}
-{{- end }}
-{{- $repository = printf "%s/%s" (trimSuffix "/" $registry) $repository }}
-{{- end }}
-{{- printf "%s:%v" $repository (default .context.Chart.AppVersion .image.tag) }}
-{{- end }}
-
-{{/*
-grafana-provisioning.imagePullSecrets is the imagePullSecrets field of a pod: imagePullSecrets and
-global.imagePullSecrets; nothing when both are empty.
-Usage: {{ include "grafana-provisioning.imagePullSecrets" . }}
-*/}}
-{{- define "grafana-provisioning.imagePullSecrets" -}}
-{{- $secrets := concat (.Values.imagePullSecrets | default list) (dig "imagePullSecrets" list (.Values.global | default dict)) | uniq }}
-{{- with $secrets }}
-imagePullSecrets:
-  {{- toYaml . | nindent 2 }}
-{{- end }}
 {{- end }}

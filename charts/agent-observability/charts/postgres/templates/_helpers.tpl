@@ -1,31 +1,4 @@
 {{/*
-postgres.name is the chart name, or nameOverride.
-*/}}
-{{- define "postgres.name" -}}
-{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
-{{- end }}
-
-{{/*
-postgres.fullname is the name of this chart's resources: "<release>-<chart>", at most 63
-characters. The release name is always included, so the parent chart can derive the names
-of its subcharts' resources without calling their helpers.
-*/}}
-{{- define "postgres.fullname" -}}
-{{- if .Values.fullnameOverride }}
-{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
-{{- else }}
-{{- printf "%s-%s" .Release.Name (default .Chart.Name .Values.nameOverride) | trunc 63 | trimSuffix "-" }}
-{{- end }}
-{{- end }}
-
-{{/*
-postgres.chart is the chart name and version as used by the helm.sh/chart label.
-*/}}
-{{- define "postgres.chart" -}}
-{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
-{{- end }}
-
-{{/*
 postgres.selectorLabels are the immutable labels that select a component's pods: the server's
 (no component) or the backup's ("backup"). A component's pods are named "<name>-<component>",
 so the server's Services and NetworkPolicy, which select by name and instance, never match them.
@@ -41,37 +14,11 @@ app.kubernetes.io/component: {{ . }}
 {{- end }}
 
 {{/*
-postgres.labels are the recommended labels of every resource, plus commonLabels.
-Usage: {{ include "postgres.labels" (dict "context" . "component" "web") }}
-*/}}
-{{- define "postgres.labels" -}}
-{{ include "postgres.selectorLabels" . }}
-app.kubernetes.io/version: {{ .context.Chart.AppVersion | quote }}
-app.kubernetes.io/part-of: agent-observability
-app.kubernetes.io/managed-by: {{ .context.Release.Service }}
-helm.sh/chart: {{ include "postgres.chart" .context }}
-{{- with .context.Values.commonLabels }}
-{{ toYaml . }}
-{{- end }}
-{{- end }}
-
-{{/*
 postgres.image is the PostgreSQL image, for the server and the backup alike: the backup's
 pg_dump is always the server's version.
 */}}
 {{- define "postgres.image" -}}
 {{- include "postgres.imageReference" (dict "image" .Values.image "context" .) }}
-{{- end }}
-
-{{/*
-postgres.serviceAccountName is the ServiceAccount this chart's pods run as.
-*/}}
-{{- define "postgres.serviceAccountName" -}}
-{{- if .Values.serviceAccount.create }}
-{{- default (include "postgres.fullname" .) .Values.serviceAccount.name }}
-{{- else }}
-{{- required "serviceAccount.name is required when serviceAccount.create is false" .Values.serviceAccount.name }}
-{{- end }}
 {{- end }}
 
 {{/*
@@ -82,46 +29,4 @@ postgres.passwordSecret is the Secret holding the password, rendered from auth.e
 {{- fail "postgres: set auth.existingSecret to a Secret with the database password under `password` (inside agent-observability it is generated for you)" }}
 {{- end }}
 {{- tpl .Values.auth.existingSecret . }}
-{{- end }}
-
-{{/*
-postgres.networkPolicyEnabled is "true" when this chart's NetworkPolicies are on, by its own
-networkPolicy.enabled or the parent's global.networkPolicy.enabled; empty otherwise.
-*/}}
-{{- define "postgres.networkPolicyEnabled" -}}
-{{- if or .Values.networkPolicy.enabled (dig "networkPolicy" "enabled" false (.Values.global | default dict)) }}true{{ end }}
-{{- end }}
-
-{{/*
-postgres.imageReference is "<registry>/<path>:<tag>" of one image of this chart;
-the tag defaults to the chart's appVersion. global.imageRegistry, when set, replaces the registry the repository
-names (docker.io, quay.io, ...) and keeps its path, so one setting moves every image of a
-release to a private registry: docker.io/langfuse/langfuse becomes <registry>/langfuse/langfuse.
-Usage: {{ include "postgres.imageReference" (dict "image" .Values.image "context" $) }}
-*/}}
-{{- define "postgres.imageReference" -}}
-{{- $registry := dig "imageRegistry" "" (.context.Values.global | default dict) }}
-{{- $repository := .image.repository }}
-{{- if $registry }}
-{{- $path := splitList "/" $repository }}
-{{- /* Docker's rule: a first component with a dot or a colon, or localhost, is a registry. */}}
-{{- if and (gt (len $path) 1) (regexMatch "[.:]|^localhost$" (first $path)) }}
-{{- $repository = rest $path | join "/" }}
-{{- end }}
-{{- $repository = printf "%s/%s" (trimSuffix "/" $registry) $repository }}
-{{- end }}
-{{- printf "%s:%v" $repository (default .context.Chart.AppVersion .image.tag) }}
-{{- end }}
-
-{{/*
-postgres.imagePullSecrets is the imagePullSecrets field of a pod: imagePullSecrets and
-global.imagePullSecrets; nothing when both are empty.
-Usage: {{ include "postgres.imagePullSecrets" . }}
-*/}}
-{{- define "postgres.imagePullSecrets" -}}
-{{- $secrets := concat (.Values.imagePullSecrets | default list) (dig "imagePullSecrets" list (.Values.global | default dict)) | uniq }}
-{{- with $secrets }}
-imagePullSecrets:
-  {{- toYaml . | nindent 2 }}
-{{- end }}
 {{- end }}
