@@ -48,6 +48,25 @@ def test_for_an_existing_grafana_the_configmaps_carry_the_sidecars_label_and_fol
     assert provisioned["uid"] == "agent-observability-prometheus"
 
 
+def provisioned_datasource(config_map, key):
+    [datasource] = yaml.safe_load(config_map["data"][key])["datasources"]
+    return datasource
+
+
+def test_only_the_embedded_grafana_takes_the_datasource_as_its_default():
+    """kube-prometheus-stack's Grafana provisions its own Prometheus as the default datasource;
+    Grafana refuses datasource files that mark two defaults in one organisation."""
+    sidecar = render_chart(values=EXISTING_STACK).get("ConfigMap", "obs-grafana-provisioning-datasource")
+    assert provisioned_datasource(sidecar, "agent-observability-datasource.yaml")["isDefault"] is False
+    embedded = render_chart().get("ConfigMap", "obs-grafana")
+    assert provisioned_datasource(embedded, "datasources.yaml")["isDefault"] is True
+    chosen = render_chart(values={"grafana-provisioning": {**EXISTING_STACK["grafana-provisioning"],
+                                                           "grafanaSidecar": {"enabled": True, "datasource": True,
+                                                                              "datasourceIsDefault": True}}})
+    datasource = chosen.get("ConfigMap", "obs-grafana-provisioning-datasource")
+    assert provisioned_datasource(datasource, "agent-observability-datasource.yaml")["isDefault"] is True
+
+
 def test_without_the_sidecar_the_configmaps_carry_no_sidecar_label():
     for config_map in dashboard_config_maps(render_chart()):
         assert "grafana_dashboard" not in config_map["metadata"]["labels"]

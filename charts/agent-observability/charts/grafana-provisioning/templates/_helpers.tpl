@@ -105,9 +105,12 @@ embedded Prometheus' Service.
 {{/*
 grafana-provisioning.datasources is Grafana's datasource provisioning file (YAML): the Prometheus
 the dashboards default to, with the alerts Prometheus evaluates shown in Grafana's alerting view.
+isDefault says whether it is that Grafana's default datasource (grafana.datasourceIsDefault,
+grafanaSidecar.datasourceIsDefault).
+Usage: {{ include "grafana-provisioning.datasources" (dict "context" . "isDefault" .Values.grafana.datasourceIsDefault) }}
 */}}
 {{- define "grafana-provisioning.datasources" -}}
-{{- $v := .Values }}
+{{- $v := .context.Values }}
 {{- toYaml (dict
     "apiVersion" 1
     "prune" true
@@ -116,8 +119,8 @@ the dashboards default to, with the alerts Prometheus evaluates shown in Grafana
         "uid" $v.datasource.uid
         "type" "prometheus"
         "access" "proxy"
-        "url" (include "grafana-provisioning.prometheusUrl" .)
-        "isDefault" true
+        "url" (include "grafana-provisioning.prometheusUrl" .context)
+        "isDefault" .isDefault
         "editable" false
         "jsonData" (dict
             "httpMethod" "POST"
