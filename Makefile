@@ -239,8 +239,8 @@ publish: package ## Push the packaged chart to OCI_REPOSITORY (oci://...), loggi
 CLUSTER ?= kind
 
 .PHONY: up
-up: tools ## Bring the stack up on a local cluster (CLUSTER=kind, or CLUSTER=kwok without images) and print how to reach it
-	@CLUSTER=$(CLUSTER) hack/up.sh
+up: tools ## Bring the stack up on a local cluster (CLUSTER=kind, or CLUSTER=kwok without images) and print how to reach it; VALUES="my.yaml ..." adds your values files after values/kind.yaml
+	@CLUSTER=$(CLUSTER) VALUES="$(VALUES)" hack/up.sh
 
 .PHONY: demo
 demo: tools ## Run the example agent (examples/agent) against the stack `make up` brought up, and say where to look

@@ -19,7 +19,11 @@ if [ -n "$(kubectl get nodes -o jsonpath='{.items[*].metadata.annotations.kwok\.
   fail "the $cluster cluster's nodes are simulated (KWOK): no container runs, so there is no collector to send to. The demo needs running containers: \`make up\` (kind, with Docker)."
 fi
 step "waiting for the collector and Grafana"
-kubectl -n "$namespace" rollout status "deployment/$release-otel-collector" --timeout=300s >/dev/null
+# A StatefulSet with its queue claims (the default), or a Deployment without persistence.
+collector="$(kubectl -n "$namespace" get statefulset,deployment -o name \
+  -l "app.kubernetes.io/name=otel-collector,app.kubernetes.io/instance=$release" | head -n 1)"
+[ -n "$collector" ] || fail "release $release has no collector in namespace $namespace"
+kubectl -n "$namespace" rollout status "$collector" --timeout=300s >/dev/null
 kubectl -n "$namespace" rollout status "deployment/$release-grafana" --timeout=300s >/dev/null
 
 pids=()

@@ -23,12 +23,14 @@ import yaml
 
 from harness import collector, prometheus
 from harness.dashboards import panel_queries, substitute
-from harness.render import render_chart
+from harness.render import DEFAULT_NAMESPACE as NAMESPACE, DEFAULT_RELEASE as RELEASE, render_chart
 
 from collector_inputs import SECRETS
 from monitoring_inputs import RULES_CONFIG_MAP, RULES_KEY
 
-GENAI_JOB, TELEMETRY_JOB = "otel-collector-genai", "otel-collector-telemetry"
+# The jobs of the rendered release's targets (grafana-provisioning.jobs).
+GENAI_JOB = f"{NAMESPACE}/{RELEASE}-otel-collector-genai"
+TELEMETRY_JOB = f"{NAMESPACE}/{RELEASE}-otel-collector-telemetry"
 ALL = ".*"
 
 
@@ -85,7 +87,7 @@ def local_prometheus_config(rendered: dict, ports: collector.Ports) -> dict:
     """The chart's prometheus.yml with its collector jobs pointed at the local collector.
 
     Pod discovery needs a cluster: the collector jobs keep their names and settings but get a
-    static target; the annotated-pods and self-scrape jobs are left out. Scrapes and rule
+    static target; the agents' (annotated pods) and self-scrape jobs are left out. Scrapes and rule
     evaluation run every second."""
     config = {**rendered, "global": {**rendered["global"], "scrape_interval": "1s", "evaluation_interval": "1s"}}
     targets = {GENAI_JOB: ports.metrics, TELEMETRY_JOB: ports.telemetry}
@@ -196,6 +198,7 @@ class MonitoringStack:
         window = self.window_of(dashboard_uid)
         at = time.time() if reads_only_recording_rules(panel) else window.t1
         values = {"datasource": "", "__range": window.grafana_range, "__rate_interval": window.grafana_range,
+                  "namespace": NAMESPACE, "release": RELEASE,
                   "tenant": ALL, "agent": ALL, "model": ALL, "tool": ALL, **variables}
         results = []
         for query in panel_queries(panel):

@@ -114,5 +114,6 @@ def test_prometheus_scrapes_the_collector_and_has_the_derived_metrics(stack, clu
             if result or time.monotonic() > deadline:
                 break
             time.sleep(5)
-    assert health.get("otel-collector-genai") == "up" and health.get("otel-collector-telemetry") == "up", health
+    assert health.get(f"{namespace}/obs-otel-collector-genai") == "up", health
+    assert health.get(f"{namespace}/obs-otel-collector-telemetry") == "up", health
     assert result, "Prometheus has no llm_inference_duration_seconds for the span sent through the collector"

@@ -14,9 +14,12 @@ import re
 import pytest
 
 from harness.dashboards import DASHBOARD_FILES, dashboards, panel_queries, variables_used
+from harness.promql import vector_selectors
 from harness.render import render_chart
 
 DATASOURCE_UID = "agent-observability-prometheus"
+# The release a dashboard shows, one at a time; the other variables filter within it.
+RELEASE_VARIABLES = ("namespace", "release")
 DASHBOARD_PARAMS = [pytest.param(path, id=path.stem) for path in DASHBOARD_FILES]
 PANEL_KINDS_WITHOUT_UNITS = {"row", "text"}
 
@@ -87,10 +90,27 @@ def test_every_variable_is_used_and_filters_have_all(path):
     used = variables_used(dashboard)
     for variable in dashboard["templating"]["list"]:
         assert variable["name"] in used, f"variable {variable['name']} is used by no panel"
-        if variable["type"] == "query":
+        if variable["name"] in RELEASE_VARIABLES:
+            assert not variable["includeAll"] and not variable["multi"], variable["name"]
+        elif variable["type"] == "query":
             assert variable["includeAll"] and variable["allValue"] == ".*", variable["name"]
     declared = {v["name"] for v in dashboard["templating"]["list"]}
     assert used <= declared
+
+
+@pytest.mark.parametrize("path", DASHBOARD_PARAMS)
+def test_every_query_reads_the_chosen_release_only(path):
+    """Each selector names the release's jobs (what its collector and agents expose) or its
+    namespace and release labels (what its rules record): two releases, or another collector,
+    scraped by one Prometheus (kube-prometheus-stack's) never add up in a panel."""
+    dashboard = load(path)
+    queries = [query for panel in dashboard["panels"] for query in panel_queries(panel)]
+    queries += [re.sub(r"^label_values\((.*),\s*\w+\)$", r"\1", variable["definition"])
+                for variable in dashboard["templating"]["list"]
+                if variable["type"] == "query" and variable["name"] not in RELEASE_VARIABLES]
+    for query in queries:
+        for metric, matchers in vector_selectors(query):
+            assert "$namespace" in matchers and "$release" in matchers, f"{metric} in {query}"
 
 
 @pytest.mark.parametrize("path", DASHBOARD_PARAMS)

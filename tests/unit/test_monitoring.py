@@ -10,6 +10,7 @@ import yaml
 
 from harness.dashboards import DASHBOARD_FILES
 from harness.paths import UMBRELLA_CHART
+from harness.promql import vector_selectors
 from harness.render import RenderError, render_chart
 
 EXISTING_STACK = {"grafana-provisioning": {
@@ -48,6 +49,25 @@ def test_for_an_existing_grafana_the_configmaps_carry_the_sidecars_label_and_fol
     assert provisioned["uid"] == "agent-observability-prometheus"
 
 
+def provisioned_datasource(config_map, key):
+    [datasource] = yaml.safe_load(config_map["data"][key])["datasources"]
+    return datasource
+
+
+def test_only_the_embedded_grafana_takes_the_datasource_as_its_default():
+    """kube-prometheus-stack's Grafana provisions its own Prometheus as the default datasource;
+    Grafana refuses datasource files that mark two defaults in one organisation."""
+    sidecar = render_chart(values=EXISTING_STACK).get("ConfigMap", "obs-grafana-provisioning-datasource")
+    assert provisioned_datasource(sidecar, "agent-observability-datasource.yaml")["isDefault"] is False
+    embedded = render_chart().get("ConfigMap", "obs-grafana")
+    assert provisioned_datasource(embedded, "datasources.yaml")["isDefault"] is True
+    chosen = render_chart(values={"grafana-provisioning": {**EXISTING_STACK["grafana-provisioning"],
+                                                           "grafanaSidecar": {"enabled": True, "datasource": True,
+                                                                              "datasourceIsDefault": True}}})
+    datasource = chosen.get("ConfigMap", "obs-grafana-provisioning-datasource")
+    assert provisioned_datasource(datasource, "agent-observability-datasource.yaml")["isDefault"] is True
+
+
 def test_without_the_sidecar_the_configmaps_carry_no_sidecar_label():
     for config_map in dashboard_config_maps(render_chart()):
         assert "grafana_dashboard" not in config_map["metadata"]["labels"]
@@ -75,6 +95,19 @@ def test_the_prometheus_rule_and_the_embedded_prometheus_load_the_same_rules():
     assert {group["name"] for group in loaded["groups"]} == {
         "agent-observability.agents", "agent-observability.budgets", "agent-observability.objectives",
         "agent-observability.pipeline"}
+
+
+def test_every_rule_reads_this_releases_targets_and_records_its_namespace_and_release():
+    """One Prometheus (kube-prometheus-stack's) scrapes every release and other collectors: each
+    selector names this release's jobs, or what its own rules record; tests/component/rules/
+    releases_test.yaml shows other releases' series firing nothing."""
+    [rule] = render_chart(values=EXISTING_STACK).of_kind("PrometheusRule")
+    scopes = ('job=~"observability/obs-otel-collector-genai|observability/obs-agents"',
+              'job="observability/obs-otel-collector-telemetry"', 'namespace="observability",release="obs"')
+    for item in [r for group in rule["spec"]["groups"] for r in group["rules"]]:
+        assert item["labels"].items() >= {"namespace": "observability", "release": "obs"}.items()
+        for metric, matchers in vector_selectors(item["expr"]):
+            assert any(scope in matchers for scope in scopes), f"{metric} in {item['expr']}"
 
 
 def test_operator_objects_are_switchable_and_off_by_default():
@@ -106,7 +139,8 @@ def test_the_embedded_prometheus_scrapes_every_collector_pod_on_both_ports():
     pod = manifest.get("StatefulSet", "obs-otel-collector")["spec"]["template"]
     ports = {port["name"] for container in pod["spec"]["containers"] for port in container.get("ports", [])}
     jobs = {job["job_name"]: job for job in config["scrape_configs"]}
-    for job_name, port in (("otel-collector-genai", "metrics"), ("otel-collector-telemetry", "telemetry")):
+    for job_name, port in (("observability/obs-otel-collector-genai", "metrics"),
+                           ("observability/obs-otel-collector-telemetry", "telemetry")):
         job = jobs[job_name]
         assert job["kubernetes_sd_configs"] == [{"role": "pod", "namespaces": {"names": ["observability"]}}]
         meta = {f"__meta_kubernetes_pod_label_{k.replace('.', '_').replace('/', '_')}": v

@@ -20,12 +20,51 @@ grafana-provisioning.collectorSelector is the collector's selector labels (YAML 
 {{- end }}
 
 {{/*
+grafana-provisioning.jobs are the `job` labels of this release's scrape targets (YAML map):
+  genai      the collector's GenAI metrics port
+  telemetry  the collector's own telemetry port
+  agents     agents' own /metrics (the embedded Prometheus' annotated pods)
+each "<namespace>/<release>-<endpoint>", as the Prometheus Operator names a PodMonitor's job, so
+no target of another release or another collector shares one: the rules and dashboards select
+this release's series by them.
+*/}}
+{{- define "grafana-provisioning.jobs" -}}
+{{- $prefix := printf "%s/%s" .Release.Namespace .Release.Name }}
+{{- toYaml (dict
+    "genai" (printf "%s-otel-collector-genai" $prefix)
+    "telemetry" (printf "%s-otel-collector-telemetry" $prefix)
+    "agents" (printf "%s-agents" $prefix)) }}
+{{- end }}
+
+{{/*
 grafana-provisioning.collectorJobs is the `job` label of each collector endpoint Prometheus
 scrapes (YAML map job: port name), the same for the embedded Prometheus' scrape jobs and the
-ServiceMonitor's endpoints, so the pipeline alerts (up, absent) select the same series in both.
+ServiceMonitor's endpoints, so the rules select the same series in both.
 */}}
 {{- define "grafana-provisioning.collectorJobs" -}}
-{{- toYaml (dict "otel-collector-genai" .Values.collector.metricsPort "otel-collector-telemetry" .Values.collector.telemetryPort) }}
+{{- $jobs := include "grafana-provisioning.jobs" . | fromYaml }}
+{{- toYaml (dict $jobs.genai .Values.collector.metricsPort $jobs.telemetry .Values.collector.telemetryPort) }}
+{{- end }}
+
+{{/*
+grafana-provisioning.ruleScope keeps the rules to this release's series (YAML map of PromQL
+label matchers, and labels):
+  genai      the GenAI metrics of this release's collector and of its agents' own /metrics
+  telemetry  the collector's own telemetry
+  recorded   what this release's rules record (recordedQuoted: the same in single quotes, for
+             the queries inside alert annotations)
+  labels     what every recording and alerting rule adds: namespace and release, so two
+             releases' rules record apart in one Prometheus and their alerts route by namespace
+*/}}
+{{- define "grafana-provisioning.ruleScope" -}}
+{{- $jobs := include "grafana-provisioning.jobs" . | fromYaml }}
+{{- $labels := dict "namespace" .Release.Namespace "release" .Release.Name }}
+{{- toYaml (dict
+    "genai" (printf "job=~%q" (printf "%s|%s" (regexQuoteMeta $jobs.genai) (regexQuoteMeta $jobs.agents)))
+    "telemetry" (printf "job=%q" $jobs.telemetry)
+    "recorded" (printf "namespace=%q,release=%q" $labels.namespace $labels.release)
+    "recordedQuoted" (printf "namespace='%s',release='%s'" $labels.namespace $labels.release)
+    "labels" $labels) }}
 {{- end }}
 
 {{/*
@@ -43,9 +82,12 @@ embedded Prometheus' Service.
 {{/*
 grafana-provisioning.datasources is Grafana's datasource provisioning file (YAML): the Prometheus
 the dashboards default to, with the alerts Prometheus evaluates shown in Grafana's alerting view.
+isDefault says whether it is that Grafana's default datasource (grafana.datasourceIsDefault,
+grafanaSidecar.datasourceIsDefault).
+Usage: {{ include "grafana-provisioning.datasources" (dict "context" . "isDefault" .Values.grafana.datasourceIsDefault) }}
 */}}
 {{- define "grafana-provisioning.datasources" -}}
-{{- $v := .Values }}
+{{- $v := .context.Values }}
 {{- toYaml (dict
     "apiVersion" 1
     "prune" true
@@ -54,8 +96,8 @@ the dashboards default to, with the alerts Prometheus evaluates shown in Grafana
         "uid" $v.datasource.uid
         "type" "prometheus"
         "access" "proxy"
-        "url" (include "grafana-provisioning.prometheusUrl" .)
-        "isDefault" true
+        "url" (include "grafana-provisioning.prometheusUrl" .context)
+        "isDefault" .isDefault
         "editable" false
         "jsonData" (dict
             "httpMethod" "POST"

@@ -1,15 +1,16 @@
 {{/*
 grafana-provisioning.prometheusConfig is the embedded Prometheus' configuration (YAML), built as
-one dict. Scrape jobs:
-  otel-collector-genai      the collector pods' GenAI metrics port (agent_*, llm_*, tool_*)
-  otel-collector-telemetry  the collector pods' own telemetry port (otelcol_*)
-  annotated-pods            pods annotated prometheus.io/scrape: "true" (agents' own /metrics)
-  prometheus                Prometheus itself
+one dict. Scrape jobs (grafana-provisioning.jobs, "<namespace>/<release>-..."):
+  ...-otel-collector-genai      the collector pods' GenAI metrics port (agent_*, llm_*, tool_*)
+  ...-otel-collector-telemetry  the collector pods' own telemetry port (otelcol_*)
+  ...-agents                    pods annotated prometheus.io/scrape: "true" (agents' own /metrics)
+  prometheus                    Prometheus itself
 Every collector pod is scraped on its own (Kubernetes pod discovery, not the Service), so the
 dashboards' sums add up every replica's share exactly once.
 */}}
 {{- define "grafana-provisioning.prometheusConfig" -}}
 {{- $v := .Values }}
+{{- $jobs := include "grafana-provisioning.jobs" . | fromYaml }}
 {{- $collector := include "grafana-provisioning.collectorSelector" . | fromYaml }}
 {{- $keep := list }}
 {{- range $key, $value := $collector }}
@@ -36,7 +37,7 @@ dashboards' sums add up every replica's share exactly once.
 {{- $_ := set $discovery "namespaces" (dict "names" (.namespaces | default (list $.Release.Namespace))) }}
 {{- end }}
 {{- $scrapes = append $scrapes (dict
-    "job_name" "annotated-pods"
+    "job_name" $jobs.agents
     "kubernetes_sd_configs" (list $discovery)
     "relabel_configs" (concat (list
         (dict "action" "keep" "source_labels" (list "__meta_kubernetes_pod_annotation_prometheus_io_scrape") "regex" "true")

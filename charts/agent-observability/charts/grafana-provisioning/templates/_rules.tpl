@@ -3,6 +3,8 @@ grafana-provisioning.ruleGroups are the Prometheus rule groups (YAML list), the 
 rules: the embedded Prometheus loads them from a ConfigMap and the PrometheusRule carries them
 as its spec. Recording rules are named level:metric:operations; alerts carry a severity, a
 summary, a description with the values that matter and a runbook_url (README, Runbooks).
+Every rule reads only this release's series and carries its namespace and release labels
+(grafana-provisioning.ruleScope), so releases sharing a Prometheus neither mix nor collide.
 Every alert has a promtool test, firing and silent, in tests/component/rules/.
 */}}
 {{- define "grafana-provisioning.ruleGroups" -}}
@@ -15,6 +17,12 @@ Every alert has a promtool test, firing and silent, in tests/component/rules/.
 {{- end }}
 {{- if .Values.alerts.enabled }}
 {{- $groups = append $groups (include "grafana-provisioning.pipelineRules" . | fromYaml) }}
+{{- end }}
+{{- $scope := (include "grafana-provisioning.ruleScope" . | fromYaml).labels }}
+{{- range $group := $groups }}
+{{- range $rule := $group.rules }}
+{{- $_ := set $rule "labels" (merge (deepCopy $scope) ($rule.labels | default dict)) }}
+{{- end }}
 {{- end }}
 {{- toYaml $groups }}
 {{- end }}
@@ -45,30 +53,31 @@ rate, rate limits, daily cost per tenant) with thresholds from alerts.*.
 {{- $a := .Values.alerts }}
 {{- /* Shares read through float64: `--set` hands a decimal over as a string. */}}
 {{- $errorRatio := float64 $a.agentErrors.thresholdRatio }}
+{{- $scope := include "grafana-provisioning.ruleScope" . | fromYaml }}
 {{- $rules := list
   (dict "record" "agent:agent_request_duration_seconds:p99_rate5m"
-        "expr" "histogram_quantile(0.99, sum by (agent_name, le) (rate(agent_request_duration_seconds_bucket[5m])))")
+        "expr" (printf "histogram_quantile(0.99, sum by (agent_name, le) (rate(agent_request_duration_seconds_bucket{%s}[5m])))" $scope.genai))
   (dict "record" "agent:agent_errors:ratio_rate5m"
-        "expr" "sum by (agent_name) (rate(agent_errors_total[5m])) / sum by (agent_name) (rate(agent_request_duration_seconds_count[5m]))")
+        "expr" (printf "sum by (agent_name) (rate(agent_errors_total{%s}[5m])) / sum by (agent_name) (rate(agent_request_duration_seconds_count{%s}[5m]))" $scope.genai $scope.genai))
   (dict "record" "tenant:llm_cost_dollars:increase1d"
-        "expr" "sum by (tenant_id) (increase(llm_cost_dollars_total[1d]))")
+        "expr" (printf "sum by (tenant_id) (increase(llm_cost_dollars_total{%s}[1d]))" $scope.genai))
 }}
 {{- if $a.enabled }}
 {{- $rules = concat $rules (list
   (include "grafana-provisioning.alert" (dict "context" . "name" "AgentHighLatency" "severity" "warning" "for" $a.agentLatency.for
-      "expr" (printf "agent:agent_request_duration_seconds:p99_rate5m > %v" $a.agentLatency.thresholdSeconds)
+      "expr" (printf "agent:agent_request_duration_seconds:p99_rate5m{%s} > %v" $scope.recorded $a.agentLatency.thresholdSeconds)
       "summary" (printf "Agent {{ $labels.agent_name }} is slow: p99 latency above %vs" $a.agentLatency.thresholdSeconds)
       "description" (printf "The 99th percentile of agent {{ $labels.agent_name }}'s invocation time over the last 5 minutes is {{ $value | humanizeDuration }}, above the %vs threshold." $a.agentLatency.thresholdSeconds)) | fromYaml)
   (include "grafana-provisioning.alert" (dict "context" . "name" "AgentHighErrorRate" "severity" "critical" "for" $a.agentErrors.for
-      "expr" (printf "agent:agent_errors:ratio_rate5m > %v" $errorRatio)
+      "expr" (printf "agent:agent_errors:ratio_rate5m{%s} > %v" $scope.recorded $errorRatio)
       "summary" (printf "Agent {{ $labels.agent_name }} fails more than %v%% of its invocations" (mulf $errorRatio 100 | printf "%.4g"))
       "description" (printf "{{ $value | humanizePercentage }} of agent {{ $labels.agent_name }}'s invocations failed over the last 5 minutes (threshold %v%%)." (mulf $errorRatio 100 | printf "%.4g"))) | fromYaml)
   (include "grafana-provisioning.alert" (dict "context" . "name" "LLMRateLimitErrors" "severity" "warning" "for" $a.rateLimits.for
-      "expr" (printf "sum by (model) (increase(llm_rate_limit_errors_total[5m])) > %v" $a.rateLimits.threshold)
+      "expr" (printf "sum by (model) (increase(llm_rate_limit_errors_total{%s}[5m])) > %v" $scope.genai $a.rateLimits.threshold)
       "summary" "The provider is rate-limiting calls to {{ $labels.model }}"
       "description" (printf "{{ $value | printf \"%%.0f\" }} calls to model {{ $labels.model }} were refused for rate limiting in the last 5 minutes (threshold %v)." $a.rateLimits.threshold)) | fromYaml)
   (include "grafana-provisioning.alert" (dict "context" . "name" "TenantDailyCostHigh" "severity" "warning" "for" $a.tenantDailyCost.for
-      "expr" (printf "tenant:llm_cost_dollars:increase1d > %v" $a.tenantDailyCost.thresholdUsd)
+      "expr" (printf "tenant:llm_cost_dollars:increase1d{%s} > %v" $scope.recorded $a.tenantDailyCost.thresholdUsd)
       "summary" (printf "Tenant {{ $labels.tenant_id }} spent more than $%v on LLM calls in a day" $a.tenantDailyCost.thresholdUsd)
       "description" (printf "Tenant {{ $labels.tenant_id }} spent ${{ $value | printf \"%%.2f\" }} on LLM calls over the last 24 hours (threshold $%v)." $a.tenantDailyCost.thresholdUsd)) | fromYaml)
 ) }}
@@ -84,30 +93,31 @@ rules look back 30 days, so the group is evaluated every 5 minutes, not every sc
 */}}
 {{- define "grafana-provisioning.budgetRules" -}}
 {{- $b := .Values.budgets }}
+{{- $scope := include "grafana-provisioning.ruleScope" . | fromYaml }}
 {{- $rules := list }}
 {{- range $b.tenants }}
 {{- $rules = append $rules (dict "record" "tenant_monthly_budget_usd" "expr" (printf "vector(%v)" (float64 .monthlyUsd)) "labels" (dict "tenant_id" .tenant)) }}
 {{- end }}
 {{- $rate := printf "tenant:llm_cost_dollars:rate%s" $b.forecastWindow }}
 {{- $rules = concat $rules (list
-  (dict "record" "tenant:llm_cost_dollars:increase30d" "expr" "sum by (tenant_id) (increase(llm_cost_dollars_total[30d]))")
-  (dict "record" $rate "expr" (printf "sum by (tenant_id) (rate(llm_cost_dollars_total[%s]))" $b.forecastWindow))
-  (dict "record" "tenant:llm_budget_utilisation:ratio30d" "expr" "tenant:llm_cost_dollars:increase30d / on (tenant_id) tenant_monthly_budget_usd")
-  (dict "record" "tenant:llm_cost_dollars:forecast30d" "expr" (printf "%s * 30 * 86400" $rate))
+  (dict "record" "tenant:llm_cost_dollars:increase30d" "expr" (printf "sum by (tenant_id) (increase(llm_cost_dollars_total{%s}[30d]))" $scope.genai))
+  (dict "record" $rate "expr" (printf "sum by (tenant_id) (rate(llm_cost_dollars_total{%s}[%s]))" $scope.genai $b.forecastWindow))
+  (dict "record" "tenant:llm_budget_utilisation:ratio30d" "expr" (printf "tenant:llm_cost_dollars:increase30d{%s} / on (tenant_id) tenant_monthly_budget_usd{%s}" $scope.recorded $scope.recorded))
+  (dict "record" "tenant:llm_cost_dollars:forecast30d" "expr" (printf "%s{%s} * 30 * 86400" $rate $scope.recorded))
 ) }}
 {{- if .Values.alerts.enabled }}
-{{- $spend := `{{ with printf "tenant:llm_cost_dollars:increase30d{tenant_id='%s'}" $labels.tenant_id | query }}{{ . | first | value | printf "%.2f" }}{{ end }}` }}
-{{- $budget := `{{ with printf "tenant_monthly_budget_usd{tenant_id='%s'}" $labels.tenant_id | query }}{{ . | first | value | printf "%.2f" }}{{ end }}` }}
+{{- $spend := printf `{{ with printf "tenant:llm_cost_dollars:increase30d{%s,tenant_id='%%s'}" $labels.tenant_id | query }}{{ . | first | value | printf "%%.2f" }}{{ end }}` $scope.recordedQuoted }}
+{{- $budget := printf `{{ with printf "tenant_monthly_budget_usd{%s,tenant_id='%%s'}" $labels.tenant_id | query }}{{ . | first | value | printf "%%.2f" }}{{ end }}` $scope.recordedQuoted }}
 {{- range $b.alertAt }}
 {{- $ratio := float64 .ratio }}
 {{- $rules = append $rules (include "grafana-provisioning.alert" (dict "context" $ "name" "TenantBudgetUtilisationHigh" "severity" .severity
     "labels" (dict "threshold" (printf "%v" $ratio))
-    "expr" (printf "tenant:llm_budget_utilisation:ratio30d >= %v" $ratio)
+    "expr" (printf "tenant:llm_budget_utilisation:ratio30d{%s} >= %v" $scope.recorded $ratio)
     "summary" (printf "Tenant {{ $labels.tenant_id }} has used %s%% of its monthly LLM budget" (mulf $ratio 100 | printf "%.4g"))
     "description" (printf "Tenant {{ $labels.tenant_id }} spent $%s over the last 30 days, {{ $value | humanizePercentage }} of its monthly budget of $%s (alert level %s%%)." $spend $budget (mulf $ratio 100 | printf "%.4g"))) | fromYaml) }}
 {{- end }}
 {{- $rules = append $rules (include "grafana-provisioning.alert" (dict "context" $ "name" "TenantBudgetForecastExceeded" "severity" "warning" "for" "1h"
-    "expr" "tenant:llm_cost_dollars:forecast30d > on (tenant_id) tenant_monthly_budget_usd"
+    "expr" (printf "tenant:llm_cost_dollars:forecast30d{%s} > on (tenant_id) tenant_monthly_budget_usd{%s}" $scope.recorded $scope.recorded)
     "summary" "Tenant {{ $labels.tenant_id }} is on course to exceed its monthly LLM budget"
     "description" (printf "At its spend rate of the last %s, tenant {{ $labels.tenant_id }} would spend ${{ $value | printf \"%%.2f\" }} in 30 days, more than its monthly budget of $%s (spent so far over the last 30 days: $%s)." $b.forecastWindow $budget $spend)) | fromYaml) }}
 {{- end }}
@@ -124,8 +134,9 @@ and open a ticket when 10% burns in three days (or in a day at 3x).
 {{- define "grafana-provisioning.objectiveRules" -}}
 {{- $rules := list }}
 {{- $windows := list "5m" "30m" "1h" "2h" "6h" "1d" "3d" "30d" }}
+{{- $scope := include "grafana-provisioning.ruleScope" . | fromYaml }}
 {{- range $objective := .Values.objectives }}
-{{- $agent := printf "agent_name=%q" $objective.agent }}
+{{- $agent := printf "agent_name=%q,%s" $objective.agent $scope.genai }}
 {{- $requests := printf "sum(rate(agent_request_duration_seconds_count{%s}[%%s]))" $agent }}
 {{- $slos := list }}
 {{- with $objective.successRatio }}
@@ -139,7 +150,7 @@ and open a ticket when 10% burns in three days (or in a day at 3x).
 {{- range $slo := $slos }}
 {{- $labels := dict "agent_name" $objective.agent "slo" .slo }}
 {{- $budget := subf 1 .target | printf "%.6g" | float64 }}
-{{- $selector := printf "{agent_name=%q,slo=%q}" $objective.agent .slo }}
+{{- $selector := printf "{agent_name=%q,slo=%q,%s}" $objective.agent .slo $scope.recorded }}
 {{- $rules = append $rules (dict "record" "agent:slo_objective:ratio" "expr" (printf "vector(%v)" .target) "labels" $labels) }}
 {{- range $window := $windows }}
 {{- $rules = append $rules (dict "record" (printf "agent:slo_errors:ratio_rate%s" $window) "expr" (replace "%s" $window $slo.bad) "labels" $labels) }}
@@ -182,39 +193,34 @@ sent stands for both.
 {{- $p := .Values.alerts.pipeline }}
 {{- $growing := float64 $p.queueGrowingRatio }}
 {{- $filling := float64 $p.queueFillRatio }}
-{{- $telemetry := "" }}
-{{- range $job, $port := include "grafana-provisioning.collectorJobs" . | fromYaml }}
-{{- if eq $port $.Values.collector.telemetryPort }}
-{{- $telemetry = $job }}
-{{- end }}
-{{- end }}
+{{- $t := (include "grafana-provisioning.ruleScope" . | fromYaml).telemetry }}
 {{- $rules := list
   (include "grafana-provisioning.alert" (dict "context" . "name" "CollectorExportFailing" "severity" "critical" "for" $p.for
-      "expr" "max by (exporter) (otelcol_exporter_queue_size) > 0 unless on (exporter) sum by (exporter) (rate(otelcol_exporter_sent_spans_total[5m])) > 0"
+      "expr" (printf "max by (exporter) (otelcol_exporter_queue_size{%s}) > 0 unless on (exporter) sum by (exporter) (rate(otelcol_exporter_sent_spans_total{%s}[5m])) > 0" $t $t)
       "summary" "The collector cannot deliver spans to {{ $labels.exporter }}"
       "description" (printf "Exporter {{ $labels.exporter }} has {{ $value | humanize1024 }}B of spans queued and delivered none in the last 5 minutes (for %s): the destination is down, unreachable or refusing them (credentials, its own errors). The collector keeps retrying; the spans wait in the queue, which refuses new ones when full." $p.for)) | fromYaml)
   (include "grafana-provisioning.alert" (dict "context" . "name" "CollectorQueueGrowing" "severity" "warning" "for" $p.queueGrowingFor
-      "expr" (printf "max by (exporter) (deriv(otelcol_exporter_queue_size[15m])) > 0 and on (exporter) max by (exporter) (otelcol_exporter_queue_size / otelcol_exporter_queue_capacity) > %v" $growing)
+      "expr" (printf "max by (exporter) (deriv(otelcol_exporter_queue_size{%s}[15m])) > 0 and on (exporter) max by (exporter) (otelcol_exporter_queue_size{%s} / otelcol_exporter_queue_capacity{%s}) > %v" $t $t $t $growing)
       "summary" "The collector's queue to {{ $labels.exporter }} keeps growing"
       "description" (printf "The sending queue of exporter {{ $labels.exporter }} has grown by {{ $value | humanize1024 }}B per second over the last 15 minutes (for %s) and is more than %s%% full: the destination accepts less than the agents send." $p.queueGrowingFor (mulf $growing 100 | printf "%.4g"))) | fromYaml)
   (include "grafana-provisioning.alert" (dict "context" . "name" "CollectorQueueFilling" "severity" "warning" "for" $p.for
-      "expr" (printf "max by (exporter) (otelcol_exporter_queue_size / otelcol_exporter_queue_capacity) > %v" $filling)
+      "expr" (printf "max by (exporter) (otelcol_exporter_queue_size{%s} / otelcol_exporter_queue_capacity{%s}) > %v" $t $t $filling)
       "summary" "The collector's queue to {{ $labels.exporter }} is filling up"
       "description" (printf "The sending queue of exporter {{ $labels.exporter }} is {{ $value | humanizePercentage }} full, in bytes (threshold %s%%). When it is full the collector refuses new spans." (mulf $filling 100 | printf "%.4g"))) | fromYaml)
   (include "grafana-provisioning.alert" (dict "context" . "name" "CollectorSpansDropped" "severity" "critical" "for" "0m"
-      "expr" "sum by (exporter) (increase(otelcol_exporter_send_failed_spans_total[5m])) > 0"
+      "expr" (printf "sum by (exporter) (increase(otelcol_exporter_send_failed_spans_total{%s}[5m])) > 0" $t)
       "summary" "The collector dropped spans bound for {{ $labels.exporter }}"
       "description" "Exporter {{ $labels.exporter }} gave up {{ $value | humanize }} spans in the last 5 minutes: the destination answered with an error no retry can change (the collector's log says which). Those spans are lost.") | fromYaml)
   (include "grafana-provisioning.alert" (dict "context" . "name" "CollectorRefusingSpans" "severity" "warning" "for" $p.for
-      "expr" "sum by (receiver) (rate(otelcol_receiver_refused_spans_total[5m])) > 0"
+      "expr" (printf "sum by (receiver) (rate(otelcol_receiver_refused_spans_total{%s}[5m])) > 0" $t)
       "summary" "The collector is refusing spans from agents"
       "description" "Receiver {{ $labels.receiver }} refused {{ $value | humanize }} spans per second over the last 5 minutes (memory limit reached or queues full); agents' SDKs retry, then drop them.") | fromYaml)
   (include "grafana-provisioning.alert" (dict "context" . "name" "CollectorDown" "severity" "critical" "for" $p.for
-      "expr" (printf "up{job=%q} == 0" $telemetry)
+      "expr" (printf "up{%s} == 0" $t)
       "summary" "Collector {{ $labels.pod }} is down"
       "description" (printf "Prometheus has not scraped collector pod {{ $labels.pod }} (namespace {{ $labels.namespace }}) for %s: it is not running or not ready, and agents' spans sent to it are refused." $p.for)) | fromYaml)
   (include "grafana-provisioning.alert" (dict "context" . "name" "CollectorAbsent" "severity" "critical" "for" $p.for
-      "expr" (printf "absent(up{job=%q} == 1)" $telemetry)
+      "expr" (printf "absent(up{%s} == 1)" $t)
       "summary" "No collector is up"
       "description" (printf "Prometheus has scraped no collector pod for %s (none running, or none found to scrape): no span reaches LangFuse and the GenAI metrics stop." $p.for)) | fromYaml)
 }}
