@@ -177,7 +177,7 @@ COLLECTOR_WORKLOADS = ("Deployment", "StatefulSet")  # a StatefulSet while its q
     pytest.param(("Service",), "obs-otel-collector", unresolved_hosts,
                  "ConfigMap/obs-agent-connection data OTEL_EXPORTER_OTLP_ENDPOINT -> "
                  "obs-otel-collector.observability.svc:4318", id="collector-service-gone"),
-    pytest.param(("ConfigMap",), "obs-agent-observability-secret-generator", unresolved_objects,
+    pytest.param(("ConfigMap",), "obs-secret-generator", unresolved_objects,
                  "container otel-collector env LANGFUSE_PUBLIC_KEY -> "
                  "Secret 'obs-langfuse-project-keys' key 'public-key'",
                  id="secret-generator-gone"),
@@ -185,7 +185,7 @@ COLLECTOR_WORKLOADS = ("Deployment", "StatefulSet")  # a StatefulSet while its q
                  "Deployment/obs-langfuse-web serviceAccountName", id="langfuse-service-account-gone"),
     pytest.param(COLLECTOR_WORKLOADS, "obs-otel-collector", unmatched_selectors,
                  "Service/obs-otel-collector -> selector", id="collector-pods-gone-from-its-service"),
-    pytest.param(COLLECTOR_WORKLOADS, "obs-otel-collector", unscraped_collector, "job otel-collector-genai",
+    pytest.param(COLLECTOR_WORKLOADS, "obs-otel-collector", unscraped_collector, "job observability/obs-otel-collector-genai",
                  id="collector-pods-gone-from-prometheus"),
 ])
 def test_the_checker_reports_an_object_taken_out_of_the_default_render(kinds, name, check, reported):

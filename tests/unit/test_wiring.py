@@ -130,3 +130,25 @@ def test_a_release_name_one_character_too_long_is_refused_with_the_limit():
     with pytest.raises(RenderError) as failure:
         render_chart(release="r" * (LONGEST_RELEASE + 1))
     assert f"at most {LONGEST_RELEASE} characters" in failure.value.stderr
+
+
+@pytest.mark.parametrize("setting", ["database", "clickhouse", "redis"])
+def test_langfuse_reading_a_bundled_stores_password_under_another_key_is_refused(setting):
+    with pytest.raises(RenderError) as failure:
+        render_chart(values={"langfuse": {setting: {"passwordKey": "pw"}}})
+    assert f"langfuse.{setting}.passwordKey" in failure.value.stderr
+
+
+def test_the_generated_grafana_admin_secret_has_the_key_grafana_reads():
+    manifest = render_chart(values={"grafana-provisioning": {"grafana": {"admin": {"passwordKey": "admin-password"}}}})
+    generated = json.loads(next(config for config in manifest.of_kind("ConfigMap")
+                                if config["metadata"]["name"] == "obs-secret-generator")["data"]["secrets.json"])
+    grafana = next(secret for secret in generated["secrets"] if secret["name"] == "obs-grafana-admin")
+    assert list(grafana["keys"]) == ["admin-password"]
+
+
+def test_a_collector_without_langfuse_reading_the_keys_nothing_generates_is_refused():
+    with pytest.raises(RenderError) as failure:
+        render_chart(values={"langfuse": {"enabled": False}, "otel-collector": {
+            "langfuse": {"endpoint": "https://cloud.langfuse.com/api/public/otel"}}})
+    assert "set global.langfuse.projectKeys.existingSecret" in failure.value.stderr

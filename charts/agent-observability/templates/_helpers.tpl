@@ -101,7 +101,7 @@ Application's, show them OutOfSync as extraneous and prune (rotate) them. */}}
 {{- $monitoring := index .Values "grafana-provisioning" }}
 {{- if and $monitoring.enabled $monitoring.grafana.enabled }}
 {{- $wanted = append $wanted (dict "component" "grafana" "object" "admin" "value" $monitoring.grafana.admin.existingSecret
-    "keys" (dict "password" "alnum:24")) }}
+    "keys" (dict $monitoring.grafana.admin.passwordKey "alnum:24")) }}
 {{- end }}
 {{- $stores := dict "postgres" (dict "password" "alnum:32") "clickhouse" (dict "password" "alnum:32") "valkey" (dict "password" "alnum:32") "object-storage" (dict "access-key-id" "alnum:20" "secret-access-key" "alnum:40") }}
 {{- range $store, $keys := $stores }}
