@@ -180,10 +180,15 @@ def infer_schema(value, path: tuple[str, ...], docs: dict, source: Path) -> dict
             schema = {"type": "object", "additionalProperties": True}
     elif isinstance(value, bool):
         schema = {"type": "boolean"}
+    elif isinstance(value, int) and path and path[-1].lower().endswith("port"):
+        # A TCP port, which Kubernetes takes from 1 to 65535 in a Service or a container; a
+        # default of 0 is the key's "choose for me" (documented beside it).
+        schema = {"type": "integer", "minimum": 0 if value == 0 else 1, "maximum": 65535}
     elif isinstance(value, int):
         # Helm reads a values file's numbers as floats and prints those of a million or
-        # more as 1e+06, which Kubernetes rejects where it wants an integer.
-        schema = {"type": "integer", "maximum": 999999}
+        # more (or of minus a million or less) as 1e+06, which Kubernetes rejects where it
+        # wants an integer.
+        schema = {"type": "integer", "minimum": -999999, "maximum": 999999}
     elif isinstance(value, float):
         schema = {"type": "number"}
     elif isinstance(value, str):
