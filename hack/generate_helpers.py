@@ -36,7 +36,7 @@ OWN = {
     # The backup's pods carry a name label of their own, so the server's selectors never match them.
     "postgres": {"selectorLabels"},
     # Grafana and Prometheus each have a ServiceAccount, named like their resources.
-    "grafana-provisioning": {"serviceAccountName"},
+    "monitoring": {"serviceAccountName"},
 }
 
 

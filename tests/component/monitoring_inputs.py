@@ -1,7 +1,7 @@
 """Values the component tests render the monitoring half with: budgets and objectives the
 promtool tests (rules/*_test.yaml) and the dashboard queries are written against."""
 
-MONITORING_VALUES = {"grafana-provisioning": {
+MONITORING_VALUES = {"monitoring": {
     "budgets": {"tenants": [{"tenant": "acme", "monthlyUsd": 100}, {"tenant": "globex", "monthlyUsd": 1000}]},
     "objectives": [{"agent": "planner", "successRatio": 0.99, "latency": {"thresholdSeconds": 10, "ratio": 0.95}},
                    {"agent": "batch", "successRatio": 0.9}],

@@ -28,7 +28,7 @@ from harness.render import DEFAULT_NAMESPACE as NAMESPACE, DEFAULT_RELEASE as RE
 from collector_inputs import SECRETS
 from monitoring_inputs import RULES_CONFIG_MAP, RULES_KEY
 
-# The jobs of the rendered release's targets (grafana-provisioning.jobs).
+# The jobs of the rendered release's targets (monitoring.jobs).
 GENAI_JOB = f"{NAMESPACE}/{RELEASE}-otel-collector-genai"
 TELEMETRY_JOB = f"{NAMESPACE}/{RELEASE}-otel-collector-telemetry"
 ALL = ".*"

@@ -42,7 +42,7 @@ PRICE = next(row for row in yaml.safe_load((UMBRELLA_CHART / "charts" / "otel-co
 CALL_COST = (STANDIN_USAGE["input"] * PRICE["input"] + STANDIN_USAGE["cached_input"] * PRICE["cachedInput"]
              + STANDIN_USAGE["output"] * PRICE["output"]) / 1e6
 STACK_VALUES = copy.deepcopy(MONITORING_VALUES)
-STACK_VALUES["grafana-provisioning"]["objectives"].append(
+STACK_VALUES["monitoring"]["objectives"].append(
     {"agent": "support-bot", "successRatio": 0.99, "latency": {"thresholdSeconds": 10, "ratio": 0.95}})
 
 

@@ -22,7 +22,7 @@ def promtool():
 
 
 def rendered_config(tmp_path, values: dict | None = None):
-    manifest = render_chart(values={"grafana-provisioning": values or {}})
+    manifest = render_chart(values={"monitoring": values or {}})
     path = tmp_path / "prometheus.yml"
     path.write_text(manifest.get("ConfigMap", "obs-prometheus")["data"]["prometheus.yml"])
     return path

@@ -18,7 +18,7 @@ from harness.cluster import missing_kwok_binaries
 from harness.paths import BIN_DIR, REPO_ROOT
 
 # A second release with one claim more than the first: the embedded Grafana keeps its database.
-GRAFANA_CLAIM = {"grafana-provisioning": {"grafana": {"persistence": {"enabled": True}}}}
+GRAFANA_CLAIM = {"monitoring": {"grafana": {"persistence": {"enabled": True}}}}
 
 
 class LocalCluster:
@@ -97,4 +97,4 @@ def test_a_second_release_with_its_own_values_binds_every_claim(local_cluster, f
     assert set(claims.values()) == {"Bound"}, claims
     assert set(local_cluster.claims("first").values()) == {"Bound"}
     applied = yaml.safe_load(local_cluster.shell("helm -n second get values obs2 -o yaml"))
-    assert applied["grafana-provisioning"]["grafana"]["persistence"] == {"enabled": True}
+    assert applied["monitoring"]["grafana"]["persistence"] == {"enabled": True}

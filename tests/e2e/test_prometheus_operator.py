@@ -21,7 +21,7 @@ from harness.render import render_chart
 
 KIND_VALUES = REPO_ROOT / "values" / "kind.yaml"
 CRDS = BIN_DIR / "crds"
-OPERATOR_OBJECTS = {"grafana-provisioning": {"prometheusOperator": {
+OPERATOR_OBJECTS = {"monitoring": {"prometheusOperator": {
     "serviceMonitor": {"enabled": True, "labels": {"release": "kube-prometheus-stack"}},
     "prometheusRule": {"enabled": True, "labels": {"release": "kube-prometheus-stack"}}}}}
 GROUP, VERSION = "monitoring.coreos.com", "v1"
@@ -66,14 +66,14 @@ class TestPrometheusOperatorObjects:
         [monitor] = rendered.of_kind("ServiceMonitor")
         rules = custom_objects(cluster, release.namespace, "prometheusrules")
         monitors = custom_objects(cluster, release.namespace, "servicemonitors")
-        assert rules["obs-grafana-provisioning"]["spec"] == rule["spec"]
-        assert monitors["obs-grafana-provisioning-otel-collector"]["spec"] == monitor["spec"]
-        assert rules["obs-grafana-provisioning"]["metadata"]["labels"]["release"] == "kube-prometheus-stack"
+        assert rules["obs-monitoring"]["spec"] == rule["spec"]
+        assert monitors["obs-monitoring-otel-collector"]["spec"] == monitor["spec"]
+        assert rules["obs-monitoring"]["metadata"]["labels"]["release"] == "kube-prometheus-stack"
 
     def test_an_upgrade_carries_new_thresholds_into_the_prometheus_rule(self, cluster, release):
         if not CRDS.is_dir():
             pytest.skip("bin/crds is missing: `make tools` fetches the Prometheus Operator's CRDs")
-        changed = {"grafana-provisioning": {**OPERATOR_OBJECTS["grafana-provisioning"],
+        changed = {"monitoring": {**OPERATOR_OBJECTS["monitoring"],
                                             "alerts": {"agentLatency": {"thresholdSeconds": 30}}}}
         release.upgrade(KIND_VALUES, values_file(changed))
         [rule] = custom_objects(cluster, release.namespace, "prometheusrules").values()

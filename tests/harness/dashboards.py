@@ -8,7 +8,7 @@ import re
 
 from .paths import UMBRELLA_CHART
 
-DASHBOARDS_DIR = UMBRELLA_CHART / "charts" / "grafana-provisioning" / "files" / "dashboards"
+DASHBOARDS_DIR = UMBRELLA_CHART / "charts" / "monitoring" / "files" / "dashboards"
 DASHBOARD_FILES = sorted(DASHBOARDS_DIR.glob("*.json"))
 VARIABLE = re.compile(r"\$(?:\{(\w+)(?::\w+)?\}|(\w+))")
 

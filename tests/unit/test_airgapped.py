@@ -78,7 +78,7 @@ def test_each_subchart_alone_follows_global_image_registry(chart):
                         "imagePullSecrets": [{"name": "registry-credentials"}]}
     if chart.name == "postgres":
         values.update(EVERY_POD["postgres"])
-    if chart.name == "grafana-provisioning":
+    if chart.name == "monitoring":
         values["prometheus"] = {**values.get("prometheus", {}), "enabled": True}
         values["grafana"] = {**values.get("grafana", {}), "enabled": True}
     manifest = render_chart(chart, values=values)

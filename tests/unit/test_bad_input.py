@@ -10,6 +10,10 @@ SHORT_KEY = {"existingSecret": "", "nextauthSecret": "nextauth-value", "salt": "
              "encryptionKey": "abc123"}
 
 BAD_VALUES = [
+    pytest.param({"grafana-provisioning": {"prometheus": {"enabled": False}}},
+                 "grafana-provisioning is now called monitoring (it runs Prometheus and Grafana as well as "
+                 "provisioning them): move your grafana-provisioning values (prometheus) under monitoring",
+                 id="the-monitoring-charts-old-key"),
     pytest.param({"postgres": {"enabled": False}},
                  "set database.host to your PostgreSQL's host (and database.existingSecret) "
                  "(in agent-observability: langfuse.database.host, which the bundled store fills in only while "
@@ -163,8 +167,8 @@ RULES_ONLY = {"prometheus": {"enabled": False}, "grafana": {"enabled": False},
 @pytest.mark.parametrize("values, message", SHARES_OUT_OF_RANGE)
 def test_a_share_out_of_its_range_is_refused_with_the_share_to_set(setup, values, message):
     with pytest.raises(RenderError) as failure:
-        render_chart(values={"grafana-provisioning": setup | values})
-    assert f"grafana-provisioning: {message}" in failure.value.stderr
+        render_chart(values={"monitoring": setup | values})
+    assert f"monitoring: {message}" in failure.value.stderr
 
 
 def test_a_rejected_encryption_key_is_not_printed():
@@ -214,9 +218,9 @@ ALERTMANAGER_FORMS = "give host:port (alertmanager.monitoring:9093) or an http:/
 ])
 def test_an_alertmanager_address_prometheus_would_refuse_is_refused_with_the_forms_it_takes(address):
     with pytest.raises(RenderError) as failure:
-        render_chart(values={"grafana-provisioning": {"prometheus": {
+        render_chart(values={"monitoring": {"prometheus": {
             "alertmanagers": ["alertmanager.monitoring:9093", address]}}})
-    assert f"grafana-provisioning: prometheus.alertmanagers[1] ({address}) is not an Alertmanager address: " \
+    assert f"monitoring: prometheus.alertmanagers[1] ({address}) is not an Alertmanager address: " \
            f"{ALERTMANAGER_FORMS}" in failure.value.stderr
 
 

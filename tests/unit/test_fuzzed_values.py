@@ -215,9 +215,9 @@ KEPT_CASES = [
                  id="control-character-in-an-image-broke-the-yaml"),
     pytest.param({"postgres": {"image": {"repository": "registry: 5000/postgres"}}},
                  id="colon-in-an-image-broke-the-yaml"),
-    pytest.param({"grafana-provisioning": {"prometheus": {"annotatedPods": {"namespaces": [[None]]}}}},
+    pytest.param({"monitoring": {"prometheus": {"annotatedPods": {"namespaces": [[None]]}}}},
                  id="a-list-as-a-namespace-rendered-a-role-in-namespace-nil"),
-    pytest.param({"grafana-provisioning": {"prometheus": {"annotatedPods": {"namespaces": ["00"]}}}},
+    pytest.param({"monitoring": {"prometheus": {"annotatedPods": {"namespaces": ["00"]}}}},
                  id="a-numeric-namespace-rendered-as-a-number"),
     pytest.param({"agentConnection": {"namespaces": ["00"]}},
                  id="a-numeric-agent-namespace-rendered-as-a-number"),
@@ -226,10 +226,10 @@ KEPT_CASES = [
                  id="a-numeric-secret-key-rendered-as-a-number"),
     pytest.param({"langfuse": {"web": {"autoscaling": {"enabled": True, "maxReplicas": 10**12}}}},
                  id="a-million-or-more-rendered-as-1e-plus-12"),
-    pytest.param({"grafana-provisioning": {"prometheusOperator": {"serviceMonitor": {
+    pytest.param({"monitoring": {"prometheusOperator": {"serviceMonitor": {
                   "enabled": True, "labels": {"release": 7}}}}},
                  id="a-number-as-a-label-value"),
-    pytest.param({"grafana-provisioning": {"prometheusOperator": {"serviceMonitor": {
+    pytest.param({"monitoring": {"prometheusOperator": {"serviceMonitor": {
                   "enabled": True, "labels": {"release": "kube-prometheus-stack" * 8}}}}},
                  id="a-label-value-of-168-characters"),
     pytest.param({"langfuse": {"enabled": False}, "otel-collector": {"langfuse": {
@@ -238,21 +238,21 @@ KEPT_CASES = [
                  id="a-numeric-secret-name-rendered-as-a-number"),
     pytest.param({"otel-collector": {"persistence": {"size": ""}}},
                  id="an-empty-queue-size-rendered-a-null-size-limit"),
-    pytest.param({"grafana-provisioning": {"prometheus": {"persistence": {"size": "!!"}}}},
+    pytest.param({"monitoring": {"prometheus": {"persistence": {"size": "!!"}}}},
                  id="a-size-printed-unquoted-broke-the-yaml"),
     pytest.param({"postgres": {"auth": {"existingSecret": "0V`[n2\\ }X+P6ta0!X6:"}}},
                  id="a-store-secret-name-printed-unquoted-broke-the-yaml"),
     pytest.param({"clickhouse": {"resources": {"limits": []}}},
                  id="a-list-as-resource-limits-rendered-an-invalid-statefulset"),
-    pytest.param({"grafana-provisioning": {"prometheus": {"extraScrapeConfigs": None}}},
+    pytest.param({"monitoring": {"prometheus": {"extraScrapeConfigs": None}}},
                  id="a-null-list-crashed-the-prometheus-config"),
-    pytest.param({"grafana-provisioning": None}, id="a-null-subchart-section-crashed-the-notes"),
+    pytest.param({"monitoring": None}, id="a-null-subchart-section-crashed-the-notes"),
     *[pytest.param({chart: {"nameOverride": "3"}}, id=f"a-numeric-{chart}-name-override-rendered-a-numeric-label")
-      for chart in ("langfuse", "otel-collector", "grafana-provisioning", "postgres", "valkey",
+      for chart in ("langfuse", "otel-collector", "monitoring", "postgres", "valkey",
                     "object-storage", "clickhouse")],
     *[pytest.param({chart: {"fullnameOverride": "00"}},
                    id=f"a-{chart}-full-name-override-starting-with-a-digit-rendered-numeric-names")
-      for chart in ("langfuse", "otel-collector", "grafana-provisioning", "postgres", "valkey",
+      for chart in ("langfuse", "otel-collector", "monitoring", "postgres", "valkey",
                     "object-storage", "clickhouse")],
     *[pytest.param({chart: {"serviceAccount": {"name": "@{_!{UrG]"}}},
                    id=f"a-{chart}-service-account-name-not-a-dns-name-broke-the-yaml")

@@ -78,7 +78,7 @@ def test_on_kwok_there_are_free_volumes_for_this_release_and_a_second_one(tmp_pa
     assert result.returncode == 0, result.stderr
     assert "free PersistentVolumes kept: 12" in result.stdout.splitlines()
     grafana_claim = tmp_path / "grafana-claim.yaml"
-    grafana_claim.write_text(yaml.safe_dump({"grafana-provisioning": {"grafana": {"persistence": {"enabled": True}}}}))
+    grafana_claim.write_text(yaml.safe_dump({"monitoring": {"grafana": {"persistence": {"enabled": True}}}}))
     assert claims_of_one_release([KIND_VALUES, grafana_claim]) == 7
     result = dry_run(CLUSTER="kwok", VALUES=str(grafana_claim))
     assert "free PersistentVolumes kept: 14" in result.stdout.splitlines()

@@ -13,7 +13,7 @@ from harness.paths import UMBRELLA_CHART
 from harness.promql import vector_selectors
 from harness.render import RenderError, render_chart
 
-EXISTING_STACK = {"grafana-provisioning": {
+EXISTING_STACK = {"monitoring": {
     "prometheus": {"enabled": False}, "grafana": {"enabled": False},
     "datasource": {"url": "http://kube-prometheus-stack-prometheus.monitoring:9090"},
     "grafanaSidecar": {"enabled": True, "datasource": True},
@@ -42,7 +42,7 @@ def test_for_an_existing_grafana_the_configmaps_carry_the_sidecars_label_and_fol
     for config_map in dashboard_config_maps(manifest):
         assert config_map["metadata"]["labels"]["grafana_dashboard"] == "1"
         assert config_map["metadata"]["annotations"]["grafana_folder"] == "AI agents"
-    datasource = manifest.get("ConfigMap", "obs-grafana-provisioning-datasource")
+    datasource = manifest.get("ConfigMap", "obs-monitoring-datasource")
     assert datasource["metadata"]["labels"]["grafana_datasource"] == "1"
     [provisioned] = yaml.safe_load(datasource["data"]["agent-observability-datasource.yaml"])["datasources"]
     assert provisioned["url"] == "http://kube-prometheus-stack-prometheus.monitoring:9090"
@@ -57,14 +57,14 @@ def provisioned_datasource(config_map, key):
 def test_only_the_embedded_grafana_takes_the_datasource_as_its_default():
     """kube-prometheus-stack's Grafana provisions its own Prometheus as the default datasource;
     Grafana refuses datasource files that mark two defaults in one organisation."""
-    sidecar = render_chart(values=EXISTING_STACK).get("ConfigMap", "obs-grafana-provisioning-datasource")
+    sidecar = render_chart(values=EXISTING_STACK).get("ConfigMap", "obs-monitoring-datasource")
     assert provisioned_datasource(sidecar, "agent-observability-datasource.yaml")["isDefault"] is False
     embedded = render_chart().get("ConfigMap", "obs-grafana")
     assert provisioned_datasource(embedded, "datasources.yaml")["isDefault"] is True
-    chosen = render_chart(values={"grafana-provisioning": {**EXISTING_STACK["grafana-provisioning"],
+    chosen = render_chart(values={"monitoring": {**EXISTING_STACK["monitoring"],
                                                            "grafanaSidecar": {"enabled": True, "datasource": True,
                                                                               "datasourceIsDefault": True}}})
-    datasource = chosen.get("ConfigMap", "obs-grafana-provisioning-datasource")
+    datasource = chosen.get("ConfigMap", "obs-monitoring-datasource")
     assert provisioned_datasource(datasource, "agent-observability-datasource.yaml")["isDefault"] is True
 
 
@@ -86,7 +86,7 @@ def test_the_service_monitor_scrapes_both_collector_ports_of_the_collector_servi
 
 def test_the_prometheus_rule_and_the_embedded_prometheus_load_the_same_rules():
     operator = render_chart(values=EXISTING_STACK)
-    embedded_values = {"grafana-provisioning": {key: value for key, value in EXISTING_STACK["grafana-provisioning"].items()
+    embedded_values = {"monitoring": {key: value for key, value in EXISTING_STACK["monitoring"].items()
                                                 if key in ("budgets", "objectives")}}
     embedded = render_chart(values=embedded_values)
     [rule] = operator.of_kind("PrometheusRule")
@@ -123,7 +123,7 @@ def test_every_alert_has_a_severity_summary_description_and_runbook():
         "TenantBudgetUtilisationHigh", "TenantBudgetForecastExceeded", "AgentErrorBudgetBurn",
         "CollectorExportFailing", "CollectorQueueGrowing", "CollectorQueueFilling", "CollectorSpansDropped",
         "CollectorRefusingSpans", "CollectorDown", "CollectorAbsent"}
-    readme = (UMBRELLA_CHART / "charts" / "grafana-provisioning" / "README.md").read_text()
+    readme = (UMBRELLA_CHART / "charts" / "monitoring" / "README.md").read_text()
     for alert in alerts:
         assert alert["labels"]["severity"] in ("info", "warning", "critical")
         assert {"summary", "description", "runbook_url"} <= alert["annotations"].keys()
@@ -154,7 +154,7 @@ def test_the_embedded_prometheus_scrapes_every_collector_pod_on_both_ports():
 
 
 def test_alertmanagers_given_as_urls_become_prometheus_scheme_path_prefix_and_host_port():
-    manifest = render_chart(values={"grafana-provisioning": {"prometheus": {"alertmanagers": [
+    manifest = render_chart(values={"monitoring": {"prometheus": {"alertmanagers": [
         "alertmanager.monitoring:9093", "https://am.example.com:443", "https://am.example.com/tenant-a/",
         "http://[fd00::1]:9093", "https://am2.example.com/tenant-a"]}}})
     config = yaml.safe_load(manifest.get("ConfigMap", "obs-prometheus")["data"]["prometheus.yml"])
@@ -167,14 +167,14 @@ def test_alertmanagers_given_as_urls_become_prometheus_scheme_path_prefix_and_ho
 
 
 def test_prometheus_may_list_pods_only_where_it_scrapes():
-    manifest = render_chart(values={"grafana-provisioning": {"prometheus": {"annotatedPods": {"namespaces": ["ai-agents"]}}}})
+    manifest = render_chart(values={"monitoring": {"prometheus": {"annotatedPods": {"namespaces": ["ai-agents"]}}}})
     roles = {(role["metadata"].get("namespace"), role["metadata"]["name"]): role["rules"]
              for role in manifest.of_kind("Role") if role["metadata"]["name"] == "obs-prometheus"}
     assert set(roles) == {("observability", "obs-prometheus"), ("ai-agents", "obs-prometheus")}
     assert all(rules == [{"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list", "watch"]}]
                for rules in roles.values())
     assert manifest.of_kind("ClusterRole") == []
-    everywhere = render_chart(values={"grafana-provisioning": {"prometheus": {"annotatedPods": {"allNamespaces": True}}}})
+    everywhere = render_chart(values={"monitoring": {"prometheus": {"annotatedPods": {"allNamespaces": True}}}})
     [cluster_role] = everywhere.of_kind("ClusterRole")
     assert cluster_role["rules"] == [{"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list", "watch"]}]
 
@@ -199,7 +199,7 @@ def test_grafanas_admin_password_comes_from_the_generated_secret_never_a_literal
 
 
 def test_a_secret_of_your_own_replaces_the_generated_grafana_password():
-    manifest = render_chart(values={"grafana-provisioning": {"grafana": {"admin": {"existingSecret": "my-grafana"}}}})
+    manifest = render_chart(values={"monitoring": {"grafana": {"admin": {"existingSecret": "my-grafana"}}}})
     spec = json.loads(manifest.get("ConfigMap", "obs-secret-generator")["data"]["secrets.json"])
     assert "obs-grafana-admin" not in {s["name"] for s in spec["secrets"]}
 
@@ -240,5 +240,5 @@ def test_grafana_provisions_the_datasource_folder_and_every_dashboard_from_files
 ])
 def test_bad_monitoring_values_fail_with_what_to_set(values, message):
     with pytest.raises(RenderError) as error:
-        render_chart(values={"grafana-provisioning": values})
+        render_chart(values={"monitoring": values})
     assert message in error.value.stderr

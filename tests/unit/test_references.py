@@ -77,7 +77,7 @@ EXISTING_SECRETS = ("langfuse.secrets.existingSecret", "langfuse.init.projectKey
                     "langfuse.init.admin.existingSecret", "postgres.auth.existingSecret",
                     "clickhouse.auth.existingSecret", "valkey.auth.existingSecret",
                     "object-storage.auth.existingSecret", "otel-collector.langfuse.projectKeys.existingSecret",
-                    "grafana-provisioning.grafana.admin.existingSecret")
+                    "monitoring.grafana.admin.existingSecret")
 NETWORK_POLICIES_ON = {"global": {"networkPolicy": {"enabled": True}}}
 
 

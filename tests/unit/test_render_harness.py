@@ -15,9 +15,9 @@ def test_a_failing_render_raises_with_helms_own_message():
 
 
 def test_identical_renders_are_served_from_the_cache():
-    render_chart(values={"grafana-provisioning": {"enabled": False}})
+    render_chart(values={"monitoring": {"enabled": False}})
     hits_before = render_cache_info().hits
-    render_chart(values={"grafana-provisioning": {"enabled": False}})
+    render_chart(values={"monitoring": {"enabled": False}})
     assert render_cache_info().hits == hits_before + 1
 
 

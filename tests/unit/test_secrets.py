@@ -76,7 +76,7 @@ def test_nothing_to_generate_renders_no_generator():
     manifest = render_chart(values={"langfuse": {"enabled": False}, "postgres": {"enabled": False},
                                     "clickhouse": {"enabled": False}, "valkey": {"enabled": False},
                                     "object-storage": {"enabled": False}, "otel-collector": {"enabled": False},
-                                    "grafana-provisioning": {"grafana": {"admin": {"existingSecret": "my-grafana"}}}})
+                                    "monitoring": {"grafana": {"admin": {"existingSecret": "my-grafana"}}}})
     assert not [o for o in manifest if "secret-generator" in o["metadata"]["name"]]
 
 

@@ -90,13 +90,13 @@ DECIMALS = [
 
 @pytest.mark.parametrize("values", DECIMALS)
 def test_a_decimal_given_with_set_renders_as_from_a_values_file(values):
-    values = {"grafana-provisioning": values}
+    values = {"monitoring": values}
     from_set = render_chart(set_values=as_set_flags(values))
     assert from_set.objects == render_chart(values=values).objects
 
 
 def test_a_decimal_given_with_set_is_refused_as_from_a_values_file():
-    values = {"grafana-provisioning": {"objectives": [{"agent": "support-bot", "successRatio": 99.9}]}}
+    values = {"monitoring": {"objectives": [{"agent": "support-bot", "successRatio": 99.9}]}}
     with pytest.raises(RenderError) as failure:
         render_chart(set_values=as_set_flags(values))
     assert "objectives[0].successRatio is a share of the agent's invocations, above 0 and below 1: " \
@@ -105,7 +105,7 @@ def test_a_decimal_given_with_set_is_refused_as_from_a_values_file():
 
 def test_a_number_that_is_no_number_is_refused_by_the_schema():
     with pytest.raises(RenderError) as failure:
-        render_chart(values={"grafana-provisioning": {"alerts": {"pipeline": {"queueFillRatio": "most"}}}})
+        render_chart(values={"monitoring": {"alerts": {"pipeline": {"queueFillRatio": "most"}}}})
     assert "/alerts/pipeline/queueFillRatio" in failure.value.stderr
     assert "'most' does not match pattern" in failure.value.stderr
 
@@ -122,12 +122,12 @@ URLS_WITHOUT_SCHEME = [
                  "otel-collector", "/destinations/langsmith/endpoint", id="langsmith-endpoint"),
     pytest.param({"otel-collector": {"destinations": {"xray": {"endpoint": "xray.eu-west-1.amazonaws.com"}}}},
                  "otel-collector", "/destinations/xray/endpoint", id="xray-endpoint"),
-    pytest.param({"grafana-provisioning": {"datasource": {"url": "prometheus.monitoring:9090"}}},
-                 "grafana-provisioning", "/datasource/url", id="datasource-url"),
-    pytest.param({"grafana-provisioning": {"grafana": {"rootUrl": "grafana.example.com"}}},
-                 "grafana-provisioning", "/grafana/rootUrl", id="grafana-root-url"),
-    pytest.param({"grafana-provisioning": {"alerts": {"runbookUrl": "wiki.example.com/runbooks"}}},
-                 "grafana-provisioning", "/alerts/runbookUrl", id="runbook-url"),
+    pytest.param({"monitoring": {"datasource": {"url": "prometheus.monitoring:9090"}}},
+                 "monitoring", "/datasource/url", id="datasource-url"),
+    pytest.param({"monitoring": {"grafana": {"rootUrl": "grafana.example.com"}}},
+                 "monitoring", "/grafana/rootUrl", id="grafana-root-url"),
+    pytest.param({"monitoring": {"alerts": {"runbookUrl": "wiki.example.com/runbooks"}}},
+                 "monitoring", "/alerts/runbookUrl", id="runbook-url"),
 ]
 
 

@@ -140,7 +140,7 @@ def test_langfuse_reading_a_bundled_stores_password_under_another_key_is_refused
 
 
 def test_the_generated_grafana_admin_secret_has_the_key_grafana_reads():
-    manifest = render_chart(values={"grafana-provisioning": {"grafana": {"admin": {"passwordKey": "admin-password"}}}})
+    manifest = render_chart(values={"monitoring": {"grafana": {"admin": {"passwordKey": "admin-password"}}}})
     generated = json.loads(next(config for config in manifest.of_kind("ConfigMap")
                                 if config["metadata"]["name"] == "obs-secret-generator")["data"]["secrets.json"])
     grafana = next(secret for secret in generated["secrets"] if secret["name"] == "obs-grafana-admin")

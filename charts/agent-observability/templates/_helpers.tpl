@@ -98,7 +98,7 @@ Application's, show them OutOfSync as extraneous and prune (rotate) them. */}}
 {{- end }}
 {{- end }}
 {{- end }}
-{{- $monitoring := index .Values "grafana-provisioning" }}
+{{- $monitoring := index .Values "monitoring" }}
 {{- if and $monitoring.enabled $monitoring.grafana.enabled }}
 {{- $wanted = append $wanted (dict "component" "grafana" "object" "admin" "value" $monitoring.grafana.admin.existingSecret
     "keys" (dict $monitoring.grafana.admin.passwordKey "alnum:24")) }}
