@@ -197,10 +197,11 @@ def test_clickhouse_tls_alone_switches_both_urls_to_the_tls_ports():
 
 
 def test_clickhouse_ports_of_your_own_win_over_the_tls_defaults():
-    manifest = render_chart(values={"langfuse": {"clickhouse": {"tls": True, "httpPort": 443, "nativePort": 9441}}})
+    manifest = render_chart(values={"clickhouse": {"enabled": False}, "langfuse": {"clickhouse": {
+        "host": "ch.example.com", "existingSecret": "my-ch", "tls": True, "httpPort": 443, "nativePort": 9441}}})
     config = manifest.get("ConfigMap", "obs-langfuse")["data"]
-    assert config["CLICKHOUSE_URL"] == "https://obs-clickhouse:443"
-    assert config["CLICKHOUSE_MIGRATION_URL"] == "clickhouse://obs-clickhouse:9441"
+    assert config["CLICKHOUSE_URL"] == "https://ch.example.com:443"
+    assert config["CLICKHOUSE_MIGRATION_URL"] == "clickhouse://ch.example.com:9441"
 
 
 @pytest.mark.parametrize("deployment, container, health, ready", [

@@ -152,3 +152,24 @@ def test_a_collector_without_langfuse_reading_the_keys_nothing_generates_is_refu
         render_chart(values={"langfuse": {"enabled": False}, "otel-collector": {
             "langfuse": {"endpoint": "https://cloud.langfuse.com/api/public/otel"}}})
     assert "set global.langfuse.projectKeys.existingSecret" in failure.value.stderr
+
+
+@pytest.mark.parametrize("values, message", [
+    ({"clickhouse": {"service": {"httpPort": 4222}}}, "also set langfuse.clickhouse.httpPort: 4222"),
+    ({"clickhouse": {"service": {"nativePort": 9001}}}, "also set langfuse.clickhouse.nativePort: 9001"),
+    ({"postgres": {"service": {"port": 6543}}}, "also set langfuse.database.port: 6543"),
+    ({"valkey": {"service": {"port": 6380}}}, "also set langfuse.redis.port: 6380"),
+    ({"langfuse": {"database": {"port": 1061}}}, "also set langfuse.database.port: 5432"),
+    ({"object-storage": {"service": {"s3Port": 9000}}}, "remove object-storage.service.s3Port from your values"),
+], ids=["clickhouse-http", "clickhouse-native", "postgres", "valkey", "langfuse-side", "object-storage"])
+def test_a_bundled_store_on_another_port_than_langfuse_connects_to_is_refused_with_the_setting(values, message):
+    with pytest.raises(RenderError) as failure:
+        render_chart(values=values)
+    assert message in failure.value.stderr
+
+
+def test_a_bundled_store_moved_to_another_port_together_with_langfuse_renders_wired():
+    manifest = render_chart(values={"clickhouse": {"service": {"httpPort": 4222}},
+                                    "langfuse": {"clickhouse": {"httpPort": 4222}}})
+    assert manifest.get("ConfigMap", "obs-langfuse")["data"]["CLICKHOUSE_URL"] == "http://obs-clickhouse:4222"
+    assert 4222 in [port["port"] for port in manifest.get("Service", "obs-clickhouse")["spec"]["ports"]]
