@@ -17,9 +17,11 @@ CHART := charts/agent-observability
 SUBCHARTS := $(patsubst %/Chart.yaml,%,$(wildcard $(CHART)/charts/*/Chart.yaml))
 # Values files the chart must lint and render with: the shipped ones and chart-testing's.
 VALUES_FILES := $(wildcard values/*.yaml) $(wildcard $(CHART)/ci/*-values.yaml)
-# The Kubernetes versions the chart supports, oldest and newest (Chart.yaml kubeVersion).
-KUBE_VERSION_OLDEST := 1.31.0
-KUBE_VERSION_NEWEST := 1.37.0
+# The Kubernetes versions the chart supports, oldest and newest, from where each is decided (as
+# tests/harness/paths.py reads them): Chart.yaml's kubeVersion, and the control plane the e2e
+# tier runs (hack/tools/kube/go.mod).
+KUBE_VERSION_OLDEST := $(shell sed -n 's/^kubeVersion: ">=\([0-9]*\.[0-9]*\)\.0-0"$$/\1.0/p' $(CHART)/Chart.yaml)
+KUBE_VERSION_NEWEST := $(shell sed -n 's/^require k8s.io\/kubernetes v\([0-9]*\.[0-9]*\)\.[0-9]*$$/\1.0/p' hack/tools/kube/go.mod)
 
 GO_TOOLS := $(BIN)/helm $(BIN)/helm3 $(BIN)/ct $(BIN)/kwok $(BIN)/kwokctl $(BIN)/kind $(BIN)/etcd $(BIN)/kube-apiserver \
 	$(BIN)/otelcol $(BIN)/prometheus $(BIN)/promtool $(BIN)/actionlint $(BIN)/weed
@@ -261,3 +263,7 @@ help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} \
 		/^##@/ {printf "\n%s\n", substr($$0, 5)} \
 		/^[a-zA-Z_-]+:.*## / {printf "  %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+.PHONY: print-kube-versions
+print-kube-versions: # (for the tests) the two Kubernetes versions make lint uses
+	@echo $(KUBE_VERSION_OLDEST) $(KUBE_VERSION_NEWEST)

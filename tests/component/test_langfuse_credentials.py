@@ -39,13 +39,8 @@ CLICKHOUSE_DSN="${CLICKHOUSE_MIGRATION_URL}?username=${CLICKHOUSE_USER}&password
 
 def containers(manifest):
     """Every LangFuse container by (object name, container name)."""
-    found = {}
-    for obj in manifest:
-        if obj["kind"] in ("Deployment", "Job") and obj["metadata"]["name"].startswith("obs-langfuse"):
-            spec = obj["spec"]["template"]["spec"]
-            for container in spec.get("initContainers", []) + spec["containers"]:
-                found[(obj["metadata"]["name"], container["name"])] = container
-    return found
+    names = [obj["metadata"]["name"] for obj in manifest.workloads() if obj["metadata"]["name"].startswith("obs-langfuse")]
+    return {(name, container): spec for name in names for container, spec in manifest.containers(name).items()}
 
 
 def run_command(container, manifest, tmp_path, env, probe):

@@ -39,9 +39,8 @@ class Stack:
 
 
 def migration_job(manifest) -> str:
-    [name] = [job["metadata"]["name"] for job in manifest.of_kind("Job")
-              if job["spec"]["template"]["metadata"]["labels"].get("app.kubernetes.io/component") == "migration"]
-    return name
+    [job] = manifest.workloads("migration")
+    return job["metadata"]["name"]
 
 
 @pytest.fixture(scope="module")

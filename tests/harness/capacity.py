@@ -3,21 +3,12 @@
 from __future__ import annotations
 
 from .pod_security import pod_specs
-
-UNITS = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "k": 10**3, "M": 10**6, "G": 10**9}
+from .pods import memory_bytes  # one parser of memory quantities for the whole harness
 
 
 def cpu_millicores(quantity: str) -> int:
     quantity = str(quantity)
     return int(quantity[:-1]) if quantity.endswith("m") else int(float(quantity) * 1000)
-
-
-def memory_bytes(quantity: str) -> int:
-    quantity = str(quantity)
-    for suffix, factor in UNITS.items():
-        if quantity.endswith(suffix):
-            return int(float(quantity[: -len(suffix)]) * factor)
-    return int(quantity)
 
 
 def pod_requests(spec: dict) -> tuple[int, int]:

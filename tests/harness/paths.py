@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -11,10 +12,19 @@ BIN_DIR = REPO_ROOT / "bin"
 UMBRELLA_CHART = REPO_ROOT / "charts" / "agent-observability"
 SUBCHARTS = sorted(path.parent for path in (UMBRELLA_CHART / "charts").glob("*/Chart.yaml"))
 
-# The oldest and the newest Kubernetes release the chart supports. The oldest is the lower
-# bound of Chart.yaml's kubeVersion; both are stated in the README and used by `make lint`.
-KUBE_VERSION_OLDEST = "1.31.0"
-KUBE_VERSION_NEWEST = "1.37.0"
+
+
+def _kube_version(path: Path, pattern: str) -> str:
+    match = re.search(pattern, path.read_text(), re.MULTILINE)
+    assert match, f"{path.relative_to(REPO_ROOT)} no longer states a Kubernetes version ({pattern})"
+    return f"{match.group(1)}.0"
+
+
+# The oldest and the newest Kubernetes release the chart supports, from where each is decided
+# (the Makefile reads the same two files): the lower bound of Chart.yaml's kubeVersion, and the
+# release of the control plane the e2e tier runs (hack/tools/kube/go.mod). The READMEs state them.
+KUBE_VERSION_OLDEST = _kube_version(UMBRELLA_CHART / "Chart.yaml", r'^kubeVersion: ">=(\d+\.\d+)\.0-0"$')
+KUBE_VERSION_NEWEST = _kube_version(REPO_ROOT / "hack" / "tools" / "kube" / "go.mod", r"^require k8s\.io/kubernetes v(\d+\.\d+)\.\d+$")
 SUPPORTED_KUBE_VERSIONS = (KUBE_VERSION_OLDEST, KUBE_VERSION_NEWEST)
 
 

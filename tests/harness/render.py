@@ -63,6 +63,60 @@ class Manifest:
         """A jmespath lookup inside one object, e.g. find('Deployment', 'obs-web', 'spec.replicas')."""
         return jmespath.search(expression, self.get(kind, name))
 
+    def workloads(self, component: str | None = None) -> list[dict]:
+        """The objects that run pods (WORKLOAD_KINDS); with `component`, those whose pods carry
+        that app.kubernetes.io/component label (e.g. "migration": LangFuse's migration Job,
+        whose name ends in a hash of its inputs)."""
+        return [obj for obj in self.objects if obj["kind"] in WORKLOAD_KINDS and (
+            component is None or pod_template(obj)["metadata"].get("labels", {})
+            .get("app.kubernetes.io/component") == component)]
+
+    def workload(self, name: str) -> dict:
+        """The one workload of this name, whatever its kind (a collector is a StatefulSet or a
+        Deployment); KeyError naming what exists otherwise."""
+        found = [obj for obj in self.workloads() if obj["metadata"]["name"] == name]
+        if len(found) != 1:
+            raise KeyError(f"{len(found)} workloads named {name!r}; rendered: "
+                           f"{sorted(obj['metadata']['name'] for obj in self.workloads())}")
+        return found[0]
+
+    def containers(self, name: str) -> dict[str, dict]:
+        """Container name → spec of a workload's pod, init containers included."""
+        spec = pod_template(self.workload(name))["spec"]
+        return {container["name"]: container for container in spec.get("initContainers", []) + spec["containers"]}
+
+    def env(self, name: str, container: str) -> dict[str, object]:
+        """A container's environment: variable → its value, ("secret", name, key) for a Secret's
+        key, or ("configMap", name, key) for a ConfigMap's the render does not have; the
+        rendered ConfigMaps of envFrom and configMapKeyRef are read in, as the kubelet does."""
+        spec = self.containers(name)[container]
+        env: dict[str, object] = {}
+        for source in spec.get("envFrom", []):
+            if "configMapRef" in source:
+                env.update(self.get("ConfigMap", source["configMapRef"]["name"]).get("data", {}))
+        for var in spec.get("env", []):
+            reference = var.get("valueFrom", {})
+            if "secretKeyRef" in reference:
+                env[var["name"]] = ("secret", reference["secretKeyRef"]["name"], reference["secretKeyRef"]["key"])
+            elif "configMapKeyRef" in reference:
+                ref = reference["configMapKeyRef"]
+                data = next((obj.get("data", {}) for obj in self.of_kind("ConfigMap")
+                             if obj["metadata"]["name"] == ref["name"]), None)
+                env[var["name"]] = data[ref["key"]] if data is not None else ("configMap", ref["name"], ref["key"])
+            else:
+                env[var["name"]] = var.get("value")
+        return env
+
+
+# The kinds whose objects run pods, and where each keeps its pod template.
+WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob")
+
+
+def pod_template(workload: dict) -> dict:
+    """The pod template of a workload (a CronJob's inside its Job template)."""
+    spec = workload["spec"]
+    return spec["jobTemplate"]["spec"]["template"] if workload["kind"] == "CronJob" else spec["template"]
+
 
 def render_chart(
     chart: Path | str = UMBRELLA_CHART,

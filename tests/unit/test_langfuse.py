@@ -21,45 +21,30 @@ EXTERNAL_STORES = {
 }
 
 
-def containers(manifest, kind, name):
-    spec = manifest.get(kind, name)["spec"]["template"]["spec"]
-    return {c["name"]: c for c in spec.get("initContainers", []) + spec["containers"]}
-
-
-def env_of(container, manifest):
-    """Name → value or ('secret', name, key), merging the ConfigMaps the container reads."""
-    env = {}
-    for source in container.get("envFrom", []):
-        env.update(manifest.get("ConfigMap", source["configMapRef"]["name"])["data"])
-    for var in container.get("env", []):
-        ref = var.get("valueFrom", {}).get("secretKeyRef")
-        env[var["name"]] = ("secret", ref["name"], ref["key"]) if ref else var.get("value")
-    return env
-
-
 def langfuse_containers(manifest):
-    for kind, name in [("Deployment", "obs-langfuse-web"), ("Deployment", "obs-langfuse-worker")] + [
-            ("Job", job["metadata"]["name"]) for job in manifest.of_kind("Job")
-            if job["metadata"]["name"].startswith("obs-langfuse-migrate-")]:
-        yield from containers(manifest, kind, name).values()
+    """(workload, container) of each of LangFuse's containers: web, worker, the migration Job."""
+    names = ["obs-langfuse-web", "obs-langfuse-worker"] + [job["metadata"]["name"] for job in manifest.workloads("migration")]
+    for name in names:
+        for container in manifest.containers(name):
+            yield name, container
 
 
 def migration_job(manifest):
-    [job] = [j for j in manifest.of_kind("Job") if j["metadata"]["name"].startswith("obs-langfuse-migrate-")]
+    [job] = manifest.workloads("migration")
     return job
 
 
 def test_every_environment_variable_is_one_langfuse_reads():
     known = {line for line in ENV_NAMES_FILE.read_text().splitlines() if line and not line.startswith("#")}
     manifest = render_chart()
-    for container in langfuse_containers(manifest):
-        unknown = set(env_of(container, manifest)) - known - RUNTIME_ENV_NAMES
-        assert not unknown, f"{container['name']} sets variables LangFuse v4.16.0 never reads: {unknown}"
+    for name, container in langfuse_containers(manifest):
+        unknown = set(manifest.env(name, container)) - known - RUNTIME_ENV_NAMES
+        assert not unknown, f"{container} sets variables LangFuse v4.16.0 never reads: {unknown}"
 
 
 def test_the_names_the_official_chart_gets_wrong_are_the_ones_langfuse_reads():
     manifest = render_chart(values={"langfuse": {"features": {"experimentalFeaturesEnabled": True}}})
-    env = env_of(containers(manifest, "Deployment", "obs-langfuse-web")["web"], manifest)
+    env = manifest.env("obs-langfuse-web", "web")
     assert env["LANGFUSE_ENABLE_EXPERIMENTAL_FEATURES"] == "true"
     assert "ENABLE_EXPERIMENTAL_FEATURES" not in env
     assert not any(name.startswith("LANGFUSE_S3_MEDIA_UPLOAD_MAX") for name in env)
@@ -68,9 +53,8 @@ def test_the_names_the_official_chart_gets_wrong_are_the_ones_langfuse_reads():
 def test_web_and_worker_never_migrate_and_wait_for_the_migration_job():
     manifest = render_chart()
     for deployment in ("obs-langfuse-web", "obs-langfuse-worker"):
-        pod = containers(manifest, "Deployment", deployment)
-        assert list(pod)[0] == "wait-for-migrations"
-        main = env_of(pod[deployment.rsplit("-", 1)[1]], manifest)
+        assert list(manifest.containers(deployment))[0] == "wait-for-migrations"
+        main = manifest.env(deployment, deployment.rsplit("-", 1)[1])
         assert main["LANGFUSE_AUTO_POSTGRES_MIGRATION_DISABLED"] == "true"
         assert main["LANGFUSE_AUTO_CLICKHOUSE_MIGRATION_DISABLED"] == "true"
 
@@ -80,12 +64,13 @@ def test_the_migration_job_migrates_clickhouse_first_then_postgres():
     job = migration_job(manifest)
     assert "helm.sh/hook" not in job["metadata"].get("annotations", {})
     spec = job["spec"]["template"]["spec"]
-    [clickhouse] = spec["initContainers"]
-    [postgres] = spec["containers"]
-    assert env_of(clickhouse, manifest)["LANGFUSE_AUTO_CLICKHOUSE_MIGRATION_DISABLED"] == "false"
-    assert env_of(clickhouse, manifest)["LANGFUSE_AUTO_POSTGRES_MIGRATION_DISABLED"] == "true"
-    assert env_of(postgres, manifest)["LANGFUSE_AUTO_POSTGRES_MIGRATION_DISABLED"] == "false"
-    assert env_of(postgres, manifest)["LANGFUSE_AUTO_CLICKHOUSE_MIGRATION_DISABLED"] == "true"
+    [clickhouse] = [container["name"] for container in spec["initContainers"]]
+    [postgres] = [container["name"] for container in spec["containers"]]
+    name = job["metadata"]["name"]
+    assert manifest.env(name, clickhouse)["LANGFUSE_AUTO_CLICKHOUSE_MIGRATION_DISABLED"] == "false"
+    assert manifest.env(name, clickhouse)["LANGFUSE_AUTO_POSTGRES_MIGRATION_DISABLED"] == "true"
+    assert manifest.env(name, postgres)["LANGFUSE_AUTO_POSTGRES_MIGRATION_DISABLED"] == "false"
+    assert manifest.env(name, postgres)["LANGFUSE_AUTO_CLICKHOUSE_MIGRATION_DISABLED"] == "true"
     assert spec["restartPolicy"] == "Never"
 
 
@@ -100,18 +85,18 @@ def test_a_new_image_makes_a_new_migration_job_and_the_same_inputs_the_same_job(
 
 def test_headless_initialisation_creates_org_project_keys_and_admin_on_web_only():
     manifest = render_chart()
-    web = env_of(containers(manifest, "Deployment", "obs-langfuse-web")["web"], manifest)
+    web = manifest.env("obs-langfuse-web", "web")
     assert web["LANGFUSE_INIT_ORG_ID"] and web["LANGFUSE_INIT_PROJECT_ID"]
     assert web["LANGFUSE_INIT_PROJECT_PUBLIC_KEY"] == ("secret", "obs-langfuse-project-keys", "public-key")
     assert web["LANGFUSE_INIT_PROJECT_SECRET_KEY"] == ("secret", "obs-langfuse-project-keys", "secret-key")
     assert web["LANGFUSE_INIT_USER_PASSWORD"] == ("secret", "obs-langfuse-admin", "password")
-    worker = env_of(containers(manifest, "Deployment", "obs-langfuse-worker")["worker"], manifest)
+    worker = manifest.env("obs-langfuse-worker", "worker")
     assert not any(name.startswith("LANGFUSE_INIT_") for name in worker)
 
 
 def test_defaults_connect_langfuse_to_the_bundled_stores():
     manifest = render_chart()
-    env = env_of(containers(manifest, "Deployment", "obs-langfuse-worker")["worker"], manifest)
+    env = manifest.env("obs-langfuse-worker", "worker")
     assert env["DATABASE_HOST"] == "obs-postgres:5432"
     assert env["DATABASE_PASSWORD"] == ("secret", "obs-postgres-auth", "password")
     assert env["CLICKHOUSE_URL"] == "http://obs-clickhouse:8123"
@@ -128,7 +113,7 @@ def test_defaults_connect_langfuse_to_the_bundled_stores():
 
 def test_external_stores_with_tls_and_irsa():
     manifest = render_chart(values=EXTERNAL_STORES)
-    env = env_of(containers(manifest, "Deployment", "obs-langfuse-web")["web"], manifest)
+    env = manifest.env("obs-langfuse-web", "web")
     assert env["DATABASE_HOST"] == "db.example.com:5432"
     assert env["DATABASE_ARGS"] == "sslmode=require"
     assert env["DATABASE_PASSWORD"] == ("secret", "my-db", "password")
@@ -162,17 +147,17 @@ BUNDLED_STORE_ENV = {
 @pytest.mark.parametrize("store", sorted(EXTERNAL_STORE))
 def test_switching_a_bundled_store_off_needs_only_the_external_stores_settings(store):
     manifest = render_chart(values={store: {"enabled": False}, "langfuse": EXTERNAL_STORE[store]})
-    for container in langfuse_containers(manifest):
-        env = env_of(container, manifest)
+    for name, container in langfuse_containers(manifest):
+        env = manifest.env(name, container)
         left_behind = {name: env[name] for name, bundled in BUNDLED_STORE_ENV[store].items()
                        if env.get(name) == bundled}
-        assert not left_behind, f"{container['name']} still has the bundled {store}'s settings"
+        assert not left_behind, f"{container} still has the bundled {store}'s settings"
 
 
 def test_aws_s3_with_irsa_gets_no_endpoint_no_keys_and_virtual_hosted_addressing():
     manifest = render_chart(values={"object-storage": {"enabled": False},
                                     "langfuse": {"s3": {"bucket": "my-events", "region": "eu-west-1"}}})
-    env = env_of(containers(manifest, "Deployment", "obs-langfuse-worker")["worker"], manifest)
+    env = manifest.env("obs-langfuse-worker", "worker")
     s3 = {name: value for name, value in env.items() if name.startswith("LANGFUSE_S3_EVENT_UPLOAD_")}
     assert s3 == {"LANGFUSE_S3_EVENT_UPLOAD_BUCKET": "my-events", "LANGFUSE_S3_EVENT_UPLOAD_REGION": "eu-west-1",
                   "LANGFUSE_S3_EVENT_UPLOAD_PREFIX": "events/", "LANGFUSE_S3_EVENT_UPLOAD_FORCE_PATH_STYLE": "false"}
@@ -181,7 +166,7 @@ def test_aws_s3_with_irsa_gets_no_endpoint_no_keys_and_virtual_hosted_addressing
 def test_a_bundled_store_stays_wired_where_only_its_secret_is_replaced():
     manifest = render_chart(values={"postgres": {"auth": {"existingSecret": "my-db"}},
                                     "langfuse": {"database": {"existingSecret": "my-db"}}})
-    env = env_of(containers(manifest, "Deployment", "obs-langfuse-web")["web"], manifest)
+    env = manifest.env("obs-langfuse-web", "web")
     assert env["DATABASE_HOST"] == "obs-postgres:5432"
     assert env["DATABASE_PASSWORD"] == ("secret", "my-db", "password")
 
@@ -209,7 +194,7 @@ def test_clickhouse_ports_of_your_own_win_over_the_tls_defaults():
     ("obs-langfuse-worker", "worker", "/api/health", "/api/ready"),
 ])
 def test_probes_check_the_right_endpoints_and_allow_a_slow_start(deployment, container, health, ready):
-    probes = containers(render_chart(), "Deployment", deployment)[container]
+    probes = render_chart().containers(deployment)[container]
     assert probes["startupProbe"]["httpGet"]["path"] == health
     assert probes["livenessProbe"]["httpGet"]["path"] == health
     assert probes["readinessProbe"]["httpGet"]["path"] == ready

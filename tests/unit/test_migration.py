@@ -13,14 +13,12 @@ README = UMBRELLA_CHART / "README.md"
 
 
 def migration_job(manifest):
-    [job] = [j for j in manifest.of_kind("Job") if j["metadata"]["name"].startswith("obs-langfuse-migrate-")]
+    [job] = manifest.workloads("migration")
     return job
 
 
 def gate_of(manifest, deployment):
-    [gate] = [c for c in manifest.get("Deployment", deployment)["spec"]["template"]["spec"]["initContainers"]
-              if c["name"] == "wait-for-migrations"]
-    return gate
+    return manifest.containers(deployment)["wait-for-migrations"]
 
 
 # The Job migrates external stores here, whose hosts are the user's to change (beside a bundled

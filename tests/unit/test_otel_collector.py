@@ -38,12 +38,6 @@ def guard_upstream(guard_config: str) -> tuple[str, str]:
     return address, options.strip()
 
 
-def env_of(container):
-    return {var["name"]: var.get("value") or (var["valueFrom"]["secretKeyRef"]["name"],
-                                              var["valueFrom"]["secretKeyRef"]["key"])
-            for var in container.get("env", [])}
-
-
 def manifest_types():
     """{kind: {type}} of the components hack/tools/otelcol/manifest.yaml builds into bin/otelcol."""
     manifest = yaml.safe_load(MANIFEST.read_text())
@@ -106,7 +100,7 @@ def test_the_pod_is_locked_down_and_has_its_own_service_account_without_a_token(
 
 
 def test_traces_go_to_the_langfuse_web_service_with_basic_auth_and_the_v4_ingestion_header():
-    manifest, config, container = collector()
+    manifest, config, _ = collector()
     exporter = config["exporters"]["otlphttp/langfuse"]
     assert exporter["endpoint"] == "http://127.0.0.1:14318/api/public/otel"  # the delivery guard
     assert guard_upstream(delivery_guard.rendered_config(manifest, NAME)) == ("obs-langfuse-web:3000", "")
@@ -114,20 +108,20 @@ def test_traces_go_to_the_langfuse_web_service_with_basic_auth_and_the_v4_ingest
     assert exporter["auth"] == {"authenticator": "basicauth/langfuse"}
     assert config["extensions"]["basicauth/langfuse"]["client_auth"] == {
         "username": "${env:LANGFUSE_PUBLIC_KEY}", "password": "${env:LANGFUSE_SECRET_KEY}"}
-    env = env_of(container)
-    assert env["LANGFUSE_PUBLIC_KEY"] == ("obs-langfuse-project-keys", "public-key")
-    assert env["LANGFUSE_SECRET_KEY"] == ("obs-langfuse-project-keys", "secret-key")
+    env = manifest.env(NAME, "otel-collector")
+    assert env["LANGFUSE_PUBLIC_KEY"] == ("secret", "obs-langfuse-project-keys", "public-key")
+    assert env["LANGFUSE_SECRET_KEY"] == ("secret", "obs-langfuse-project-keys", "secret-key")
 
 
 def test_every_credential_is_a_reference_to_a_secret_never_a_value_in_the_configmap():
-    _, config, container = collector(EVERY_DESTINATION)
+    manifest, config, _ = collector(EVERY_DESTINATION)
     exporters = config["exporters"]
     assert exporters["otlphttp/langsmith"]["headers"]["x-api-key"] == "${env:LANGSMITH_API_KEY}"
     assert exporters["otlp/backend"]["headers"]["Authorization"] == "${env:OTLP_BACKEND_AUTH}"
-    env = env_of(container)
-    assert env["LANGSMITH_API_KEY"] == ("langsmith", "api-key")
-    assert env["OTLP_BACKEND_AUTH"] == ("tempo-auth", "authorization")
-    assert env["AWS_ACCESS_KEY_ID"] == ("xray-keys", "aws-access-key-id")
+    env = manifest.env(NAME, "otel-collector")
+    assert env["LANGSMITH_API_KEY"] == ("secret", "langsmith", "api-key")
+    assert env["OTLP_BACKEND_AUTH"] == ("secret", "tempo-auth", "authorization")
+    assert env["AWS_ACCESS_KEY_ID"] == ("secret", "xray-keys", "aws-access-key-id")
     referenced = set(re.findall(r"\$\{env:([A-Z_]+)\}", yaml.safe_dump(config)))
     assert referenced == {name for name, value in env.items() if isinstance(value, tuple)} - {"AWS_ACCESS_KEY_ID",
                                                                                             "AWS_SECRET_ACCESS_KEY"}
@@ -305,8 +299,8 @@ def test_autoscaling_replaces_the_replica_count():
 
 
 def test_gomemlimit_leaves_a_fifth_of_the_memory_limit_to_the_runtime():
-    _, _, container = collector({"otel-collector": {"resources": {"limits": {"memory": "1Gi"}}}})
-    assert env_of(container)["GOMEMLIMIT"] == "819MiB"
+    manifest, _, _ = collector({"otel-collector": {"resources": {"limits": {"memory": "1Gi"}}}})
+    assert manifest.env(NAME, "otel-collector")["GOMEMLIMIT"] == "819MiB"
 
 
 def test_histograms_reach_llm_scale_latencies():

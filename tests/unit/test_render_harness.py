@@ -72,3 +72,20 @@ def test_both_supported_kubernetes_versions_have_schemas():
 
 def test_the_umbrella_chart_is_found():
     assert (UMBRELLA_CHART / "Chart.yaml").is_file()
+
+
+def test_a_workload_is_found_by_name_whatever_its_kind_and_a_job_by_its_pods_component():
+    manifest = render_chart()
+    assert manifest.workload("obs-otel-collector")["kind"] == "StatefulSet"
+    [migration] = manifest.workloads("migration")
+    assert migration["kind"] == "Job" and migration["metadata"]["name"].startswith("obs-langfuse-migrate-")
+    with pytest.raises(KeyError, match="obs-langfuse-web"):
+        manifest.workload("obs-langfuse")
+
+
+def test_a_containers_environment_reads_its_configmaps_and_names_its_secrets():
+    manifest = render_chart()
+    assert list(manifest.containers("obs-langfuse-web"))[0] == "wait-for-migrations"
+    env = manifest.env("obs-langfuse-web", "web")
+    assert env["DATABASE_HOST"] == "obs-postgres:5432"  # from the envFrom ConfigMap obs-langfuse
+    assert env["SALT"] == ("secret", "obs-langfuse-secrets", "salt")

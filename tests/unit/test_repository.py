@@ -9,7 +9,7 @@ import sys
 
 import yaml
 
-from harness.paths import REPO_ROOT
+from harness.paths import KUBE_VERSION_NEWEST, KUBE_VERSION_OLDEST, REPO_ROOT, UMBRELLA_CHART
 
 
 def make_targets():
@@ -86,3 +86,12 @@ def test_make_tools_names_each_missing_or_too_old_prerequisite(tmp_path):
         "missing prerequisite: Go >= 1.26.7 is needed, found 1.21.0 (see README.md, section Prerequisites)",
         "missing prerequisite: Node.js >= 20 is not installed (it runs the chart's secret generator in the tests) "
         "(see README.md, section Prerequisites)"]
+
+
+def test_the_supported_kubernetes_versions_come_from_one_place_and_the_readmes_state_them():
+    made = subprocess.run(["make", "-s", "print-kube-versions"], cwd=REPO_ROOT, capture_output=True, text=True,
+                          check=True).stdout.split()
+    assert made == [KUBE_VERSION_OLDEST, KUBE_VERSION_NEWEST]
+    stated = f"{KUBE_VERSION_OLDEST.rsplit('.', 1)[0]} to {KUBE_VERSION_NEWEST.rsplit('.', 1)[0]}"
+    for readme in (REPO_ROOT / "README.md", UMBRELLA_CHART / "README.md"):
+        assert f"Kubernetes {stated}" in readme.read_text() or f"versions: {stated}" in readme.read_text(), readme

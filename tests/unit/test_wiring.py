@@ -32,23 +32,11 @@ def test_renaming_a_component_inside_the_umbrella_is_refused_with_the_value_to_r
     assert f"obs-{component}" in failure.value.stderr  # the name it keeps
 
 
-def env_value(container: dict, name: str):
-    entry = next(entry for entry in container.get("env", []) if entry["name"] == name)
-    return entry.get("value", entry.get("valueFrom"))
-
-
-def secret_names_read_by(workload: dict) -> set[str]:
-    spec = workload["spec"]["template"]["spec"]
-    names = set()
-    for container in spec.get("initContainers", []) + spec["containers"]:
-        for entry in container.get("env", []):
-            ref = entry.get("valueFrom", {}).get("secretKeyRef")
-            if ref:
-                names.add(ref["name"])
-        for source in container.get("envFrom", []):
-            if "secretRef" in source:
-                names.add(source["secretRef"]["name"])
-    return names
+def secret_names_read_by(manifest, workload: str) -> set[str]:
+    """The Secrets a workload's containers read variables from."""
+    return {value[1] for container in manifest.containers(workload)
+            for value in manifest.env(workload, container).values()
+            if isinstance(value, tuple) and value[0] == "secret"}
 
 
 def generated_secret_names(manifest) -> set[str]:
@@ -61,9 +49,8 @@ def generated_secret_names(manifest) -> set[str]:
 def test_one_setting_names_the_project_keys_secret_for_langfuse_the_collector_the_agents_and_the_generator():
     values = {"global": {"langfuse": {"projectKeys": {"existingSecret": "my-keys"}}}}
     manifest = render_chart(values=values)
-    assert "my-keys" in secret_names_read_by(manifest.get("Deployment", "obs-langfuse-web"))
-    collector = manifest.get("StatefulSet", "obs-otel-collector")
-    assert "my-keys" in secret_names_read_by(collector)
+    assert "my-keys" in secret_names_read_by(manifest, "obs-langfuse-web")
+    assert "my-keys" in secret_names_read_by(manifest, "obs-otel-collector")
     assert "obs-langfuse-project-keys" not in generated_secret_names(manifest)
     notes = render_notes(values=values)
     assert "secretKeyRef: {name: my-keys, key: public-key}" in notes
@@ -88,7 +75,7 @@ def test_with_langfuse_elsewhere_the_collector_reads_the_project_keys_the_one_se
               "global": {"langfuse": {"projectKeys": {"existingSecret": "cloud-keys"}}},
               "otel-collector": {"langfuse": {"endpoint": "https://cloud.langfuse.com/api/public/otel"}}}
     manifest = render_chart(values=values)
-    assert "cloud-keys" in secret_names_read_by(manifest.get("StatefulSet", "obs-otel-collector"))
+    assert "cloud-keys" in secret_names_read_by(manifest, "obs-otel-collector")
 
 
 STORE_SETTINGS = {"postgres": "database", "clickhouse": "clickhouse", "valkey": "redis", "object-storage": "s3"}

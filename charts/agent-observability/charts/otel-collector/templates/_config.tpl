@@ -14,7 +14,6 @@ Secrets are never in it: they are environment variables from Secrets (otel-colle
 referenced as ${env:NAME}.
 */}}
 {{- define "otel-collector.config" -}}
-{{- include "otel-collector.validate" . }}
 {{- $v := .Values }}
 {{- $traceExporters := include "otel-collector.traceExporters" . | fromYaml }}
 {{- $extensions := dict "health_check" (dict "endpoint" (printf "0.0.0.0:%v" $v.ports.health)) }}
