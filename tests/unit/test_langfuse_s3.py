@@ -12,7 +12,6 @@ own calls and the presigned URLs browsers and SDKs use (web/src/features/media/s
 import pytest
 
 from harness.render import RenderError, render_chart, render_notes
-from .test_langfuse import env_of
 
 IN_CLUSTER = "http://obs-object-storage:8333"
 PUBLIC = "https://s3.langfuse.example.com"
@@ -27,9 +26,7 @@ NOT_PUBLIC_WARNING = "WARNING: langfuse.s3.publicEndpoint is not set"
 
 def environment(manifest, deployment: str) -> dict:
     """Name -> value, or ('secret', name, key), of the main container of web or worker."""
-    spec = manifest.get("Deployment", f"obs-langfuse-{deployment}")["spec"]["template"]["spec"]
-    [container] = [c for c in spec["containers"] if c["name"] == deployment]
-    return env_of(container, manifest)
+    return manifest.env(f"obs-langfuse-{deployment}", deployment)
 
 
 def batch_export(env: dict) -> dict:
