@@ -181,9 +181,13 @@ def test_langfuse_web_accepts_connections_only_on_its_port():
 
 
 def test_langfuse_egress_follows_clickhouse_tls_and_a_database_behind_pgbouncer():
-    policy = render_chart(values={**EVERYTHING_ON, "langfuse": {
-        "clickhouse": {"tls": True},
-        "database": {"port": 6432, "directHost": "db.internal", "directPort": 5432}}}).get(
+    # Managed stores: ClickHouse Cloud over TLS, PostgreSQL behind PgBouncer (the bundled ones
+    # serve neither).
+    policy = render_chart(values={**EVERYTHING_ON, "postgres": {"enabled": False}, "clickhouse": {"enabled": False},
+                                  "langfuse": {
+        "clickhouse": {"host": "abc.clickhouse.cloud", "existingSecret": "my-ch", "tls": True},
+        "database": {"host": "pgbouncer.internal", "existingSecret": "my-db", "port": 6432,
+                     "directHost": "db.internal", "directPort": 5432}}}).get(
         "NetworkPolicy", "obs-langfuse-worker")
     ports = {p["port"] for rule in policy["spec"]["egress"] for p in rule["ports"]}
     assert {8443, 9440, 6432, 5432} <= ports

@@ -61,7 +61,3 @@ def test_readme_states_the_supported_kubernetes_versions():
     assert f"Kubernetes {oldest} to {newest}" in readme
 
 
-def test_makefile_lints_at_the_same_kubernetes_versions_as_the_tests():
-    makefile = (REPO_ROOT / "Makefile").read_text()
-    assert f"KUBE_VERSION_OLDEST := {KUBE_VERSION_OLDEST}" in makefile
-    assert f"KUBE_VERSION_NEWEST := {KUBE_VERSION_NEWEST}" in makefile
