@@ -9,13 +9,13 @@ render resolves; these tests check the settings a user makes to move a reference
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from harness.kube_schema import names_over_their_limits
 from harness.paths import SUBCHARTS, shipped_values_files
 from harness.render import RenderError, render_chart, render_notes
+
+from unit.test_secrets import generated  # the secret generator's spec: Secret name → keys
 
 
 COMPONENTS = [chart.name for chart in SUBCHARTS]
@@ -39,19 +39,12 @@ def secret_names_read_by(manifest, workload: str) -> set[str]:
             if isinstance(value, tuple) and value[0] == "secret"}
 
 
-def generated_secret_names(manifest) -> set[str]:
-    """The Secrets the secret generator creates (its spec, in its ConfigMap)."""
-    config = next(config for config in manifest.of_kind("ConfigMap")
-                  if config["metadata"]["labels"].get("app.kubernetes.io/component") == "secret-generator")
-    return {secret["name"] for secret in json.loads(config["data"]["secrets.json"])["secrets"]}
-
-
 def test_one_setting_names_the_project_keys_secret_for_langfuse_the_collector_the_agents_and_the_generator():
     values = {"global": {"langfuse": {"projectKeys": {"existingSecret": "my-keys"}}}}
     manifest = render_chart(values=values)
     assert "my-keys" in secret_names_read_by(manifest, "obs-langfuse-web")
     assert "my-keys" in secret_names_read_by(manifest, "obs-otel-collector")
-    assert "obs-langfuse-project-keys" not in generated_secret_names(manifest)
+    assert "obs-langfuse-project-keys" not in generated(manifest)
     notes = render_notes(values=values)
     assert "secretKeyRef: {name: my-keys, key: public-key}" in notes
     assert "project API keys in Secret my-keys" in notes
@@ -128,10 +121,7 @@ def test_langfuse_reading_a_bundled_stores_password_under_another_key_is_refused
 
 def test_the_generated_grafana_admin_secret_has_the_key_grafana_reads():
     manifest = render_chart(values={"monitoring": {"grafana": {"admin": {"passwordKey": "admin-password"}}}})
-    generated = json.loads(next(config for config in manifest.of_kind("ConfigMap")
-                                if config["metadata"]["name"] == "obs-secret-generator")["data"]["secrets.json"])
-    grafana = next(secret for secret in generated["secrets"] if secret["name"] == "obs-grafana-admin")
-    assert list(grafana["keys"]) == ["admin-password"]
+    assert list(generated(manifest)["obs-grafana-admin"]) == ["admin-password"]
 
 
 def test_a_collector_without_langfuse_reading_the_keys_nothing_generates_is_refused():

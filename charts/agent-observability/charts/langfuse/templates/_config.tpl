@@ -128,7 +128,7 @@ them in while it is enabled, so a message here means that store is off. */}}
 {{- fail (printf "langfuse: secrets.encryptionKey must be exactly 64 hex characters (openssl rand -hex 32), got %d characters" (len $v.secrets.encryptionKey)) }}
 {{- end }}
 {{- end }}
-{{- /* NEXTAUTH_URL without a scheme fails LangFuse's start (web/src/env.mjs: z.url()). */}}
+{{- /* NEXTAUTH_URL without a scheme fails LangFuse's start (web/src/env.mjs, v4.16.0: NEXTAUTH_URL is z.url() outside Vercel). */}}
 {{- if not (regexMatch `^https?://[^/\s?#]+(/\S*)?$` (toString $v.nextauthUrl)) }}
 {{- fail (printf "langfuse: nextauthUrl (%s) must be the URL users open LangFuse at, scheme included, e.g. https://langfuse.example.com" (toString $v.nextauthUrl)) }}
 {{- end }}
