@@ -10,8 +10,12 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+
+import pytest
+import yaml
 
 from .paths import BIN_DIR, REPO_ROOT
 
@@ -32,6 +36,30 @@ def run(command: list[str], env: dict | None = None, timeout: int = 600) -> str:
 
 def missing_kwok_binaries() -> list[str]:
     return [name for name in KWOK_BINARIES if not (BIN_DIR / name).exists()]
+
+
+def run_secret_generator(cluster, namespace: str, config_map: dict) -> str:
+    """What the secret generator Job's pod does, run here with Node.js against the cluster's API
+    server from its ConfigMap (script and spec), when the cluster runs no container (KWOK); on
+    a cluster that does, the Job itself has run. Returns the script's output."""
+    if cluster.runs_containers:
+        return "ran in the cluster"
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("Node.js is not installed: it runs the secret generator's script outside a pod")
+    kubeconfig = yaml.safe_load(Path(cluster.kubeconfig).read_text())
+    user, server = kubeconfig["users"][0]["user"], kubeconfig["clusters"][0]["cluster"]
+    with tempfile.TemporaryDirectory() as scratch:
+        for name, content in config_map["data"].items():
+            (Path(scratch) / name).write_text(content)
+        env = {"PATH": "/usr/bin:/bin", "KUBERNETES_API_URL": server["server"], "KUBERNETES_NAMESPACE": namespace,
+               "KUBERNETES_CA_FILE": server["certificate-authority"],
+               "KUBERNETES_CLIENT_CERT_FILE": user["client-certificate"],
+               "KUBERNETES_CLIENT_KEY_FILE": user["client-key"]}
+        script, spec = Path(scratch) / "generate-secrets.mjs", Path(scratch) / "secrets.json"
+        result = subprocess.run([node, str(script), str(spec)], env=env, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
 
 
 @dataclass

@@ -342,7 +342,12 @@ def price_generator():
     """hack/update-model-prices.py as a module (its file name is not an identifier)."""
     spec = importlib.util.spec_from_file_location("update_model_prices", REPO_ROOT / "hack" / "update-model-prices.py")
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    # It imports hack/generated_files.py, beside it, as a script run from hack/ would.
+    sys.path.insert(0, str(REPO_ROOT / "hack"))
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(REPO_ROOT / "hack"))
     return module
 
 
