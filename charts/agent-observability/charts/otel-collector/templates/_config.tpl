@@ -11,23 +11,18 @@ with .Values.config. Pipelines:
   metrics/agents       otlp -> memory_limiter -> deltatocumulative -> prometheus: the metrics
                        agents send themselves (metrics.fromAgents)
 Secrets are never in it: they are environment variables from Secrets (otel-collector.env),
-referenced as ${env:NAME}.
+referenced as ${env:NAME}. The settings no value changes are in files/fixed-components.yaml.
 */}}
 {{- define "otel-collector.config" -}}
 {{- $v := .Values }}
+{{- $fixed := .Files.Get "files/fixed-components.yaml" | fromYaml }}
 {{- $traceExporters := include "otel-collector.traceExporters" . | fromYaml }}
 {{- $extensions := dict "health_check" (dict "endpoint" (printf "0.0.0.0:%v" $v.ports.health)) }}
 {{- if $v.queue.persistent }}
-{{- $_ := set $extensions "file_storage/queue" (dict
-    "directory" "/var/lib/otelcol/queue"
-    "create_directory" true
-    "fsync" $v.queue.fsync
-    "compaction" (dict "on_start" true "on_rebound" true "directory" "/var/lib/otelcol/queue")) }}
+{{- $_ := set $extensions "file_storage/queue" (merge (dict "fsync" $v.queue.fsync) (index $fixed.extensions "file_storage/queue")) }}
 {{- end }}
 {{- if $v.langfuse.enabled }}
-{{- $_ := set $extensions "basicauth/langfuse" (dict "client_auth" (dict
-    "username" "${env:LANGFUSE_PUBLIC_KEY}"
-    "password" "${env:LANGFUSE_SECRET_KEY}")) }}
+{{- $_ := set $extensions "basicauth/langfuse" (index $fixed.extensions "basicauth/langfuse") }}
 {{- end }}
 {{- $config := dict
   "receivers" (dict "otlp" (dict "protocols" (dict
@@ -70,15 +65,12 @@ referenced as ${env:NAME}.
 {{- $_ := set $config.processors "transform/genai-labels" (dict
     "error_mode" "ignore"
     "trace_statements" (include "otel-collector.genaiLabelStatements" . | fromYamlArray)) }}
-{{- /* One batch at a time into signaltometrics: its delta points then reach deltatocumulative in time order. */}}
-{{- $_ := set $config.processors "batch/genai-metrics" (dict "send_batch_size" 1024 "timeout" "1s") }}
+{{- $_ := set $config.processors "batch/genai-metrics" (index $fixed.processors "batch/genai-metrics") }}
 {{- $_ := set $config.processors "deltatocumulative" (dict "max_streams" $v.metrics.maxSeries "max_stale" $v.metrics.seriesExpiration) }}
 {{- $_ := set $config.connectors "signaltometrics" (dict "spans" (include "otel-collector.genaiMetrics" . | fromYamlArray)) }}
-{{- $_ := set $config.exporters "prometheus" (dict
+{{- $_ := set $config.exporters "prometheus" (merge (dict
     "endpoint" (printf "0.0.0.0:%v" $v.ports.metrics)
-    "metric_expiration" $v.metrics.seriesExpiration
-    "without_scope_info" true
-    "translation_strategy" "UnderscoreEscapingWithoutSuffixes") }}
+    "metric_expiration" $v.metrics.seriesExpiration) $fixed.exporters.prometheus) }}
 {{- $_ := set $config.service.pipelines "traces/genai-metrics" (dict
     "receivers" (list "forward/traces")
     "processors" (list "transform/genai-normalise" "transform/genai-labels" "batch/genai-metrics")
