@@ -7,15 +7,14 @@ nodes: the API, admission, controllers and scheduling are real; no container eve
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import subprocess
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import yaml
 
 from .paths import BIN_DIR, REPO_ROOT
 
@@ -39,25 +38,18 @@ def missing_kwok_binaries() -> list[str]:
 
 
 def run_secret_generator(cluster, namespace: str, config_map: dict) -> str:
-    """What the secret generator Job's pod does, run here with Node.js against the cluster's API
-    server from its ConfigMap (script and spec), when the cluster runs no container (KWOK); on
-    a cluster that does, the Job itself has run. Returns the script's output."""
+    """What the secret generator Job's pod does, when the cluster runs no container (KWOK): its
+    ConfigMap's script run here with Node.js against the cluster's API server, as `make up` does
+    (hack/run-secret-generator.py); on a cluster that does, the Job itself has run. Returns the
+    script's output."""
     if cluster.runs_containers:
         return "ran in the cluster"
-    node = shutil.which("node")
-    if node is None:
+    if shutil.which("node") is None:
         pytest.skip("Node.js is not installed: it runs the secret generator's script outside a pod")
-    kubeconfig = yaml.safe_load(Path(cluster.kubeconfig).read_text())
-    user, server = kubeconfig["users"][0]["user"], kubeconfig["clusters"][0]["cluster"]
-    with tempfile.TemporaryDirectory() as scratch:
-        for name, content in config_map["data"].items():
-            (Path(scratch) / name).write_text(content)
-        env = {"PATH": "/usr/bin:/bin", "KUBERNETES_API_URL": server["server"], "KUBERNETES_NAMESPACE": namespace,
-               "KUBERNETES_CA_FILE": server["certificate-authority"],
-               "KUBERNETES_CLIENT_CERT_FILE": user["client-certificate"],
-               "KUBERNETES_CLIENT_KEY_FILE": user["client-key"]}
-        script, spec = Path(scratch) / "generate-secrets.mjs", Path(scratch) / "secrets.json"
-        result = subprocess.run([node, str(script), str(spec)], env=env, capture_output=True, text=True, check=False)
+    spec = importlib.util.spec_from_file_location("run_secret_generator", REPO_ROOT / "hack" / "run-secret-generator.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    result = script.run_generator(config_map, namespace, str(cluster.kubeconfig), capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     return result.stdout
 
