@@ -11,14 +11,22 @@ complain() { echo "missing prerequisite: $1 (see $readme)" >&2; problems=$((prob
 # version_at_least <found> <needed>: dotted versions, numerically.
 version_at_least() { [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n 1)" = "$2" ]; }
 
+# need_version <name> <needed> <command> <why> <version function>: complains when the command is
+# missing (saying why it is needed) or older than needed.
+need_version() {
+  local name="$1" needed="$2" command="$3" why="$4" found
+  if ! command -v "$command" >/dev/null 2>&1; then
+    complain "$name >= $needed is not installed ($why)"
+    return
+  fi
+  found="$("$5")"
+  version_at_least "$found" "$needed" || complain "$name >= $needed is needed, found $found"
+}
+go_version() { go env GOVERSION 2>/dev/null | sed 's/^go//'; }
+node_version() { node --version | sed 's/^v//'; }
+
 # Go: the oldest toolchain every pinned tool builds with (Prometheus needs 1.26.7).
-go_needed=1.26.7
-if ! command -v go >/dev/null 2>&1; then
-  complain "Go >= $go_needed is not installed (the tools are built from their Go modules)"
-else
-  go_found="$(go env GOVERSION 2>/dev/null | sed 's/^go//')"
-  version_at_least "$go_found" "$go_needed" || complain "Go >= $go_needed is needed, found $go_found"
-fi
+need_version Go 1.26.7 go "the tools are built from their Go modules" go_version
 
 python_needed=3.11
 python="${PYTHON:-python3}"
@@ -33,12 +41,6 @@ else
   fi
 fi
 
-node_needed=20
-if ! command -v node >/dev/null 2>&1; then
-  complain "Node.js >= $node_needed is not installed (it runs the chart's secret generator in the tests)"
-else
-  node_found="$(node --version | sed 's/^v//')"
-  version_at_least "$node_found" "$node_needed" || complain "Node.js >= $node_needed is needed, found $node_found"
-fi
+need_version Node.js 20 node "it runs the chart's secret generator in the tests" node_version
 
 [ "$problems" -eq 0 ]

@@ -10,9 +10,6 @@ export KUBECONFIG="$kubeconfig"
 requests="${DEMO_REQUESTS:-60}"
 python="$repo_root/.venv/bin/python"
 
-step() { echo "==> $*"; }
-fail() { echo "make demo: $*" >&2; exit 1; }
-
 [ -f "$kubeconfig" ] || fail "no $cluster cluster: run \`make up CLUSTER=$cluster\` first"
 kubectl get namespace "$namespace" >/dev/null 2>&1 || fail "namespace $namespace not found: run \`make up CLUSTER=$cluster\` first"
 if [ -n "$(kubectl get nodes -o jsonpath='{.items[*].metadata.annotations.kwok\.x-k8s\.io/node}')" ]; then

@@ -26,10 +26,11 @@ Usage: hack/generate_dashboards.py [--check]
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
+
+from generated_files import check_requested, write_or_check
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DASHBOARDS_DIR = (REPO_ROOT / "charts" / "agent-observability" / "charts" / "monitoring"
@@ -376,22 +377,7 @@ def generated_files() -> dict[Path, str]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="report drift instead of writing")
-    args = parser.parse_args()
-    stale = []
-    for path, text in generated_files().items():
-        if path.exists() and path.read_text() == text:
-            continue
-        if args.check:
-            stale.append(path.relative_to(REPO_ROOT))
-        else:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text)
-    for path in stale:
-        print(f"{path} is out of date: run `make generate`", file=sys.stderr)
-    return 1 if stale else 0
-
+    return write_or_check(generated_files(), check_requested(__doc__))
 
 if __name__ == "__main__":
     sys.exit(main())

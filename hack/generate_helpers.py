@@ -14,10 +14,11 @@ Usage: hack/generate_helpers.py [--check]
 
 from __future__ import annotations
 
-import argparse
 import re
 import sys
 from pathlib import Path
+
+from generated_files import check_requested, write_or_check
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SOURCE = REPO_ROOT / "hack" / "helpers" / "common.tpl"
@@ -83,26 +84,10 @@ def copy_for(chart: str, directory: Path, blocks: dict[str, str]) -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--check", action="store_true", help="write nothing; fail when a copy is out of date")
-    args = parser.parse_args()
+    check = check_requested(__doc__)
     blocks = helpers()
-    stale = []
-    for chart, directory in charts().items():
-        path = directory / TARGET
-        text = copy_for(chart, directory, blocks)
-        if path.exists() and path.read_text() == text:
-            continue
-        stale.append(path)
-        if not args.check:
-            path.write_text(text)
-            print(f"wrote {path.relative_to(REPO_ROOT)}")
-    if args.check:
-        for path in stale:
-            print(f"{path.relative_to(REPO_ROOT)} is out of date: run `make generate`", file=sys.stderr)
-        return 1 if stale else 0
-    return 0
-
+    return write_or_check({directory / TARGET: copy_for(chart, directory, blocks)
+                           for chart, directory in charts().items()}, check)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -12,7 +12,6 @@ Usage: hack/render_golden.py [--check]
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import subprocess
@@ -20,6 +19,8 @@ import sys
 from pathlib import Path
 
 import yaml
+
+from generated_files import check_requested, write_or_check
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CHART = REPO_ROOT / "charts" / "agent-observability"
@@ -125,24 +126,9 @@ def golden_files() -> dict[Path, str]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--check", action="store_true", help="write nothing; fail when a file is out of date")
-    args = parser.parse_args()
+    check = check_requested(__doc__)
     files = golden_files()
-    stale = sorted(path for path in RENDERED.rglob("*.yaml") if path not in files)
-    changed = [path for path, text in files.items() if not path.exists() or path.read_text() != text]
-    if args.check:
-        for path in changed + stale:
-            print(f"{path.relative_to(REPO_ROOT)} is out of date: run `make generate`", file=sys.stderr)
-        return 1 if changed or stale else 0
-    for path in stale:
-        path.unlink()
-    for path in changed:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(files[path])
-        print(f"wrote {path.relative_to(REPO_ROOT)}")
-    return 0
-
+    return write_or_check(files, check, stale=(path for path in RENDERED.rglob("*.yaml") if path not in files))
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -21,6 +21,22 @@ from pathlib import Path
 import yaml
 
 
+def run_generator(config_map: dict, namespace: str, kubeconfig: str, **run) -> subprocess.CompletedProcess:
+    """The generator's script and spec from its ConfigMap, run with Node.js against the API server
+    and with the client certificate of `kubeconfig`, in `namespace`; `run`: subprocess.run's
+    keyword arguments (e.g. capture_output). The e2e tests run it too (harness.cluster)."""
+    config = yaml.safe_load(Path(kubeconfig).read_text())
+    user, server = config["users"][0]["user"], config["clusters"][0]["cluster"]
+    env = {"PATH": os.environ["PATH"], "KUBERNETES_API_URL": server["server"], "KUBERNETES_NAMESPACE": namespace,
+           "KUBERNETES_CA_FILE": server["certificate-authority"],
+           "KUBERNETES_CLIENT_CERT_FILE": user["client-certificate"], "KUBERNETES_CLIENT_KEY_FILE": user["client-key"]}
+    with tempfile.TemporaryDirectory() as scratch:
+        for name, content in config_map["data"].items():
+            (Path(scratch) / name).write_text(content)
+        return subprocess.run([shutil.which("node") or "node", str(Path(scratch) / "generate-secrets.mjs"),
+                               str(Path(scratch) / "secrets.json")], env=env, check=False, **run)
+
+
 def main(release: str, namespace: str, kubeconfig: str) -> int:
     hooks = subprocess.run(["helm", "get", "hooks", release, "--namespace", namespace, "--kubeconfig", kubeconfig],
                            capture_output=True, text=True, check=True).stdout
@@ -30,16 +46,7 @@ def main(release: str, namespace: str, kubeconfig: str) -> int:
         print(f"release {release} has no secret generator (every credential comes from your Secrets)")
         return 0
     [generator] = generators
-    config = yaml.safe_load(Path(kubeconfig).read_text())
-    user, server = config["users"][0]["user"], config["clusters"][0]["cluster"]
-    env = {"PATH": os.environ["PATH"], "KUBERNETES_API_URL": server["server"], "KUBERNETES_NAMESPACE": namespace,
-           "KUBERNETES_CA_FILE": server["certificate-authority"],
-           "KUBERNETES_CLIENT_CERT_FILE": user["client-certificate"], "KUBERNETES_CLIENT_KEY_FILE": user["client-key"]}
-    with tempfile.TemporaryDirectory() as scratch:
-        for name, content in generator["data"].items():
-            (Path(scratch) / name).write_text(content)
-        return subprocess.run([shutil.which("node") or "node", str(Path(scratch) / "generate-secrets.mjs"),
-                               str(Path(scratch) / "secrets.json")], env=env, check=False).returncode
+    return run_generator(generator, namespace, kubeconfig).returncode
 
 
 if __name__ == "__main__":

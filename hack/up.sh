@@ -19,9 +19,6 @@ export KUBECONFIG="$kubeconfig"
 chart="$repo_root/charts/agent-observability"
 python="$repo_root/.venv/bin/python"
 
-step() { echo "==> $*"; }
-fail() { echo "make up: $*" >&2; exit 1; }
-
 case "$cluster" in
   kind|kwok) ;;
   *) fail "unknown CLUSTER=$cluster: use kind or kwok" ;;

@@ -19,7 +19,6 @@ Usage: hack/update-model-prices.py [--date YYYY-MM-DD] [--check]
 
 from __future__ import annotations
 
-import argparse
 import datetime
 import re
 import sys
@@ -28,6 +27,8 @@ from importlib import metadata
 from pathlib import Path
 
 from genai_prices import data
+
+from generated_files import check_option, write_or_check
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 VALUES = REPO_ROOT / "charts" / "agent-observability" / "charts" / "otel-collector" / "values.yaml"
@@ -175,9 +176,8 @@ def render(values_text: str, day: datetime.date | None) -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = check_option(__doc__)
     parser.add_argument("--date", type=datetime.date.fromisoformat, help="day of the prices (default: today)")
-    parser.add_argument("--check", action="store_true", help="report drift instead of writing")
     args = parser.parse_args()
     current = VALUES.read_text()
     try:
@@ -185,16 +185,10 @@ def main() -> int:
     except PriceError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    if args.check:
-        if wanted != current:
-            print(f"out of date: {VALUES.relative_to(REPO_ROOT)} (run hack/update-model-prices.py)", file=sys.stderr)
-            return 1
-        return 0
-    if wanted != current:
-        VALUES.write_text(wanted)
-        print(f"wrote {VALUES.relative_to(REPO_ROOT)}; run hack/values_docs.py to refresh the README and schema")
-    return 0
-
+    status = write_or_check({VALUES: wanted}, args.check, fix="hack/update-model-prices.py")
+    if not args.check and wanted != current:
+        print("run hack/values_docs.py to refresh the README and schema")
+    return status
 
 if __name__ == "__main__":
     sys.exit(main())

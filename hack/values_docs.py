@@ -32,7 +32,6 @@ Usage: hack/values_docs.py [--check]
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
 import sys
@@ -40,6 +39,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+
+from generated_files import check_requested, write_or_check
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 UMBRELLA = REPO_ROOT / "charts" / "agent-observability"
@@ -318,28 +319,13 @@ def generated_files() -> dict[Path, str]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="report drift instead of writing")
-    args = parser.parse_args()
+    check = check_requested(__doc__)
     try:
         outputs = generated_files()
     except ValuesFileError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    stale = [
-        path for path, content in outputs.items()
-        if not path.exists() or path.read_text() != content
-    ]
-    if args.check:
-        for path in stale:
-            print(f"out of date: {path.relative_to(REPO_ROOT)} (run `make generate`)", file=sys.stderr)
-        return 1 if stale else 0
-    for path, content in outputs.items():
-        if not path.exists() or path.read_text() != content:
-            path.write_text(content)
-            print(f"wrote {path.relative_to(REPO_ROOT)}")
-    return 0
-
+    return write_or_check(outputs, check)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -12,33 +12,24 @@ from __future__ import annotations
 import copy
 
 import pytest
-import yaml
 from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
 from opentelemetry.sdk.resources import Resource
 
 from harness.dashboards import dashboards
-from harness.paths import UMBRELLA_CHART
 
+from chart_prices import cost
 from genai_spans import Agent, agent_attributes, inference_attributes, retrieval_attributes, tool_attributes
 from monitoring_inputs import MONITORING_VALUES
 from monitoring_stack import GENAI_JOB, NAMESPACE, RELEASE, TELEMETRY_JOB, Window, rate, running_stack, total
 
-PRICES = {row["model"]: row for row in yaml.safe_load(
-    (UMBRELLA_CHART / "charts" / "otel-collector" / "values.yaml").read_text())["prices"]["models"]}
 SPANS_PER_SESSION = 18
 # acme's monthly budget is smaller than one session's spend, so its budget alerts fire.
 ACME_BUDGET = 0.001
 STACK_VALUES = copy.deepcopy(MONITORING_VALUES)
 STACK_VALUES["monitoring"]["budgets"]["tenants"][0]["monthlyUsd"] = ACME_BUDGET
 RECORDED = {("namespace", NAMESPACE), ("release", RELEASE)}
-
-
-def cost(model, input_tokens, cached_tokens, output_tokens):
-    price = PRICES[model]
-    return ((input_tokens - cached_tokens) * price["input"] + cached_tokens * price.get("cachedInput", price["input"])
-            + output_tokens * price["output"]) / 1e6
 
 
 ACME_COST = 3 * cost("gpt-4o", 100, 40, 20)

@@ -17,28 +17,19 @@ from contextlib import contextmanager
 
 import pytest
 import requests
-import yaml
 
 from harness import prometheus
-from harness.paths import UMBRELLA_CHART
+from harness.collector import assert_samples
 
+from chart_prices import cost
 from collector_inputs import LANGFUSE, LANGFUSE_PATH
 from genai_spans import DIALECTS, Agent, agent_attributes, inference_attributes, raw_export, retrieval_attributes, \
     tool_attributes
 
-PRICES = {row["model"]: row for row in yaml.safe_load(
-    (UMBRELLA_CHART / "charts" / "otel-collector" / "values.yaml").read_text())["prices"]["models"]}
 CONTRACT = {"agent_request_duration_seconds", "llm_inference_duration_seconds", "llm_tokens_total",
             "llm_cost_dollars_total", "agent_errors_total", "tool_execution_duration_seconds",
             "llm_rate_limit_errors_total", "vector_search_duration_seconds", "tool_execution_errors_total",
             "genai_rejected_span_values_total"}
-
-
-def cost(model, input_tokens, cached_tokens, output_tokens):
-    """USD of one call by the chart's default price table (prices per 1M tokens)."""
-    price = PRICES[model]
-    return ((input_tokens - cached_tokens) * price["input"] + cached_tokens * price.get("cachedInput", price["input"])
-            + output_tokens * price["output"]) / 1e6
 
 
 def series(name, **labels):
@@ -59,13 +50,6 @@ def wait_for(collector_, expected: dict, timeout: float = 20.0) -> dict:
         if found == expected or time.monotonic() > deadline:
             return found
         time.sleep(0.3)
-
-
-def assert_samples(found: dict, expected: dict):
-    assert set(found) == set(expected), (f"missing {sorted(set(expected) - set(found))}, "
-                                         f"unexpected {sorted(set(found) - set(expected))}")
-    for key, value in expected.items():
-        assert found[key] == pytest.approx(value, rel=1e-9, abs=1e-12), key
 
 
 def agent_session(agent, dialect):

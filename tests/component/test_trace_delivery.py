@@ -32,6 +32,17 @@ def send(agent: Agent, count: int, prefix: str = "span") -> set[bytes]:
     return {span.get_span_context().span_id.to_bytes(8, "big") for span in spans}
 
 
+def read_when(read, done, timeout: float = 20.0):
+    """What read() gives once done() holds of it, or after `timeout` seconds (the caller's
+    assertion then says what it was): for what arrives after the call that caused it."""
+    deadline = time.monotonic() + timeout
+    value = read()
+    while not done(value) and time.monotonic() < deadline:
+        time.sleep(0.2)
+        value = read()
+    return value
+
+
 def xray_segments(sink) -> list[str]:
     """Names of the segments X-Ray's PutTraceSegments calls carried."""
     return [json.loads(document)["name"] for request in list(sink.received)
@@ -101,18 +112,13 @@ def test_optional_destinations_each_receive_every_trace_with_their_credentials(r
             assert request.headers["x-api-key"] == secrets[("langsmith", "api-key")]
             assert request.headers["langsmith-project"] == "agents"
 
-        deadline = time.monotonic() + 20
-        while len(backend.span_ids()) < 20 and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert len(backend.span_ids()) == 20
+        assert len(read_when(backend.span_ids, lambda ids: len(ids) >= 20)) == 20
         for metadata, _ in backend.received:
             assert metadata["authorization"] == secrets[("tempo-auth", "authorization")]
             assert metadata["x-scope-orgid"] == "agents"
 
-        deadline = time.monotonic() + 20
-        while len(xray_segments(xray)) < 20 and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert sorted(xray_segments(xray)) == sorted(f"destination {index}" for index in range(20))
+        segments = read_when(lambda: xray_segments(xray), lambda found: len(found) >= 20)
+        assert sorted(segments) == sorted(f"destination {index}" for index in range(20))
         for request in xray.received:
             assert request.path == "/TraceSegments"
             assert request.headers["authorization"].startswith(
@@ -250,10 +256,8 @@ def test_a_batch_langfuse_refuses_as_malformed_is_dropped_and_counted_for_the_ex
     agent = Agent(collector_.otlp_http, {"service.name": "support-bot"})
     try:
         refused = send_and_keep_ids(agent, 200, prefix="refused")
-        deadline = time.monotonic() + 20
-        while exporter_metric(collector_, "otelcol_exporter_send_failed_spans_total") < 200 and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert exporter_metric(collector_, "otelcol_exporter_send_failed_spans_total") == 200
+        assert read_when(lambda: exporter_metric(collector_, "otelcol_exporter_send_failed_spans_total"),
+                         lambda failed: failed >= 200) == 200
         langfuse.status = 200
         accepted = send_and_keep_ids(agent, 20, prefix="accepted")
         assert langfuse.wait_for_spans(20) == accepted  # the line moves on: no retry holds it
@@ -272,10 +276,8 @@ def test_without_the_guard_langfuse_answering_500_loses_the_batch(run_collector,
     agent = Agent(collector_.otlp_http, {"service.name": "support-bot"})
     try:
         send_and_keep_ids(agent, 100, prefix="lost")
-        deadline = time.monotonic() + 20
-        while exporter_metric(collector_, "otelcol_exporter_send_failed_spans_total") < 100 and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert exporter_metric(collector_, "otelcol_exporter_send_failed_spans_total") == 100
+        assert read_when(lambda: exporter_metric(collector_, "otelcol_exporter_send_failed_spans_total"),
+                         lambda failed: failed >= 100) == 100
         langfuse.status = 200
         time.sleep(2)
         assert langfuse.received == []

@@ -13,7 +13,6 @@ from __future__ import annotations
 import base64
 import json
 import re
-import shutil
 import subprocess
 import tempfile
 import time
@@ -24,6 +23,7 @@ import yaml
 from kubernetes import client
 
 from harness import gitops
+from harness.cluster import run_secret_generator
 from harness.paths import REPO_ROOT, tool
 
 [APPLICATION] = [app for app in gitops.generated_applications(gitops.example("ApplicationSet", "agent-observability"))
@@ -95,29 +95,6 @@ def tracked(objects: list[dict], namespace: str) -> str:
 def apply(kubectl, objects: list[dict], namespace: str, *flags: str) -> subprocess.CompletedProcess:
     return kubectl("apply", "--server-side", "--force-conflicts", "--field-manager", gitops.ARGOCD_FIELD_MANAGER,
                    *flags, "-f", "-", stdin=tracked(objects, namespace))
-
-
-def run_secret_generator(cluster, namespace: str, config_map: dict) -> str:
-    """What the generator Job's pod does, run with Node.js against the same API server: KWOK
-    runs no container (on a cluster that does, the Job itself has run)."""
-    if cluster.runs_containers:
-        return "ran in the cluster"
-    node = shutil.which("node")
-    if node is None:
-        pytest.skip("Node.js is not installed: it runs the secret generator's script outside a pod")
-    kubeconfig = yaml.safe_load(Path(cluster.kubeconfig).read_text())
-    user, server = kubeconfig["users"][0]["user"], kubeconfig["clusters"][0]["cluster"]
-    with tempfile.TemporaryDirectory() as scratch:
-        for name, content in config_map["data"].items():
-            (Path(scratch) / name).write_text(content)
-        env = {"PATH": "/usr/bin:/bin", "KUBERNETES_API_URL": server["server"], "KUBERNETES_NAMESPACE": namespace,
-               "KUBERNETES_CA_FILE": server["certificate-authority"],
-               "KUBERNETES_CLIENT_CERT_FILE": user["client-certificate"],
-               "KUBERNETES_CLIENT_KEY_FILE": user["client-key"]}
-        script, spec = Path(scratch) / "generate-secrets.mjs", Path(scratch) / "secrets.json"
-        result = subprocess.run([node, str(script), str(spec)], env=env, capture_output=True, text=True, check=False)
-    assert result.returncode == 0, result.stderr
-    return result.stdout
 
 
 def argocd_sync(cluster, kubectl, namespace: str, manifest: str) -> dict[str, list[dict]]:

@@ -7,8 +7,6 @@ previous one left, as a person's would.
 from __future__ import annotations
 
 import base64
-import shutil
-import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -20,6 +18,7 @@ from kubernetes import client
 from pytest_helm_charts.k8s.deployment import wait_for_deployments_to_run
 from pytest_helm_charts.k8s.stateful_set import wait_for_stateful_sets_to_run
 
+from harness.cluster import run_secret_generator
 from harness.helm import Release
 from harness.paths import REPO_ROOT
 
@@ -42,31 +41,10 @@ def api(cluster):
 
 
 def run_secret_generator_hook(cluster, release) -> str:
-    """Run the release's secret generator hook payload, as the Job's pod would.
-
-    On KWOK no container runs, so the stored hook (script and spec) is executed here with
-    Node.js against the same API server; with a real cluster the Job itself has run.
-    """
-    if cluster.runs_containers:
-        return "ran in the cluster"
-    node = shutil.which("node")
-    if node is None:
-        pytest.skip("Node.js is not installed: it runs the secret generator's script outside a pod")
+    """Run the release's secret generator hook payload, as the Job's pod would (on KWOK, with
+    Node.js here: harness.cluster.run_secret_generator)."""
     [config_map] = [h for h in release.hooks() if h["kind"] == "ConfigMap" and "secret-generator" in h["metadata"]["name"]]
-    kubeconfig = yaml.safe_load(Path(cluster.kubeconfig).read_text())
-    user = kubeconfig["users"][0]["user"]
-    server = kubeconfig["clusters"][0]["cluster"]
-    with tempfile.TemporaryDirectory() as scratch:
-        for name, content in config_map["data"].items():
-            (Path(scratch) / name).write_text(content)
-        env = {"PATH": "/usr/bin:/bin", "KUBERNETES_API_URL": server["server"],
-               "KUBERNETES_NAMESPACE": release.namespace, "KUBERNETES_CA_FILE": server["certificate-authority"],
-               "KUBERNETES_CLIENT_CERT_FILE": user["client-certificate"],
-               "KUBERNETES_CLIENT_KEY_FILE": user["client-key"]}
-        result = subprocess.run([node, str(Path(scratch) / "generate-secrets.mjs"), str(Path(scratch) / "secrets.json")],
-                                env=env, capture_output=True, text=True, check=False)
-    assert result.returncode == 0, result.stderr
-    return result.stdout
+    return run_secret_generator(cluster, release.namespace, config_map)
 
 
 def generated_secrets(api, namespace) -> dict[str, dict]:

@@ -7,11 +7,14 @@ nodes: the API, admission, controllers and scheduling are real; no container eve
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+
+import pytest
 
 from .paths import BIN_DIR, REPO_ROOT
 
@@ -32,6 +35,23 @@ def run(command: list[str], env: dict | None = None, timeout: int = 600) -> str:
 
 def missing_kwok_binaries() -> list[str]:
     return [name for name in KWOK_BINARIES if not (BIN_DIR / name).exists()]
+
+
+def run_secret_generator(cluster, namespace: str, config_map: dict) -> str:
+    """What the secret generator Job's pod does, when the cluster runs no container (KWOK): its
+    ConfigMap's script run here with Node.js against the cluster's API server, as `make up` does
+    (hack/run-secret-generator.py); on a cluster that does, the Job itself has run. Returns the
+    script's output."""
+    if cluster.runs_containers:
+        return "ran in the cluster"
+    if shutil.which("node") is None:
+        pytest.skip("Node.js is not installed: it runs the secret generator's script outside a pod")
+    spec = importlib.util.spec_from_file_location("run_secret_generator", REPO_ROOT / "hack" / "run-secret-generator.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    result = script.run_generator(config_map, namespace, str(cluster.kubeconfig), capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
 
 
 @dataclass

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import pytest
 import requests
 import yaml
 from prometheus_client.parser import text_string_to_metric_families
@@ -150,6 +151,14 @@ def parse_metrics(text: str) -> dict[tuple, float]:
         for sample in family.samples:
             samples[(sample.name, *sorted(sample.labels.items()))] = sample.value
     return samples
+
+
+def assert_samples(found: dict[tuple, float], expected: dict[tuple, float]):
+    """The samples found (parse_metrics) are exactly those expected, each with its value."""
+    assert set(found) == set(expected), (f"missing {sorted(set(expected) - set(found))}, "
+                                         f"unexpected {sorted(set(found) - set(expected))}")
+    for key, value in expected.items():
+        assert found[key] == pytest.approx(value, rel=1e-9, abs=1e-12), key
 
 
 class Collector(Server):

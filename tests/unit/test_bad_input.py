@@ -2,7 +2,7 @@
 
 import pytest
 
-from harness.charts import values_passed_to
+from harness.charts import merged, values_passed_to
 from harness.paths import SUBCHARTS
 from harness.render import RenderError, render_chart
 
@@ -96,6 +96,13 @@ BAD_VALUES = [
     pytest.param({"langfuse": {"worker": {"autoscaling": {"enabled": True, "minReplicas": 5, "maxReplicas": 2}}}},
                  "worker.autoscaling.minReplicas (5) is above maxReplicas (2)",
                  id="autoscaling-bounds-reversed"),
+    pytest.param({"otel-collector": {"autoscaling": {"enabled": True, "minReplicas": 5, "maxReplicas": 2}}},
+                 "otel-collector: autoscaling.minReplicas (5) is above maxReplicas (2)",
+                 id="collector-autoscaling-bounds-reversed"),
+    pytest.param({"otel-collector": {"langfuse": {"endpoint": "{{ .Release.Name }}-langfuse-web:3000/api/public/otel"}}},
+                 "otel-collector: deliveryGuard fronts LangFuse's OTLP/HTTP endpoint: langfuse.endpoint must be an "
+                 'http:// or https:// URL (got "obs-langfuse-web:3000/api/public/otel")',
+                 id="delivery-guard-before-an-endpoint-without-scheme"),
     pytest.param({"valkey": {"extraConfig": "maxmemory-policy allkeys-lru"}},
                  "LangFuse needs maxmemory-policy noeviction",
                  id="valkey-eviction-policy"),
@@ -252,3 +259,24 @@ def test_a_release_name_yaml_reads_as_another_type_stays_a_string_in_every_label
 def test_a_numeric_release_name_stays_a_string_in_every_label_of_a_subchart_alone(chart):
     manifest = render_chart(chart, values=values_passed_to(chart), release="123", validate=False)
     assert instance_labels(manifest) == {"123"}
+
+
+# Each store's chart on its own, without the Secret the umbrella's generator fills in.
+STORE_SECRETS = [
+    pytest.param("postgres", "postgres: set auth.existingSecret to a Secret with the database password under "
+                 "`password` (inside agent-observability it is generated for you)", id="postgres"),
+    pytest.param("clickhouse", "clickhouse: set auth.existingSecret to a Secret with the default user's password "
+                 "under `password` (inside agent-observability it is generated for you)", id="clickhouse"),
+    pytest.param("valkey", "valkey: set auth.existingSecret to a Secret with the password under `password` "
+                 "(inside agent-observability it is generated for you)", id="valkey"),
+    pytest.param("object-storage", "object-storage: set auth.existingSecret to a Secret with access-key-id and "
+                 "secret-access-key (inside agent-observability they are generated for you)", id="object-storage"),
+]
+
+
+@pytest.mark.parametrize("store, message", STORE_SECRETS)
+def test_a_store_alone_without_its_secret_is_refused_with_the_secret_to_name(store, message):
+    chart = next(path for path in SUBCHARTS if path.name == store)
+    with pytest.raises(RenderError) as failure:
+        render_chart(chart, values=merged(values_passed_to(chart), {"auth": {"existingSecret": ""}}))
+    assert message in failure.value.stderr

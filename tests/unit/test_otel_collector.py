@@ -249,6 +249,9 @@ def test_a_stopping_pod_leaves_the_endpoints_and_drains_before_sigterm(persisten
      "terminationGracePeriodSeconds (60) must be longer than preStopSleepSeconds (60)"),
     ({"langfuse": {"endpoint": ""}}, "set langfuse.endpoint"),
     ({"queue": {"maxBytes": "1Gi"}}, "is more than 40% of persistence.size (2Gi): the volume would fill up"),
+    ({"queue": {"size": 5000}}, "otel-collector: queue.size (requests each queue held) is replaced by queue.maxBytes, "
+     "the bytes each destination's queue holds: remove queue.size, and set queue.maxBytes (e.g. 300Mi) or leave it "
+     "empty for 40% of persistence.size shared among the destinations"),
     ({"langfuse": {"projectKeys": {"existingSecret": ""}}}, "set langfuse.projectKeys.existingSecret"),
     ({"destinations": {"langsmith": {"enabled": True}}}, "destinations.langsmith.existingSecret"),
     ({"destinations": {"otlp": {"enabled": True}}}, "set destinations.otlp.endpoint"),
@@ -339,7 +342,12 @@ def price_generator():
     """hack/update-model-prices.py as a module (its file name is not an identifier)."""
     spec = importlib.util.spec_from_file_location("update_model_prices", REPO_ROOT / "hack" / "update-model-prices.py")
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    # It imports hack/generated_files.py, beside it, as a script run from hack/ would.
+    sys.path.insert(0, str(REPO_ROOT / "hack"))
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(REPO_ROOT / "hack"))
     return module
 
 

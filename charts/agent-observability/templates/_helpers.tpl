@@ -76,6 +76,46 @@ Usage: {{ include "agent-observability.usesDefault" (dict "context" . "value" .V
 {{- end }}
 
 {{/*
+agent-observability.bundledStores are the stores the umbrella runs for LangFuse (YAML list, by
+the store's name), each with what ties it to LangFuse, for the checks in validate.yaml and the
+secret generator:
+  store        the subchart, and `name` how a message calls it
+  setting      LangFuse's section for it (langfuse.database, ...), whose `address` key points
+               LangFuse at another server: `external` names that server, `externalSettings`
+               what else to set for it
+  secretKeys   the keys of the Secret the generator creates for it
+  ports        each Service port of the store's chart (`served`, under the store's values) and
+               the port LangFuse connects to (`reads`), from its setting `read` (empty where
+               LangFuse takes the endpoint the store exports, Chart.yaml import-values)
+*/}}
+{{- define "agent-observability.bundledStores" -}}
+{{- /* dig: with LangFuse off, its section holds only the umbrella's keys. */}}
+{{- $langfuse := .Values.langfuse }}
+{{- $clickhouseTls := dig "clickhouse" "tls" false $langfuse }}
+{{- toYaml (list
+  (dict "store" "clickhouse" "name" "ClickHouse" "setting" "clickhouse" "address" "host"
+        "external" "ClickHouse" "externalSettings" "langfuse.clickhouse.existingSecret"
+        "secretKeys" (dict "password" "alnum:32")
+        "ports" (list
+          (dict "served" "service.httpPort" "read" "clickhouse.httpPort"
+                "reads" (int (dig "clickhouse" "httpPort" 0 $langfuse) | default (ternary 8443 8123 $clickhouseTls)))
+          (dict "served" "service.nativePort" "read" "clickhouse.nativePort"
+                "reads" (int (dig "clickhouse" "nativePort" 0 $langfuse) | default (ternary 9440 9000 $clickhouseTls)))))
+  (dict "store" "object-storage" "name" "object storage" "setting" "s3" "address" "endpoint"
+        "external" "S3" "externalSettings" "langfuse.s3.bucket, region and existingSecret"
+        "secretKeys" (dict "access-key-id" "alnum:20" "secret-access-key" "alnum:40")
+        "ports" (list (dict "served" "service.s3Port" "read" "" "reads" 8333)))
+  (dict "store" "postgres" "name" "PostgreSQL" "setting" "database" "address" "host"
+        "external" "PostgreSQL" "externalSettings" "langfuse.database.existingSecret"
+        "secretKeys" (dict "password" "alnum:32")
+        "ports" (list (dict "served" "service.port" "read" "database.port" "reads" (int (dig "database" "port" 5432 $langfuse)))))
+  (dict "store" "valkey" "name" "Valkey" "setting" "redis" "address" "host"
+        "external" "Valkey or Redis" "externalSettings" "langfuse.redis.existingSecret, when it has a password"
+        "secretKeys" (dict "password" "alnum:32")
+        "ports" (list (dict "served" "service.port" "read" "redis.port" "reads" (int (dig "redis" "port" 6379 $langfuse)))))) }}
+{{- end }}
+
+{{/*
 agent-observability.generatedSecrets is the secret generator's spec (JSON): every Secret the
 release's defaults refer to and nobody replaced by one of their own. The names are derived
 here, not from the subcharts' helpers, which the umbrella must not call.
@@ -103,11 +143,10 @@ Application's, show them OutOfSync as extraneous and prune (rotate) them. */}}
 {{- $wanted = append $wanted (dict "component" "grafana" "object" "admin" "value" $monitoring.grafana.admin.existingSecret
     "keys" (dict $monitoring.grafana.admin.passwordKey "alnum:24")) }}
 {{- end }}
-{{- $stores := dict "postgres" (dict "password" "alnum:32") "clickhouse" (dict "password" "alnum:32") "valkey" (dict "password" "alnum:32") "object-storage" (dict "access-key-id" "alnum:20" "secret-access-key" "alnum:40") }}
-{{- range $store, $keys := $stores }}
-{{- $values := index $.Values $store }}
+{{- range include "agent-observability.bundledStores" . | fromYamlArray }}
+{{- $values := index $.Values .store }}
 {{- if $values.enabled }}
-{{- $wanted = append $wanted (dict "component" $store "object" "auth" "value" $values.auth.existingSecret "keys" $keys) }}
+{{- $wanted = append $wanted (dict "component" .store "object" "auth" "value" $values.auth.existingSecret "keys" .secretKeys) }}
 {{- end }}
 {{- end }}
 {{- $secrets := list }}

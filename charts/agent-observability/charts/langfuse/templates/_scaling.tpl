@@ -6,9 +6,6 @@ Usage: {{ include "langfuse.hpa" (dict "context" $ "component" "web") }}
 {{- $ctx := .context }}
 {{- $autoscaling := (index $ctx.Values .component).autoscaling }}
 {{- if $autoscaling.enabled }}
-{{- if gt (int $autoscaling.minReplicas) (int $autoscaling.maxReplicas) }}
-{{- fail (printf "langfuse: %s.autoscaling.minReplicas (%v) is above maxReplicas (%v)" .component $autoscaling.minReplicas $autoscaling.maxReplicas) }}
-{{- end }}
 apiVersion: autoscaling/v2
 kind: HorizontalPodAutoscaler
 metadata:

@@ -11,23 +11,18 @@ with .Values.config. Pipelines:
   metrics/agents       otlp -> memory_limiter -> deltatocumulative -> prometheus: the metrics
                        agents send themselves (metrics.fromAgents)
 Secrets are never in it: they are environment variables from Secrets (otel-collector.env),
-referenced as ${env:NAME}.
+referenced as ${env:NAME}. The settings no value changes are in files/fixed-components.yaml.
 */}}
 {{- define "otel-collector.config" -}}
 {{- $v := .Values }}
+{{- $fixed := .Files.Get "files/fixed-components.yaml" | fromYaml }}
 {{- $traceExporters := include "otel-collector.traceExporters" . | fromYaml }}
 {{- $extensions := dict "health_check" (dict "endpoint" (printf "0.0.0.0:%v" $v.ports.health)) }}
 {{- if $v.queue.persistent }}
-{{- $_ := set $extensions "file_storage/queue" (dict
-    "directory" "/var/lib/otelcol/queue"
-    "create_directory" true
-    "fsync" $v.queue.fsync
-    "compaction" (dict "on_start" true "on_rebound" true "directory" "/var/lib/otelcol/queue")) }}
+{{- $_ := set $extensions "file_storage/queue" (merge (dict "fsync" $v.queue.fsync) (index $fixed.extensions "file_storage/queue")) }}
 {{- end }}
 {{- if $v.langfuse.enabled }}
-{{- $_ := set $extensions "basicauth/langfuse" (dict "client_auth" (dict
-    "username" "${env:LANGFUSE_PUBLIC_KEY}"
-    "password" "${env:LANGFUSE_SECRET_KEY}")) }}
+{{- $_ := set $extensions "basicauth/langfuse" (index $fixed.extensions "basicauth/langfuse") }}
 {{- end }}
 {{- $config := dict
   "receivers" (dict "otlp" (dict "protocols" (dict
@@ -70,15 +65,12 @@ referenced as ${env:NAME}.
 {{- $_ := set $config.processors "transform/genai-labels" (dict
     "error_mode" "ignore"
     "trace_statements" (include "otel-collector.genaiLabelStatements" . | fromYamlArray)) }}
-{{- /* One batch at a time into signaltometrics: its delta points then reach deltatocumulative in time order. */}}
-{{- $_ := set $config.processors "batch/genai-metrics" (dict "send_batch_size" 1024 "timeout" "1s") }}
+{{- $_ := set $config.processors "batch/genai-metrics" (index $fixed.processors "batch/genai-metrics") }}
 {{- $_ := set $config.processors "deltatocumulative" (dict "max_streams" $v.metrics.maxSeries "max_stale" $v.metrics.seriesExpiration) }}
 {{- $_ := set $config.connectors "signaltometrics" (dict "spans" (include "otel-collector.genaiMetrics" . | fromYamlArray)) }}
-{{- $_ := set $config.exporters "prometheus" (dict
+{{- $_ := set $config.exporters "prometheus" (merge (dict
     "endpoint" (printf "0.0.0.0:%v" $v.ports.metrics)
-    "metric_expiration" $v.metrics.seriesExpiration
-    "without_scope_info" true
-    "translation_strategy" "UnderscoreEscapingWithoutSuffixes") }}
+    "metric_expiration" $v.metrics.seriesExpiration) $fixed.exporters.prometheus) }}
 {{- $_ := set $config.service.pipelines "traces/genai-metrics" (dict
     "receivers" (list "forward/traces")
     "processors" (list "transform/genai-normalise" "transform/genai-labels" "batch/genai-metrics")
@@ -100,9 +92,6 @@ referenced as ${env:NAME}.
 {{- end }}
 {{- if not $config.connectors }}
 {{- $_ := unset $config "connectors" }}
-{{- end }}
-{{- if not $config.service.pipelines }}
-{{- fail "otel-collector: nothing to do: turn on langfuse.enabled, a destination under destinations, or metrics.enabled" }}
 {{- end }}
 {{- $config = mustMergeOverwrite $config (deepCopy $v.config) }}
 {{- /* A component or pipeline set to null in .Values.config is removed. */}}
@@ -151,33 +140,33 @@ and a failed export is retried with exponential backoff.
 
 {{/*
 otel-collector.queueBytes is the bound, in bytes, of each of `queued` sending queues:
-queue.maxBytes, else a share of what holds the queues, divided among them.
-On disk the share is 40% of persistence.size: the file store (bbolt) keeps freed pages until
-it compacts, and compaction writes a copy of the live data beside the file before it replaces
-it, so the queues' data can take about twice its size on the volume. In memory (queue.persistent
-off) it is 20% of the memory limit, below the memory limiter's.
+queue.maxBytes, else a share of what holds the queues, divided among them: on disk
+otel-collector.queueRoomBytes, in memory (queue.persistent off) 20% of the memory limit, below
+the memory limiter's.
 Usage: {{ include "otel-collector.queueBytes" (dict "context" . "queued" 2) }}
 */}}
 {{- define "otel-collector.queueBytes" -}}
 {{- $v := .context.Values }}
 {{- $queued := max .queued 1 }}
-{{- if $v.queue.persistent }}
-{{- $room := div (mul (include "otel-collector.quantityBytes" $v.persistence.size | int64) 2) 5 }}
 {{- if $v.queue.maxBytes }}
-{{- $bytes := include "otel-collector.quantityBytes" $v.queue.maxBytes | int64 }}
-{{- if gt (mul $bytes $queued) $room }}
-{{- fail (printf "otel-collector: queue.maxBytes (%s) for each of %d destinations is more than 40%% of persistence.size (%s): the volume would fill up before the queues refuse data (the file store needs room for freed pages and its compaction copy). Raise persistence.size or lower queue.maxBytes (empty derives it)" (toString $v.queue.maxBytes) $queued (toString $v.persistence.size)) }}
-{{- end }}
-{{- $bytes }}
-{{- else }}
-{{- div $room $queued }}
-{{- end }}
-{{- else if $v.queue.maxBytes }}
 {{- include "otel-collector.quantityBytes" $v.queue.maxBytes }}
+{{- else if $v.queue.persistent }}
+{{- div (include "otel-collector.queueRoomBytes" .context | int64) $queued }}
 {{- else }}
 {{- $memory := include "otel-collector.quantityBytes" (dig "limits" "memory" "512Mi" $v.resources) | int64 }}
 {{- div (div $memory 5) $queued }}
 {{- end }}
+{{- end }}
+
+{{/*
+otel-collector.queueRoomBytes is what the sending queues on disk may hold together, in bytes:
+40% of persistence.size. The file store (bbolt) keeps freed pages until it compacts, and
+compaction writes a copy of the live data beside the file before it replaces it, so the queues'
+data can take about twice its size on the volume (validate.yaml refuses a queue.maxBytes that
+does not fit).
+*/}}
+{{- define "otel-collector.queueRoomBytes" -}}
+{{- div (mul (include "otel-collector.quantityBytes" .Values.persistence.size | int64) 2) 5 }}
 {{- end }}
 
 {{/*
@@ -543,59 +532,6 @@ metrics/genai pipeline:
     (dict "context" "datapoint"
         "conditions" (list `metric.name == "genai_rejected_span_values_total"`)
         "statements" (append $reasons `delete_matching_keys(datapoint.attributes, "^agent_observability\\.")`))) }}
-{{- end }}
-
-{{/*
-otel-collector.validate fails the render with what to set when the values contradict each other.
-*/}}
-{{- define "otel-collector.validate" -}}
-{{- $v := .Values }}
-{{- if $v.langfuse.enabled }}
-{{- if not $v.langfuse.endpoint }}
-{{- fail "otel-collector: langfuse.enabled is true: set langfuse.endpoint to LangFuse's OTLP base URL, e.g. http://langfuse-web:3000/api/public/otel (or turn langfuse.enabled off)" }}
-{{- end }}
-{{- if not $v.langfuse.projectKeys.existingSecret }}
-{{- fail "otel-collector: langfuse.enabled is true: set langfuse.projectKeys.existingSecret to the Secret with the project's public-key and secret-key" }}
-{{- end }}
-{{- end }}
-{{- with $v.destinations.langsmith }}
-{{- if and .enabled (not .existingSecret) }}
-{{- fail "otel-collector: destinations.langsmith.enabled is true: set destinations.langsmith.existingSecret to the Secret with the LangSmith API key" }}
-{{- end }}
-{{- end }}
-{{- with $v.destinations.otlp }}
-{{- if and .enabled (not .endpoint) }}
-{{- fail "otel-collector: destinations.otlp.enabled is true: set destinations.otlp.endpoint (host:port for grpc, a URL for http)" }}
-{{- end }}
-{{- if and .enabled (eq .protocol "http") (not (regexMatch `^https?://\S+$` .endpoint)) }}
-{{- fail (printf "otel-collector: destinations.otlp.protocol is http: set destinations.otlp.endpoint to the backend's base URL, e.g. http://jaeger-collector.jaeger:4318 (got %s)" .endpoint) }}
-{{- end }}
-{{- end }}
-{{- with $v.destinations.xray }}
-{{- if and .enabled (not .region) }}
-{{- fail "otel-collector: destinations.xray.enabled is true: set destinations.xray.region" }}
-{{- end }}
-{{- end }}
-{{- if and $v.persistence.enabled $v.persistence.existingClaim (or $v.autoscaling.enabled (gt (int $v.replicas) 1)) }}
-{{- fail "otel-collector: persistence.existingClaim is one claim, for one replica: remove it to give each replica a claim of its own (queue-<fullname>-<ordinal>), or keep replicas at 1 and autoscaling off" }}
-{{- end }}
-{{- if le (int $v.terminationGracePeriodSeconds) (int $v.preStopSleepSeconds) }}
-{{- fail (printf "otel-collector: terminationGracePeriodSeconds (%v) must be longer than preStopSleepSeconds (%v): the collector needs time after the sleep to stop and leave its queue on disk" $v.terminationGracePeriodSeconds $v.preStopSleepSeconds) }}
-{{- end }}
-{{- range $index, $row := concat $v.prices.extraModels $v.prices.models }}
-{{- $unknown := without (keys $row | sortAlpha) "model" "match" "input" "output" "cachedInput" }}
-{{- if $unknown }}
-{{- fail (printf "otel-collector: prices row %q has unknown keys %v; a row has model, match, input, output and cachedInput" (toString $row.model) $unknown) }}
-{{- end }}
-{{- range $key := list "input" "output" "cachedInput" }}
-{{- if and (hasKey $row $key) (not (or (kindIs "float64" (index $row $key)) (kindIs "int64" (index $row $key)) (kindIs "int" (index $row $key)))) }}
-{{- fail (printf "otel-collector: prices row %q: %s must be a number of USD per 1M tokens" (toString $row.model) $key) }}
-{{- end }}
-{{- end }}
-{{- if not (or (kindIs "string" $row.match) (kindIs "slice" $row.match)) }}
-{{- fail (printf "otel-collector: prices row %q: match must be a regex or a list of regexes" (toString $row.model)) }}
-{{- end }}
-{{- end }}
 {{- end }}
 
 {{/*

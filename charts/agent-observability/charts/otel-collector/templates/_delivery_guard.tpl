@@ -19,9 +19,6 @@ TCP address, the path, and whether the connection is TLS.
 {{- define "otel-collector.deliveryGuardUpstream" -}}
 {{- $endpoint := include "otel-collector.tpl" (dict "value" .Values.langfuse.endpoint "context" .) }}
 {{- $url := urlParse $endpoint }}
-{{- if not (has $url.scheme (list "http" "https")) }}
-{{- fail (printf "otel-collector: deliveryGuard fronts LangFuse's OTLP/HTTP endpoint: langfuse.endpoint must be an http:// or https:// URL (got %q)" $endpoint) }}
-{{- end }}
 {{- $hostname := regexReplaceAll ":[0-9]+$" $url.host "" }}
 {{- toYaml (dict
     "host" $url.host
@@ -56,12 +53,6 @@ writes nothing (no pid file, stats socket or chroot), so the root filesystem sta
 {{- $v := .Values }}
 {{- $guard := $v.deliveryGuard }}
 {{- $upstream := include "otel-collector.deliveryGuardUpstream" . | fromYaml }}
-{{- $collectorPorts := list $v.ports.otlpGrpc $v.ports.otlpHttp $v.ports.metrics $v.ports.telemetry $v.ports.health }}
-{{- range $collectorPorts }}
-{{- if eq (int .) (int $guard.port) }}
-{{- fail (printf "otel-collector: deliveryGuard.port %v is one of the collector's ports (the pod shares one network namespace): choose another" $guard.port) }}
-{{- end }}
-{{- end }}
 {{- $passed := concat (list "200:299" "429" "502" "503" "504") $guard.permanentStatuses }}
 global
   log stdout format raw local0 info

@@ -22,11 +22,9 @@ pg_dump is always the server's version.
 {{- end }}
 
 {{/*
-postgres.passwordSecret is the Secret holding the password, rendered from auth.existingSecret.
+postgres.passwordSecret is the Secret holding the password, rendered from auth.existingSecret
+(validate.yaml refuses it empty).
 */}}
 {{- define "postgres.passwordSecret" -}}
-{{- if not .Values.auth.existingSecret }}
-{{- fail "postgres: set auth.existingSecret to a Secret with the database password under `password` (inside agent-observability it is generated for you)" }}
-{{- end }}
 {{- tpl .Values.auth.existingSecret . }}
 {{- end }}
