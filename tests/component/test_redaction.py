@@ -95,7 +95,12 @@ class Destinations:
                           "awsxray": self.xray.url(), "otlphttp/backend": self.backend.url()}
 
     def bodies(self, sink) -> list[bytes]:
-        return [request.body for request in list(sink.received)]
+        """What a stand-in received; X-Ray's JSON with the characters Go escapes (&, <, >) as written."""
+        bodies = [request.body for request in list(sink.received)]
+        if sink is self.xray:
+            bodies = [body.replace(b"\\u0026", b"&").replace(b"\\u003c", b"<").replace(b"\\u003e", b">")
+                      for body in bodies]
+        return bodies
 
     def wait(self, spans: int, timeout: float = 30.0) -> None:
         """Until each OTLP stand-in has `spans` spans and X-Ray some segments."""
