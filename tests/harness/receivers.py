@@ -29,13 +29,20 @@ class Request:
 
 
 class HttpReceiver:
-    """Records POSTs to `accepted_paths` (200) and refuses any other path (404), as a webhook
-    URL with a wrong secret is refused. `routing_key`, when set, is required in a PagerDuty
-    event's body (Events API v2: 202, else 400)."""
+    """Records POSTs to `accepted_paths` and refuses any other path (404), as a webhook URL with
+    a wrong secret is refused. `routing_key`, when set, is required in a PagerDuty event's body
+    (400 otherwise). Accepted requests get `answer` (status, content type, body): Slack's
+    incoming webhooks answer 200 with the text "ok" (SLACK), PagerDuty's Events API v2 202
+    with JSON (PAGERDUTY)."""
 
-    def __init__(self, accepted_paths: set[str], routing_key: str | None = None):
+    SLACK = (200, "text/plain", b"ok")
+    PAGERDUTY = (202, "application/json", b'{"status": "success", "message": "Event processed"}')
+
+    def __init__(self, accepted_paths: set[str], routing_key: str | None = None,
+                 answer: tuple[int, str, bytes] = SLACK):
         self.accepted_paths = accepted_paths
         self.routing_key = routing_key
+        self.answer = answer
         self.requests: list[Request] = []
         self.refused: list[Request] = []
         self.port = free_port()
@@ -49,12 +56,13 @@ class HttpReceiver:
                 accepted = self.path in receiver.accepted_paths and (
                     receiver.routing_key is None or body.get("routing_key") == receiver.routing_key)
                 (receiver.requests if accepted else receiver.refused).append(request)
-                status = (202 if receiver.routing_key else 200) if accepted else (
-                    400 if self.path in receiver.accepted_paths else 404)
+                status, content_type, answer = receiver.answer if accepted else (
+                    400 if self.path in receiver.accepted_paths else 404, "text/plain", b"invalid_token")
                 self.send_response(status)
-                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(answer)))
                 self.end_headers()
-                self.wfile.write(b'{"status": "success"}' if accepted else b'{"status": "invalid"}')
+                self.wfile.write(answer)
 
             def log_message(self, *args):
                 pass
