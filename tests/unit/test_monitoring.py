@@ -49,8 +49,8 @@ def test_for_an_existing_grafana_the_configmaps_carry_the_sidecars_label_and_fol
     assert provisioned["uid"] == "agent-observability-prometheus"
 
 
-def provisioned_datasource(config_map, key):
-    [datasource] = yaml.safe_load(config_map["data"][key])["datasources"]
+def provisioned_datasource(config_map, key, kind="prometheus"):
+    [datasource] = [d for d in yaml.safe_load(config_map["data"][key])["datasources"] if d["type"] == kind]
     return datasource
 
 
@@ -158,7 +158,8 @@ def test_alertmanagers_given_as_urls_become_prometheus_scheme_path_prefix_and_ho
         "alertmanager.monitoring:9093", "https://am.example.com:443", "https://am.example.com/tenant-a/",
         "http://[fd00::1]:9093", "https://am2.example.com/tenant-a"]}}})
     config = yaml.safe_load(manifest.get("ConfigMap", "obs-prometheus")["data"]["prometheus.yml"])
-    assert config["alerting"]["alertmanagers"] == [
+    # After the embedded Alertmanager (tests/unit/test_alertmanager.py).
+    assert config["alerting"]["alertmanagers"][1:] == [
         {"scheme": "http", "static_configs": [{"targets": ["alertmanager.monitoring:9093", "[fd00::1]:9093"]}]},
         {"scheme": "https", "static_configs": [{"targets": ["am.example.com:443"]}]},
         {"scheme": "https", "path_prefix": "/tenant-a",
@@ -213,7 +214,7 @@ def test_grafana_provisions_the_datasource_folder_and_every_dashboard_from_files
     volumes = {volume["name"]: volume for volume in deployment["spec"]["template"]["spec"]["volumes"]}
     projected = {source["configMap"]["name"] for source in volumes["dashboards"]["projected"]["sources"]}
     assert projected == {cm["metadata"]["name"] for cm in dashboard_config_maps(manifest)}
-    [datasource] = yaml.safe_load(files["datasources.yaml"])["datasources"]
+    datasource = provisioned_datasource(manifest.get("ConfigMap", "obs-grafana"), "datasources.yaml")
     assert datasource["url"] == "http://obs-prometheus.observability.svc:9090"
     assert datasource["jsonData"]["manageAlerts"] is True
 

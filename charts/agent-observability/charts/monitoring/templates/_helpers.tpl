@@ -81,17 +81,15 @@ embedded Prometheus' Service.
 
 {{/*
 monitoring.datasources is Grafana's datasource provisioning file (YAML): the Prometheus
-the dashboards default to, with the alerts Prometheus evaluates shown in Grafana's alerting view.
+the dashboards default to, with the alerts Prometheus evaluates shown in Grafana's alerting view,
+and the embedded Alertmanager, when it runs, with its alerts and silences.
 isDefault says whether it is that Grafana's default datasource (grafana.datasourceIsDefault,
 grafanaSidecar.datasourceIsDefault).
 Usage: {{ include "monitoring.datasources" (dict "context" . "isDefault" .Values.grafana.datasourceIsDefault) }}
 */}}
 {{- define "monitoring.datasources" -}}
 {{- $v := .context.Values }}
-{{- toYaml (dict
-    "apiVersion" 1
-    "prune" true
-    "datasources" (list (dict
+{{- $prometheus := dict
         "name" $v.datasource.name
         "uid" $v.datasource.uid
         "type" "prometheus"
@@ -103,7 +101,24 @@ Usage: {{ include "monitoring.datasources" (dict "context" . "isDefault" .Values
             "httpMethod" "POST"
             "manageAlerts" true
             "prometheusType" "Prometheus"
-            "timeInterval" $v.prometheus.scrapeInterval)))) }}
+            "timeInterval" $v.prometheus.scrapeInterval) }}
+{{- $datasources := list $prometheus }}
+{{- if include "monitoring.alertmanagerEnabled" .context }}
+{{- /* Grafana's Alertmanager datasource (Grafana 12.3 docs, datasources/alertmanager): the
+Prometheus implementation, whose silences Grafana can edit; Grafana's own alerts stay in
+Grafana (handleGrafanaManagedAlerts). The Prometheus datasource names it for its alerts. */}}
+{{- $_ := set $prometheus.jsonData "alertmanagerUid" $v.datasource.alertmanagerUid }}
+{{- $datasources = append $datasources (dict
+    "name" (printf "%s Alertmanager" $v.datasource.name)
+    "uid" $v.datasource.alertmanagerUid
+    "type" "alertmanager"
+    "access" "proxy"
+    "url" (include "monitoring.alertmanagerUrl" .context)
+    "isDefault" false
+    "editable" false
+    "jsonData" (dict "implementation" "prometheus" "handleGrafanaManagedAlerts" false)) }}
+{{- end }}
+{{- toYaml (dict "apiVersion" 1 "prune" true "datasources" $datasources) }}
 {{- end }}
 
 {{/*
