@@ -39,12 +39,12 @@ def missing_reason() -> str | None:
 
 
 @contextmanager
-def running_stack(values: dict, workdir: Path):
+def running_stack(values: dict, workdir: Path, alertmanagers: list[str] | None = None):
     """A started MonitoringStack, stopped at the end; the test skips when a binary is missing."""
     reason = missing_reason()
     if reason:
         pytest.skip(reason)
-    stack = MonitoringStack(values, workdir)
+    stack = MonitoringStack(values, workdir, alertmanagers)
     try:
         yield stack.start()
     finally:
@@ -83,13 +83,18 @@ def total(amount: float, window: Window) -> float:
     return amount * (window.milliseconds / 1000) / window.seconds
 
 
-def local_prometheus_config(rendered: dict, ports: collector.Ports) -> dict:
-    """The chart's prometheus.yml with its collector jobs pointed at the local collector.
+def local_prometheus_config(rendered: dict, ports: collector.Ports, alertmanagers: list[str] | None = None) -> dict:
+    """The chart's prometheus.yml with its collector jobs pointed at the local collector, and its
+    alerts at the local `alertmanagers` (host:port) or at none.
 
     Pod discovery needs a cluster: the collector jobs keep their names and settings but get a
     static target; the agents' (annotated pods) and self-scrape jobs are left out. Scrapes and rule
     evaluation run every second."""
     config = {**rendered, "global": {**rendered["global"], "scrape_interval": "1s", "evaluation_interval": "1s"}}
+    config.pop("alerting", None)
+    if alertmanagers:
+        [embedded, *_] = rendered["alerting"]["alertmanagers"]
+        config["alerting"] = {"alertmanagers": [{**embedded, "static_configs": [{"targets": alertmanagers}]}]}
     targets = {GENAI_JOB: ports.metrics, TELEMETRY_JOB: ports.telemetry}
     jobs = []
     for job in rendered["scrape_configs"]:
@@ -105,7 +110,7 @@ def local_prometheus_config(rendered: dict, ports: collector.Ports) -> dict:
 class MonitoringStack:
     """The collector (exporting to a LangFuse stand-in) and Prometheus, rendered with `values`."""
 
-    def __init__(self, values: dict, workdir: Path):
+    def __init__(self, values: dict, workdir: Path, alertmanagers: list[str] | None = None):
         self.workdir = workdir
         self.manifest = render_chart(values=values)
         self.langfuse = collector.OtlpSink()
@@ -119,7 +124,7 @@ class MonitoringStack:
         for group in rules["groups"]:
             group["interval"] = "1s"  # the chart paces budgets and objectives for production
         rendered = yaml.safe_load(self.manifest.get("ConfigMap", "obs-prometheus")["data"]["prometheus.yml"])
-        self.prometheus = prometheus.Prometheus(local_prometheus_config(rendered, self.ports), workdir,
+        self.prometheus = prometheus.Prometheus(local_prometheus_config(rendered, self.ports, alertmanagers), workdir,
                                                 rule_files={"rules.yaml": rules})
         self.windows: dict[str, Window] = {}
 
