@@ -31,7 +31,7 @@ SPANS_PER_SESSION = 18
 # acme's monthly budget is smaller than one session's spend, so its budget alerts fire.
 ACME_BUDGET = 0.001
 STACK_VALUES = copy.deepcopy(MONITORING_VALUES)
-STACK_VALUES["monitoring"]["budgets"]["tenants"][0]["monthlyUsd"] = ACME_BUDGET
+STACK_VALUES["global"]["tenants"][0]["monthlyBudgetUsd"] = ACME_BUDGET
 RECORDED = {("namespace", NAMESPACE), ("release", RELEASE)}
 
 
