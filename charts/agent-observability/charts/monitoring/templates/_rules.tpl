@@ -233,9 +233,11 @@ monitoring.budgetRules is the month-scale rule group, run every budgets.evaluati
 {{- $rules = append $rules (dict "record" "tenant:infrastructure_cost_dollars:month_to_date" "expr" (printf "release:infrastructure_cost_dollars:month_to_date{%s} * %s" $r (include "monitoring.number" $share)) "labels" (dict "tenant_id" (toString .name))) }}
 {{- end }}
 {{- end }}
+{{- /* The forecast adds the infrastructure's whole month at today's share: allocated / elapsed,
+     none at a month's first instant (nothing elapsed; NaN would restart the alert's `for`). */}}
 {{- $rules = concat $rules (list
   (dict "record" "tenant:chargeback_cost_dollars:month_to_date" "expr" (printf "sum by (tenant_id) (%s or %s * 0) + sum by (tenant_id) (%s or %s * 0)" $llm $allocated $allocated $llm))
-  (dict "record" "tenant:chargeback_cost_dollars:forecast_month_end" "expr" (printf "sum by (tenant_id) (tenant:llm_cost_dollars:forecast_month_end{%s} or %s * 0) + sum by (tenant_id) (%s / on () group_left () release:month_elapsed:ratio{%s} or tenant:llm_cost_dollars:forecast_month_end{%s} * 0)" $r $allocated $allocated $r $r))) }}
+  (dict "record" "tenant:chargeback_cost_dollars:forecast_month_end" "expr" (printf "sum by (tenant_id) (tenant:llm_cost_dollars:forecast_month_end{%s} or %s * 0) + sum by (tenant_id) (%s / on () group_left () (release:month_elapsed:ratio{%s} > 0) or tenant:llm_cost_dollars:forecast_month_end{%s} * 0)" $r $allocated $allocated $r $r))) }}
 {{- else }}
 {{- $rules = concat $rules (list
   (dict "record" "tenant:chargeback_cost_dollars:month_to_date" "expr" (printf "sum by (tenant_id) (%s)" $llm))
