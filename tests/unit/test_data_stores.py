@@ -133,30 +133,3 @@ def test_clickhouse_may_use_the_memory_langfuse_names_as_its_minimum():
                                 "clickhouse")["resources"]
     assert cpu_millicores(production["requests"]["cpu"]) >= 2000
     assert memory_bytes(production["requests"]["memory"]) >= 8 * 2**30
-
-
-# Every claim the chart renders, the values that name its StorageClass, and where it shows.
-CLAIMS = {
-    "postgres": ({"postgres": {"persistence": {"storageClass": "3"}}}, ("StatefulSet", "obs-postgres")),
-    "clickhouse": ({"clickhouse": {"persistence": {"storageClass": "3"}}}, ("StatefulSet", "obs-clickhouse")),
-    "valkey": ({"valkey": {"persistence": {"storageClass": "3"}}}, ("StatefulSet", "obs-valkey")),
-    "object-storage": ({"object-storage": {"persistence": {"storageClass": "3"}}}, ("StatefulSet", "obs-object-storage")),
-    "otel-collector": ({"otel-collector": {"persistence": {"storageClass": "3"}}}, ("StatefulSet", "obs-otel-collector")),
-    "prometheus": ({"monitoring": {"prometheus": {"persistence": {"storageClass": "3"}}}},
-                   ("StatefulSet", "obs-prometheus")),
-    "grafana": ({"monitoring": {"grafana": {"persistence": {"enabled": True, "storageClass": "3"}}}},
-                ("PersistentVolumeClaim", "obs-grafana")),
-    "postgres backup": ({"postgres": {"backup": {"enabled": True, "persistence": {"storageClass": "3"}}}},
-                        ("PersistentVolumeClaim", "obs-postgres-backup")),
-}
-
-
-@pytest.mark.parametrize("claim", CLAIMS)
-def test_a_storage_class_named_like_a_number_stays_a_name(claim):
-    """A StorageClass is a name: "3" is rendered as the string "3", not as the number 3 the
-    API server refuses (found by the fuzzed values)."""
-    values, (kind, name) = CLAIMS[claim]
-    rendered = render_chart(values=values).get(kind, name)
-    specs = [template["spec"] for template in rendered["spec"]["volumeClaimTemplates"]] if kind == "StatefulSet" \
-        else [rendered["spec"]]
-    assert [spec["storageClassName"] for spec in specs] == ["3"] * len(specs)
