@@ -24,10 +24,10 @@ KUBE_VERSION_OLDEST := $(shell sed -n 's/^kubeVersion: ">=\([0-9]*\.[0-9]*\)\.0-
 KUBE_VERSION_NEWEST := $(shell sed -n 's/^require k8s.io\/kubernetes v\([0-9]*\.[0-9]*\)\.[0-9]*$$/\1.0/p' hack/tools/kube/go.mod)
 
 GO_TOOLS := $(BIN)/helm $(BIN)/helm3 $(BIN)/ct $(BIN)/kwok $(BIN)/kwokctl $(BIN)/kind $(BIN)/etcd $(BIN)/kube-apiserver \
-	$(BIN)/otelcol $(BIN)/prometheus $(BIN)/promtool $(BIN)/actionlint $(BIN)/weed
+	$(BIN)/otelcol $(BIN)/prometheus $(BIN)/promtool $(BIN)/alertmanager $(BIN)/amtool $(BIN)/actionlint $(BIN)/weed
 # The Prometheus Operator CRDs the offline schema validation checks monitoring.coreos.com objects against.
 CRDS := $(BIN)/crds/monitoring.coreos.com_servicemonitors.yaml $(BIN)/crds/monitoring.coreos.com_podmonitors.yaml \
-	$(BIN)/crds/monitoring.coreos.com_prometheusrules.yaml
+	$(BIN)/crds/monitoring.coreos.com_prometheusrules.yaml $(BIN)/crds/monitoring.coreos.com_alertmanagerconfigs.yaml
 # The Argo CD and Flux CRDs the offline validation checks examples/argocd and examples/flux against.
 GITOPS_CRDS := $(BIN)/gitops-crds/application-crd.yaml $(BIN)/gitops-crds/applicationset-crd.yaml \
 	$(BIN)/gitops-crds/helm.toolkit.fluxcd.io_helmreleases.yaml \
@@ -106,6 +106,11 @@ $(BIN)/weed: hack/tools/weed/go.mod hack/tools/weed/go.sum
 # The Prometheus the component tests run, and its promtool; one build makes both.
 $(BIN)/prometheus $(BIN)/promtool &: hack/tools/prometheus/go.mod hack/tools/prometheus/go.sum hack/build-prometheus.sh
 	@hack/build-prometheus.sh
+
+# The Alertmanager the component tests run on the monitoring chart's rendered config, and the
+# amtool the unit tests check that config with; one build makes both.
+$(BIN)/alertmanager $(BIN)/amtool &: hack/tools/alertmanager/go.mod hack/tools/alertmanager/go.sum hack/build-alertmanager.sh
+	@hack/build-alertmanager.sh
 
 # Only the CRD manifests are taken from the Prometheus Operator module; nothing is built.
 $(CRDS) &: hack/tools/prometheus-operator/go.mod hack/tools/prometheus-operator/go.sum \

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Copies the Prometheus Operator's CRD manifests the chart's objects are validated against
-# (ServiceMonitor, PodMonitor, PrometheusRule) into ./bin/crds. They come from the module pinned by
-# hack/tools/prometheus-operator, downloaded from the Go module proxy and verified against its
-# go.sum, so the offline schema validation checks the same CRD version on every machine.
+# (ServiceMonitor, PodMonitor, PrometheusRule, AlertmanagerConfig) into ./bin/crds. They come
+# from the module pinned by hack/tools/prometheus-operator, downloaded from the Go module proxy
+# and verified against its go.sum, so the offline schema validation checks the same CRD version
+# on every machine.
 set -euo pipefail
 
 repo_root="$(cd "$(dirname "$0")/.." && pwd)"
 tool_dir="$repo_root/hack/tools/prometheus-operator"
 module=github.com/prometheus-operator/prometheus-operator
-crds=(servicemonitors podmonitors prometheusrules)
+crds=(servicemonitors podmonitors prometheusrules alertmanagerconfigs)
 
 version="$(cd "$tool_dir" && go list -m -f '{{.Version}}' "$module")"
 echo "==> fetching the Prometheus Operator $version CRDs (${crds[*]})"

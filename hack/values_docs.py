@@ -23,8 +23,9 @@ values.yaml is the single source of truth (STYLE.md rule 4). Its one comment dia
   of list items included) also accepts a string that reads as a decimal: Helm's `--set` parses
   integers only, so `--set x=0.99` hands the chart the string "0.99". The templates read such
   values through `float64`.
-* Every subchart's schema also accepts `global` and `enabled`, which its parent passes down;
-  the umbrella's schema leaves the sections of its subcharts to their own schemas.
+* Every subchart's schema also accepts `global` and `enabled`, which its parent passes down
+  (the globals a subchart's values.yaml documents are checked, any other is accepted); the
+  umbrella's schema leaves the sections of its subcharts to their own schemas.
 
 Usage: hack/values_docs.py [--check]
   --check  write nothing; exit 1 and name each generated file that is out of date.
@@ -250,6 +251,11 @@ def chart_schema(chart_dir: Path, subchart_keys: set[str], is_subchart: bool) ->
     properties.setdefault(
         "global", {"type": "object", "description": "Values Helm shares with every subchart."}
     )
+    if is_subchart and "global" in values:
+        # A subchart documents the globals it reads when installed alone; inside its parent it
+        # receives all of the parent's (and a parent may set none of these).
+        properties["global"]["additionalProperties"] = True
+        properties["global"].pop("required", None)
     if is_subchart:
         properties.setdefault(
             "enabled",

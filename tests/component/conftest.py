@@ -40,14 +40,16 @@ def otelcol():
 
 @pytest.fixture
 def run_collector(otelcol, tmp_path):
-    """Start the umbrella's rendered collector with `values` for the otel-collector section;
+    """Start the umbrella's rendered collector with `values` for the otel-collector section (and
+    `global_values` for the umbrella's global section);
     `endpoints` maps exporter names to local stand-ins. When the render has the delivery guard,
     it runs too, on its rendered configuration, between the LangFuse exporter and LangFuse's
     stand-in (the collector's `delivery_guard`). Stopped at the end of the test."""
     started = []
 
-    def run(values: dict | None = None, endpoints: dict | None = None, queue_dir=None, ports=None):
-        manifest = render_chart(UMBRELLA_CHART, values={"otel-collector": values or {}})
+    def run(values: dict | None = None, endpoints: dict | None = None, queue_dir=None, ports=None,
+            global_values: dict | None = None):
+        manifest = render_chart(UMBRELLA_CHART, values={"otel-collector": values or {}, "global": global_values or {}})
         queue = queue_dir or tmp_path / "queue"
         queue.mkdir(exist_ok=True)
         ports = ports or collector.Ports()

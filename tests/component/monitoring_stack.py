@@ -11,6 +11,7 @@ window / (t1 - t0) (total()); ratios and quantiles are exact.
 
 from __future__ import annotations
 
+import re
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -39,12 +40,12 @@ def missing_reason() -> str | None:
 
 
 @contextmanager
-def running_stack(values: dict, workdir: Path):
+def running_stack(values: dict, workdir: Path, alertmanagers: list[str] | None = None):
     """A started MonitoringStack, stopped at the end; the test skips when a binary is missing."""
     reason = missing_reason()
     if reason:
         pytest.skip(reason)
-    stack = MonitoringStack(values, workdir)
+    stack = MonitoringStack(values, workdir, alertmanagers)
     try:
         yield stack.start()
     finally:
@@ -83,13 +84,18 @@ def total(amount: float, window: Window) -> float:
     return amount * (window.milliseconds / 1000) / window.seconds
 
 
-def local_prometheus_config(rendered: dict, ports: collector.Ports) -> dict:
-    """The chart's prometheus.yml with its collector jobs pointed at the local collector.
+def local_prometheus_config(rendered: dict, ports: collector.Ports, alertmanagers: list[str] | None = None) -> dict:
+    """The chart's prometheus.yml with its collector jobs pointed at the local collector, and its
+    alerts at the local `alertmanagers` (host:port) or at none.
 
     Pod discovery needs a cluster: the collector jobs keep their names and settings but get a
     static target; the agents' (annotated pods) and self-scrape jobs are left out. Scrapes and rule
     evaluation run every second."""
     config = {**rendered, "global": {**rendered["global"], "scrape_interval": "1s", "evaluation_interval": "1s"}}
+    config.pop("alerting", None)
+    if alertmanagers:
+        [embedded, *_] = rendered["alerting"]["alertmanagers"]
+        config["alerting"] = {"alertmanagers": [{**embedded, "static_configs": [{"targets": alertmanagers}]}]}
     targets = {GENAI_JOB: ports.metrics, TELEMETRY_JOB: ports.telemetry}
     jobs = []
     for job in rendered["scrape_configs"]:
@@ -105,7 +111,7 @@ def local_prometheus_config(rendered: dict, ports: collector.Ports) -> dict:
 class MonitoringStack:
     """The collector (exporting to a LangFuse stand-in) and Prometheus, rendered with `values`."""
 
-    def __init__(self, values: dict, workdir: Path):
+    def __init__(self, values: dict, workdir: Path, alertmanagers: list[str] | None = None):
         self.workdir = workdir
         self.manifest = render_chart(values=values)
         self.langfuse = collector.OtlpSink()
@@ -118,10 +124,12 @@ class MonitoringStack:
         rules = yaml.safe_load(self.manifest.get("ConfigMap", RULES_CONFIG_MAP)["data"][RULES_KEY])
         for group in rules["groups"]:
             group["interval"] = "1s"  # the chart paces budgets and objectives for production
+        self.recorded = {rule["record"] for group in rules["groups"] for rule in group["rules"] if "record" in rule}
         rendered = yaml.safe_load(self.manifest.get("ConfigMap", "obs-prometheus")["data"]["prometheus.yml"])
-        self.prometheus = prometheus.Prometheus(local_prometheus_config(rendered, self.ports), workdir,
+        self.prometheus = prometheus.Prometheus(local_prometheus_config(rendered, self.ports, alertmanagers), workdir,
                                                 rule_files={"rules.yaml": rules})
         self.windows: dict[str, Window] = {}
+        self.rules_read_at = 0.0
 
     def start(self) -> "MonitoringStack":
         self.langfuse.start()
@@ -151,6 +159,10 @@ class MonitoringStack:
                     self.windows[job] = Window(t0[job], scraped)
         # The recording rules (budgets, objectives) have seen the second scrape.
         self._wait_for_rule_evaluation_after(self.windows[GENAI_JOB].t1)
+        # Panels of recording rules are read as of one run of the month-scale group: all its
+        # rules' results, none of the next run's (which records a later month_elapsed).
+        [budgets] = [group for group in self.prometheus.rules() if group["name"] == "agent-observability.budgets"]
+        self.rules_read_at = datetime.fromisoformat(budgets["lastEvaluation"].replace("Z", "+00:00")).timestamp()
 
     def _wait_for_collector(self, wanted: dict, timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -193,10 +205,10 @@ class MonitoringStack:
 
     def evaluate(self, dashboard_uid: str, panel: dict, **variables) -> list[dict]:
         """Each of the panel's queries as Grafana sends it (variables substituted, the window as
-        $__range), as {frozenset(labels): value}. A panel of recording rules only shows their
-        latest evaluation, which followed the last scrape."""
+        $__range), as {frozenset(labels): value}. A panel of recording rules shows them as of
+        rules_read_at, a run that followed the last scrape."""
         window = self.window_of(dashboard_uid)
-        at = time.time() if reads_only_recording_rules(panel) else window.t1
+        at = self.rules_read_at if reads_only_recording_rules(panel, self.recorded) else window.t1
         values = {"datasource": "", "__range": window.grafana_range, "__rate_interval": window.grafana_range,
                   "namespace": NAMESPACE, "release": RELEASE,
                   "tenant": ALL, "agent": ALL, "model": ALL, "tool": ALL, **variables}
@@ -208,5 +220,6 @@ class MonitoringStack:
         return results
 
 
-def reads_only_recording_rules(panel) -> bool:
-    return all(query.split("{")[0].count(":") == 2 for query in panel_queries(panel))
+def reads_only_recording_rules(panel, recorded: set[str]) -> bool:
+    """Whether every series the panel's queries select is one the rules record."""
+    return all(set(re.findall(r"([a-zA-Z_:][a-zA-Z0-9_:]*)\{", query)) <= recorded for query in panel_queries(panel))

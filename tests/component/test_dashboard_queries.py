@@ -9,7 +9,10 @@ how a session measured between two scrapes gives exact numbers).
 
 from __future__ import annotations
 
+import calendar
 import copy
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
 
 import pytest
 from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
@@ -28,7 +31,14 @@ SPANS_PER_SESSION = 18
 # acme's monthly budget is smaller than one session's spend, so its budget alerts fire.
 ACME_BUDGET = 0.001
 STACK_VALUES = copy.deepcopy(MONITORING_VALUES)
-STACK_VALUES["monitoring"]["budgets"]["tenants"][0]["monthlyUsd"] = ACME_BUDGET
+STACK_VALUES["global"]["tenants"][0]["monthlyBudgetUsd"] = ACME_BUDGET
+# The month-scale rules run every second here (monitoring_stack.py), and each run adds what the
+# counters grew by since the run before: budgets.evaluationInterval says how long before that is.
+STACK_VALUES["monitoring"]["budgets"]["evaluationInterval"] = "1s"
+# $100 a month of infrastructure, in proportion to spend: globex's share stays far below its
+# budget's 90 % on any day of the month.
+INFRASTRUCTURE = 100
+STACK_VALUES["monitoring"]["budgets"]["infrastructure"]["monthlyCostUsd"] = INFRASTRUCTURE
 RECORDED = {("namespace", NAMESPACE), ("release", RELEASE)}
 
 
@@ -125,11 +135,39 @@ AGENT_RUNS = [2.0, 4.0, 65.0, 5.0, 5.0]
 TOOL_RUNS = [0.25, 0.75] * 3
 
 
-def expected_panels(w: Window, t: Window) -> dict[tuple[str, str], list[dict]]:
+@dataclass(frozen=True)
+class BudgetsRun:
+    """The run of the month-scale rules the chargeback panels show: when it was (UTC seconds)
+    and each tenant's spend rate it read (tenant:llm_cost_dollars:rate1d, USD per second:
+    Prometheus' rate() of the raw counter, whose extrapolation is not the chart's to check)."""
+
+    at: float = 0.0
+    spend_rates: dict = field(default_factory=lambda: {"acme": 0.0, "globex": 0.0})
+
+    @property
+    def month_seconds(self) -> tuple[float, float]:
+        """(seconds of this month, UTC, gone; seconds the month has)."""
+        moment = datetime.fromtimestamp(self.at, timezone.utc)
+        start = moment.replace(day=1, hour=0, minute=0, second=0, microsecond=0).timestamp()
+        return self.at - start, calendar.monthrange(moment.year, moment.month)[1] * 86400
+
+
+def read_budgets_run(stack) -> BudgetsRun:
+    selector = f'namespace="{NAMESPACE}",release="{RELEASE}"'
+    [sample] = stack.prometheus.query(f"timestamp(release:month_elapsed:ratio{{{selector}}})", time=stack.rules_read_at)
+    rates = stack.prometheus.query(f"tenant:llm_cost_dollars:rate1d{{{selector}}}", time=stack.rules_read_at)
+    return BudgetsRun(float(sample["value"][1]), {s["metric"]["tenant_id"]: float(s["value"][1]) for s in rates})
+
+
+def expected_panels(w: Window, t: Window, run: BudgetsRun = BudgetsRun()) -> dict[tuple[str, str], list[dict]]:
     """{(dashboard uid, panel title): per target, {frozenset(labels): value}}; `w` is the
-    GenAI endpoint's window, `t` the telemetry endpoint's."""
+    GenAI endpoint's window, `t` the telemetry endpoint's, `run` the month-scale rules' run
+    the recorded panels show."""
     def one(value):
         return {frozenset(): value}
+
+    def recorded(values):
+        return {frozenset({("tenant_id", tenant), *RECORDED}): value for tenant, value in values.items()}
 
     def by(label, values):
         return {frozenset({(label, key)} if isinstance(key, str) else key): value for key, value in values.items()}
@@ -138,7 +176,37 @@ def expected_panels(w: Window, t: Window) -> dict[tuple[str, str], list[dict]]:
     vector_quantiles = [one(quantile(q, VECTOR_BUCKETS, [0.05])) for q in (0.5, 0.95, 0.99)]
     tokens = {("gpt-4o", "input"): 180, ("gpt-4o", "cached_input"): 120, ("gpt-4o", "output"): 60,
               ("claude-sonnet-4-6", "input"): 2000, ("claude-sonnet-4-6", "output"): 1000}
+    # The month so far holds both sessions: each tenant's first call counts whole.
+    spent = {"acme": 2 * ACME_COST, "globex": 2 * GLOBEX_COST}
+    budgets = {"acme": ACME_BUDGET, "globex": 1000}
+    gone, month = run.month_seconds
+    infrastructure = INFRASTRUCTURE * gone / month
+    allocated = {tenant: amount / sum(spent.values()) * infrastructure for tenant, amount in spent.items()}
+    chargeback = {tenant: spent[tenant] + allocated[tenant] for tenant in spent}
+    forecast = {tenant: spent[tenant] + run.spend_rates[tenant] * (month - gone) + allocated[tenant] * month / gone
+                for tenant in spent} if gone else {}
     return {
+        ("agent-observability-chargeback", "LLM spend this month"): [one(sum(spent.values()))],
+        ("agent-observability-chargeback", "Infrastructure this month"): [one(infrastructure)],
+        ("agent-observability-chargeback", "Total this month"): [one(sum(chargeback.values()))],
+        ("agent-observability-chargeback", "Forecast at month end"): [one(sum(forecast.values()))],
+        ("agent-observability-chargeback", "Chargeback by tenant"): [
+            recorded(spent), recorded(allocated), recorded(chargeback), recorded(budgets),
+            recorded({tenant: chargeback[tenant] / budgets[tenant] for tenant in spent}), recorded(forecast)],
+        ("agent-observability-chargeback", "Budget used"): [
+            recorded({tenant: chargeback[tenant] / budgets[tenant] for tenant in spent})],
+        # Matched on (tenant_id): the tenant is the only label left.
+        ("agent-observability-chargeback", "Forecast against budget"): [
+            by("tenant_id", {tenant: forecast[tenant] / budgets[tenant] for tenant in spent})],
+        # LLM calls a minute over the measured session: acme 4 of its 100, globex 2 of its 50.
+        ("agent-observability-chargeback", "Requests per minute, share of the limit"): [
+            by("tenant_id", {"acme": rate(4, w) * 60 / 100, "globex": rate(2, w) * 60 / 50})],
+        # acme's 720 tokens of the day (both sessions) of its 1000; globex has no limit.
+        ("agent-observability-chargeback", "Tokens per day, share of the limit"): [recorded({"acme": 720 / 1000})],
+        # globex may use gpt-4o only: its four claude-sonnet-4-6 calls this month and their cost.
+        ("agent-observability-chargeback", "Calls to models outside the tenant's policy"): [
+            {frozenset({("tenant_id", "globex"), ("model", "claude-sonnet-4-6"), *RECORDED}): 4},
+            {frozenset({("tenant_id", "globex"), ("model", "claude-sonnet-4-6"), *RECORDED}): 2 * GLOBEX_COST}],
         ("agent-observability-agents", "Total requests"): [one(total(5, w))],
         ("agent-observability-agents", "Success rate"): [one(1 - 1 / 5)],
         ("agent-observability-agents", "p95 latency"): [one(quantile(0.95, AGENT_BUCKETS, AGENT_RUNS))],
@@ -219,7 +287,8 @@ def test_panel_returns_the_numbers_the_spans_imply(stack, uid, panel):
         kernel_rss = int(status["VmRSS"].split()[0]) * 1024
         assert rss == pytest.approx(kernel_rss, rel=0.25)
         return
-    expected = expected_panels(stack.windows[GENAI_JOB], stack.windows[TELEMETRY_JOB])[(uid, panel["title"])]
+    expected = expected_panels(stack.windows[GENAI_JOB], stack.windows[TELEMETRY_JOB],
+                               read_budgets_run(stack))[(uid, panel["title"])]
     assert len(found) == len(expected)
     for result, wanted in zip(found, expected):
         assert set(result) == set(wanted), f"series {sorted(map(sorted, result))} != {sorted(map(sorted, wanted))}"
@@ -228,7 +297,7 @@ def test_panel_returns_the_numbers_the_spans_imply(stack, uid, panel):
 
 
 def test_every_panel_has_an_expectation():
-    expected = expected_panels(Window(0, 1), Window(0, 1))
+    expected = expected_panels(Window(0, 1), Window(0, 1), BudgetsRun(86400.0))
     titles = {(uid, panel["title"]) for uid, panel in (p.values for p in panel_params())}
     assert titles - {("agent-observability-pipeline", "Collector memory")} == set(expected)
 
@@ -240,17 +309,25 @@ def test_a_tenant_without_errors_reads_full_success_not_no_data(stack):
     assert stack.evaluate(overview["uid"], success, tenant="acme") == [{frozenset(): pytest.approx(2 / 3)}]
 
 
-def test_an_over_budget_tenant_drives_its_budget_alert_to_firing(stack):
-    """acme spends more than its monthly budget; the alerts are the chart's own."""
-    alerts = {(a["labels"]["alertname"], a["labels"].get("tenant_id"), a["labels"].get("threshold")): a["state"]
-              for a in stack.prometheus.alerts()}
-    # The forecast waits an hour (for: 1h); the utilisation alerts have no `for`.
-    budget_alerts = {key: state for key, state in alerts.items() if key[0].startswith("TenantBudget")}
-    utilisation = ACME_COST / ACME_BUDGET  # the spend Prometheus saw increase: one session
-    expected = {("TenantBudgetUtilisationHigh", "acme", level): "firing"
-                for level, ratio in (("0.8", 0.8), ("1", 1.0)) if utilisation >= ratio}
-    expected[("TenantBudgetForecastExceeded", "acme", None)] = "pending"
-    assert budget_alerts == expected
+def test_an_over_budget_tenant_drives_its_budget_alerts_to_firing(stack):
+    """acme's month so far costs more than its monthly budget: its 80 % level and its exceeded
+    budget fire, with the labels the Alertmanager routes by; globex's do not. The alerts are
+    the chart's own."""
+    alerts = {(a["labels"]["alertname"], a["labels"].get("tenant_id"), a["labels"].get("threshold")):
+              (a["state"], a["labels"]["severity"], a["labels"]["family"])
+              for a in stack.prometheus.alerts() if a["labels"]["alertname"].startswith("TenantBudget")}
+    # The forecast waits an hour (for: 1h); the levels have no `for`.
+    assert alerts == {("TenantBudgetUtilisationHigh", "acme", "0.8"): ("firing", "warning", "budget"),
+                      ("TenantBudgetExceeded", "acme", "1"): ("firing", "critical", "budget"),
+                      ("TenantBudgetForecastExceeded", "acme", None): ("pending", "warning", "budget")}
+
+
+def test_a_call_to_a_model_outside_the_policy_fires_its_alert(stack):
+    """globex may use gpt-4o only; its claude-sonnet-4-6 calls of the last hour fire."""
+    [alert] = [a for a in stack.prometheus.alerts() if a["labels"]["alertname"] == "TenantModelNotAllowed"]
+    assert (alert["state"], alert["labels"]["tenant_id"], alert["labels"]["model"], alert["labels"]["family"]) == (
+        "firing", "globex", "claude-sonnet-4-6", "model-policy")
+    assert float(alert["value"]) == 4
 
 
 def test_prometheus_reports_both_collector_endpoints_up(stack):

@@ -26,7 +26,7 @@ from collector_inputs import LANGFUSE, LANGFUSE_PATH
 from genai_spans import DIALECTS, Agent, agent_attributes, inference_attributes, raw_export, retrieval_attributes, \
     tool_attributes
 
-CONTRACT = {"agent_request_duration_seconds", "llm_inference_duration_seconds", "llm_tokens_total",
+CONTRACT = {"agent_request_duration_seconds", "llm_inference_duration_seconds", "llm_requests_total", "llm_tokens_total",
             "llm_cost_dollars_total", "agent_errors_total", "tool_execution_duration_seconds",
             "llm_rate_limit_errors_total", "vector_search_duration_seconds", "tool_execution_errors_total",
             "genai_rejected_span_values_total"}
@@ -83,6 +83,7 @@ def expected_session(dialect, tenant):
         series("agent_request_duration_seconds_sum", agent_name="planner", **gpt): 71.0,
         series("llm_inference_duration_seconds_count", model="gpt-4o", provider="openai"): 4,
         series("llm_inference_duration_seconds_sum", model="gpt-4o", provider="openai"): 5.0,
+        series("llm_requests_total", **gpt): 4,
         series("llm_tokens_total", token_type="input", **gpt): 3 * 60,
         series("llm_tokens_total", token_type="cached_input", **gpt): 3 * 40,
         series("llm_tokens_total", token_type="output", **gpt): 3 * 20,
@@ -161,6 +162,10 @@ def test_models_and_tenants_are_kept_apart_and_unpriced_models_have_no_cost(run_
         series("llm_inference_duration_seconds_sum", model="claude-sonnet-4-6", provider="anthropic"): 3.0,
         series("llm_inference_duration_seconds_count", model="other", provider="vllm"): 1,
         series("llm_inference_duration_seconds_sum", model="other", provider="vllm"): 0.5,
+        series("llm_requests_total", model="gpt-4o", tenant_id="globex"): 3,
+        series("llm_requests_total", model="claude-sonnet-4-6", tenant_id="acme"): 1,
+        series("llm_requests_total", model="other", tenant_id="acme"): 1,
+        series("llm_requests_total", model="gpt-4o", tenant_id="unknown"): 1,
     }
     assert_samples(wait_for(collector_, expected), expected)
 
@@ -218,6 +223,30 @@ def test_label_values_are_bounded_by_the_tenant_list_and_the_length_limit(run_co
     assert_samples(wait_for(collector_, expected), expected)
 
 
+def test_a_tenant_with_a_policy_keeps_its_own_label_value_beside_the_tenant_list(run_collector):
+    # metrics.tenants names acme only; globex has a policy in global.tenants (its budget and
+    # limits are for its own series), so it is not counted as `other`.
+    collector_ = run_collector({"metrics": {"tenants": ["acme"]}}, global_values={"tenants": [{"name": "globex"}]})
+    agent = Agent(collector_.otlp_http, {"service.name": "support-bot"})
+    try:
+        for tenant in ("acme", "globex", "initech", "globex"):
+            agent.span("chat", {**inference_attributes("current", "gpt-4o", "openai", 10, 0), "tenant.id": tenant}, 1.0)
+        agent.flush()
+    finally:
+        agent.close()
+    expected = {
+        series("llm_inference_duration_seconds_count", model="gpt-4o", provider="openai"): 4,
+        series("llm_inference_duration_seconds_sum", model="gpt-4o", provider="openai"): 4.0,
+        series("llm_requests_total", model="gpt-4o", tenant_id="acme"): 1,
+        series("llm_requests_total", model="gpt-4o", tenant_id="globex"): 2,
+        series("llm_requests_total", model="gpt-4o", tenant_id="other"): 1,
+    }
+    for tenant, calls in (("acme", 1), ("globex", 2), ("other", 1)):
+        expected[series("llm_tokens_total", model="gpt-4o", token_type="input", tenant_id=tenant)] = 10 * calls
+        expected[series("llm_cost_dollars_total", model="gpt-4o", tenant_id=tenant)] = calls * cost("gpt-4o", 10, 0, 0)
+    assert_samples(wait_for(collector_, expected), expected)
+
+
 def test_every_series_carries_only_the_contracts_labels(run_collector):
     collector_ = run_collector()
     agent = Agent(collector_.otlp_http, {"service.name": "support-bot", "tenant.id": "globex",
@@ -228,6 +257,7 @@ def test_every_series_carries_only_the_contracts_labels(run_collector):
     wait_for(collector_, expected_session("openinference", "globex"))
     labels = {"agent_request_duration_seconds": {"agent_name", "model", "tenant_id"},
               "llm_inference_duration_seconds": {"model", "provider"},
+              "llm_requests_total": {"model", "tenant_id"},
               "llm_tokens_total": {"model", "token_type", "tenant_id"},
               "llm_cost_dollars_total": {"model", "tenant_id"},
               "agent_errors_total": {"agent_name", "error_type", "tenant_id"},
@@ -291,6 +321,7 @@ def test_implausible_token_counts_are_counted_as_rejected_never_as_tokens_or_cos
         series("llm_cost_dollars_total", **gpt): cost("gpt-4o", 460 + 40, 40, 140),
         series("llm_inference_duration_seconds_count", model="gpt-4o", provider="openai"): len(calls),
         series("llm_inference_duration_seconds_sum", model="gpt-4o", provider="openai"): float(len(calls)),
+        series("llm_requests_total", **gpt): len(calls),
         rejected("input_tokens", "too_large", "globex"): 2,
         rejected("input_tokens", "not_finite", "globex"): 1,
         rejected("input_tokens", "not_a_number", "globex"): 1,
@@ -306,7 +337,7 @@ def test_implausible_token_counts_are_counted_as_rejected_never_as_tokens_or_cos
 def test_implausible_durations_are_counted_as_rejected_never_in_the_histograms(run_collector):
     # A span that ends before it starts, or lasts longer than its metric's limit
     # (metrics.limits.durationSeconds: 24 h for agent runs and tools, 1 h for LLM calls and
-    # vector searches by default), is not observed; the LLM call's tokens and cost still count.
+    # vector searches by default), is not observed; the LLM call itself, its tokens and cost still count.
     collector_ = run_collector()
     hour = 3600.0
     with sending(collector_, {"service.name": "support-bot", "tenant.id": "globex"}) as agent:
@@ -324,6 +355,7 @@ def test_implausible_durations_are_counted_as_rejected_never_in_the_histograms(r
         series("agent_request_duration_seconds_sum", agent_name="planner", **gpt): 2.0,
         series("llm_inference_duration_seconds_count", model="gpt-4o", provider="openai"): 1,
         series("llm_inference_duration_seconds_sum", model="gpt-4o", provider="openai"): 1.5,
+        series("llm_requests_total", **gpt): 3,
         series("llm_tokens_total", token_type="input", **gpt): 300,
         series("llm_tokens_total", token_type="output", **gpt): 60,
         series("llm_cost_dollars_total", **gpt): 3 * cost("gpt-4o", 100, 0, 20),
@@ -351,6 +383,7 @@ def test_the_limits_come_from_the_values(run_collector):
         series("llm_cost_dollars_total", **gpt): cost("gpt-4o", 1001, 0, 1),
         series("llm_inference_duration_seconds_count", model="gpt-4o", provider="openai"): 1,
         series("llm_inference_duration_seconds_sum", model="gpt-4o", provider="openai"): 10.0,
+        series("llm_requests_total", **gpt): 2,
         rejected("output_tokens", "too_large", "globex"): 1,
         rejected("llm_inference_duration", "too_large", "globex"): 1,
     }
@@ -370,6 +403,7 @@ def test_the_endpoint_passes_promtool_and_exposes_the_sums_as_counters(run_colle
     expected[series("llm_cost_dollars_total", model="gpt-4o", tenant_id="globex")] += cost("gpt-4o", 0, 0, 20)
     expected[series("llm_inference_duration_seconds_count", model="gpt-4o", provider="openai")] += 1
     expected[series("llm_inference_duration_seconds_sum", model="gpt-4o", provider="openai")] += 1.0
+    expected[series("llm_requests_total", model="gpt-4o", tenant_id="globex")] += 1
     expected[rejected("input_tokens", "negative", "globex")] = 1
     assert_samples(wait_for(collector_, expected), expected)
     exposition = collector_.metrics_exposition().decode()
@@ -377,7 +411,7 @@ def test_the_endpoint_passes_promtool_and_exposes_the_sums_as_counters(run_colle
     assert checked.returncode == 0, checked.stdout + checked.stderr
     types = dict(re.findall(r"^# TYPE (\S+) (\S+)$", exposition, re.MULTILINE))
     assert {name: kind for name, kind in types.items() if name.endswith("_total")} == {
-        name: "counter" for name in ("llm_tokens_total", "llm_cost_dollars_total", "agent_errors_total",
+        name: "counter" for name in ("llm_requests_total", "llm_tokens_total", "llm_cost_dollars_total", "agent_errors_total",
                                      "tool_execution_errors_total", "llm_rate_limit_errors_total",
                                      "genai_rejected_span_values_total")}
 
@@ -419,6 +453,8 @@ def test_non_ascii_names_are_cut_to_the_limit_in_characters_and_reach_the_metric
         expected |= {
             series("agent_request_duration_seconds_count", agent_name=agent_name, **gpt): 1,
             series("agent_request_duration_seconds_sum", agent_name=agent_name, **gpt): 2.0,
+            series("llm_requests_total", **gpt): 1,
+            series("llm_requests_total", model=model_cut, tenant_id=tenant): 1,
             series("llm_tokens_total", token_type="input", **gpt): 100,
             series("llm_tokens_total", token_type="output", **gpt): 20,
             series("llm_cost_dollars_total", **gpt): cost("gpt-4o", 100, 0, 20),
@@ -468,7 +504,9 @@ def test_under_memory_overload_each_accepted_call_is_counted_once_whatever_the_r
         series("llm_tokens_total", token_type="input", **acme): calls * 100,
         series("llm_tokens_total", token_type="output", **acme): calls * 20,
         series("llm_cost_dollars_total", **acme): calls * cost("gpt-4o", 100, 0, 20),
+        series("llm_requests_total", **acme): calls,
         series("llm_inference_duration_seconds_count", model="gpt-4o", provider="unknown"): calls,
         series("llm_inference_duration_seconds_sum", model="gpt-4o", provider="unknown"): calls * 1.0})
+    assert found[series("llm_requests_total", **acme)] == calls, f"{refused:.0f} refused attempts; counted {found}"
     assert found[series("llm_tokens_total", token_type="input", **acme)] == calls * 100, \
         f"{refused:.0f} refused attempts; counted {found}"

@@ -79,7 +79,8 @@ def expected_samples(library: str, provider: str, call_type: str) -> dict:
     sends = SENDS[library]
     model = CALLS[provider][call_type]
     calls = 2 if call_type == "tool_call" else 1  # the agent asks the model twice
-    samples = {series("llm_inference_duration_seconds_count", model=model, provider=provider): calls}
+    samples = {series("llm_inference_duration_seconds_count", model=model, provider=provider): calls,
+               series("llm_requests_total", model=model, tenant_id=TENANT): calls}
     if call_type == "rate_limit":
         samples[series("llm_rate_limit_errors_total", model=model)] = 1
     if call_type in FAILING:

@@ -5,7 +5,7 @@ fields). Validators are built once per (version, apiVersion, kind) and reused, b
 building one reads and links the large definitions file.
 
 Custom resources of the groups in CRD_GROUPS (the Prometheus Operator's ServiceMonitor,
-PodMonitor, PrometheusRule) are validated against the openAPIV3Schema of their CRDs, which
+PodMonitor, PrometheusRule, AlertmanagerConfig) are validated against the openAPIV3Schema of their CRDs, which
 `make tools` copies into bin/crds from the pinned operator module, with their metadata checked
 as ObjectMeta of that Kubernetes version. The CRDs' CEL rules (x-kubernetes-validations) are not
 evaluated: that needs an API server.
@@ -72,12 +72,20 @@ def crds_missing_reason() -> str | None:
     return None
 
 
+class _CrdLoader(yaml.SafeLoader):
+    """YAML as the API server reads it (YAML 1.2): a bare `=` is the string "=", not YAML 1.1's
+    value tag, which PyYAML cannot build (the AlertmanagerConfig CRD's matchType enum has one)."""
+
+
+_CrdLoader.add_constructor("tag:yaml.org,2002:value", lambda loader, node: loader.construct_scalar(node))
+
+
 @functools.lru_cache(maxsize=None)
 def crd_schemas(directory: Path = CRD_DIR) -> dict[tuple[str, str], dict]:
     """{(apiVersion, kind): openAPIV3Schema} of every served version of the CRDs in `directory`."""
     schemas = {}
     for path in sorted(directory.glob("*.yaml")):
-        for crd in yaml.safe_load_all(path.read_text()):
+        for crd in yaml.load_all(path.read_text(), Loader=_CrdLoader):
             if not crd or crd.get("kind") != "CustomResourceDefinition":
                 continue
             spec = crd["spec"]

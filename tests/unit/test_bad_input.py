@@ -134,17 +134,15 @@ def test_bad_values_fail_with_an_actionable_message(values, message):
     assert message in failure.value.stderr
 
 
-ACME = {"tenant": "acme", "monthlyUsd": 500}
-
 # Every share (0.8 for 80%) of the monitoring values, given as a percentage or out of its range.
 SHARES_OUT_OF_RANGE = [
-    pytest.param({"budgets": {"tenants": [ACME], "alertAt": [{"ratio": 80, "severity": "warning"}]}},
-                 "budgets.alertAt[0].ratio is a share of the monthly budget, above 0 and at most 1: "
+    pytest.param({"budgets": {"alertAt": [{"ratio": 80, "severity": "warning"}]}},
+                 "budgets.alertAt[0].ratio is a share of the monthly budget, above 0 (1 is the whole budget): "
                  "set 0.8 for 80% (got 80)",
                  id="budget-alert-level-as-percent"),
-    pytest.param({"budgets": {"tenants": [ACME], "alertAt": [{"ratio": 0.8, "severity": "warning"},
-                                                             {"ratio": 0, "severity": "critical"}]}},
-                 "budgets.alertAt[1].ratio is a share of the monthly budget, above 0 and at most 1, "
+    pytest.param({"budgets": {"alertAt": [{"ratio": 0.8, "severity": "warning"},
+                                          {"ratio": 0, "severity": "critical"}]}},
+                 "budgets.alertAt[1].ratio is a share of the monthly budget, above 0 (1 is the whole budget), "
                  "e.g. 0.8 for 80% (got 0)",
                  id="budget-alert-level-zero"),
     pytest.param({"alerts": {"agentErrors": {"thresholdRatio": 5}}},

@@ -28,9 +28,34 @@ def load(path):
     return json.loads(path.read_text())
 
 
-def test_there_are_the_four_dashboards_of_the_monitoring_half():
+def test_there_are_the_five_dashboards_of_the_monitoring_half():
     assert {d["title"] for d in dashboards()} == {
-        "Agents overview", "LLM usage and cost", "Tools and retrieval", "Telemetry pipeline health"}
+        "Agents overview", "LLM usage and cost", "Tools and retrieval", "Telemetry pipeline health", "Tenant chargeback"}
+
+
+def test_the_chargeback_opens_on_this_month_so_far():
+    [chargeback] = [d for d in dashboards() if d["uid"] == "agent-observability-chargeback"]
+    assert chargeback["time"] == {"from": "now/M", "to": "now"}
+
+
+def test_a_table_of_several_queries_merges_them_as_grafana_names_their_columns():
+    # Grafana returns a table-format instant query as Time, one column per label, and
+    # "Value #<refId>" when the panel has more than one query
+    # (packages/grafana-prometheus/src/result_transformer.ts transformDFToTable, getValueText);
+    # `merge` joins the queries' rows on their common columns (the tenant), and `organize` names
+    # every value column: none is left as "Value #X", and none names a query that is not there.
+    tables = [p for d in dashboards() for p in d["panels"]
+              if p["type"] == "table" and any(t.get("format") == "table" for t in p["targets"])]
+    assert tables
+    for table in tables:
+        refs = {t["refId"] for t in table["targets"]}
+        assert all(t.get("format") == "table" and t["instant"] for t in table["targets"]), table["title"]
+        transformations = [t["id"] for t in table["transformations"]]
+        assert transformations[:1] == ["merge"], table["title"]
+        [organize] = [t["options"] for t in table["transformations"] if t["id"] == "organize"]
+        renamed = {name.removeprefix("Value #") for name in organize["renameByName"] if name.startswith("Value #")}
+        assert renamed == refs, table["title"]
+        assert {"Time", "namespace", "release"} <= set(organize["excludeByName"]), table["title"]
 
 
 def test_uids_are_unique_and_stable():

@@ -133,3 +133,26 @@ def test_clickhouse_may_use_the_memory_langfuse_names_as_its_minimum():
                                 "clickhouse")["resources"]
     assert cpu_millicores(production["requests"]["cpu"]) >= 2000
     assert memory_bytes(production["requests"]["memory"]) >= 8 * 2**30
+
+
+STORAGE_CLASS_SETTINGS = {
+    "postgres": {"persistence": {"storageClass": "3"}, "backup": {"enabled": True, "persistence": {"storageClass": "3"}}},
+    "clickhouse": {"persistence": {"storageClass": "3"}},
+    "valkey": {"persistence": {"storageClass": "3"}},
+    "object-storage": {"persistence": {"storageClass": "3"}},
+    "otel-collector": {"persistence": {"storageClass": "3"}},
+    "monitoring": {"prometheus": {"persistence": {"storageClass": "3"}},
+                   "alertmanager": {"persistence": {"storageClass": "3"}},
+                   "grafana": {"persistence": {"enabled": True, "storageClass": "3"}}},
+}
+
+
+def test_a_storage_class_that_reads_as_a_number_reaches_every_claim_as_a_name():
+    """StorageClass names are DNS subdomains, so "3" is one; written unquoted it became the
+    number 3, which the API server refuses for a string field (found by the fuzzed values)."""
+    manifest = render_chart(values_files=(REPO_ROOT / "values" / "kind.yaml",), values=STORAGE_CLASS_SETTINGS)
+    claims = [claim for workload in manifest.of_kind("StatefulSet")
+              for claim in workload["spec"].get("volumeClaimTemplates", [])]
+    claims += manifest.of_kind("PersistentVolumeClaim")
+    assert len(claims) >= 9
+    assert {claim["spec"].get("storageClassName") for claim in claims} == {"3"}

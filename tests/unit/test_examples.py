@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 import yaml
 
 from harness import kube_schema
-from harness.paths import KUBE_VERSION_NEWEST, REPO_ROOT
+from harness.paths import KUBE_VERSION_NEWEST, REPO_ROOT, shipped_values_params
 from harness.pod_security import pod_specs, violations
 from harness.render import render_chart
 
@@ -37,3 +38,21 @@ def test_the_agent_deployment_uses_what_the_chart_renders():
     refs = [v["valueFrom"]["secretKeyRef"] for v in container["env"] if "valueFrom" in v]
     assert {(r["name"], r["key"]) for r in refs if r["name"].startswith("obs-")} == {
         ("obs-langfuse-project-keys", "public-key"), ("obs-langfuse-project-keys", "secret-key")}
+
+
+TENANT_POLICIES = REPO_ROOT / "examples" / "tenant-policies" / "values.yaml"
+
+
+@pytest.mark.parametrize("values_file", shipped_values_params())
+def test_the_guides_tenant_policies_render_with_every_shipped_values_file(values_file):
+    manifest = render_chart(values_files=(values_file, TENANT_POLICIES))
+    rules = [rule for kind in ("PrometheusRule", "ConfigMap") for item in manifest.of_kind(kind)
+             for text in ([yaml.safe_dump(item["spec"])] if kind == "PrometheusRule" else
+                          [v for k, v in item.get("data", {}).items() if k == "agent-observability.yaml"])
+             for group in yaml.safe_load(text)["groups"] for rule in group["rules"]]
+    budgets = {rule["labels"]["tenant_id"]: rule["expr"] for rule in rules if rule.get("record") == "tenant_monthly_budget_usd"}
+    assert budgets == {"tenant-a": "vector(5000)", "tenant-b": "vector(2000)", "tenant-c": "vector(10000)"}
+    # tenant-c alerts at 90 %, the others at 80 %.
+    levels = {(rule["labels"]["tenant_id"], rule["labels"]["threshold"]) for rule in rules
+              if rule.get("alert") == "TenantBudgetUtilisationHigh"}
+    assert levels == {("tenant-a", "0.8"), ("tenant-b", "0.8"), ("tenant-c", "0.9")}

@@ -71,17 +71,17 @@ def test_an_unknown_cluster_is_refused():
 
 def test_on_kwok_there_are_free_volumes_for_this_release_and_a_second_one(tmp_path):
     """KWOK has no provisioner: with too few static volumes a second release's claims stay
-    Pending until helm's deadline. A default release claims six (five stores, the collector's
-    queue); values that claim more get more."""
-    assert claims_of_one_release([KIND_VALUES]) == 6
+    Pending until helm's deadline. A default release claims seven (five stores, the collector's
+    queue, the Alertmanager's silences); values that claim more get more."""
+    assert claims_of_one_release([KIND_VALUES]) == 7
     result = dry_run(CLUSTER="kwok")
     assert result.returncode == 0, result.stderr
-    assert "free PersistentVolumes kept: 12" in result.stdout.splitlines()
+    assert "free PersistentVolumes kept: 14" in result.stdout.splitlines()
     grafana_claim = tmp_path / "grafana-claim.yaml"
     grafana_claim.write_text(yaml.safe_dump({"monitoring": {"grafana": {"persistence": {"enabled": True}}}}))
-    assert claims_of_one_release([KIND_VALUES, grafana_claim]) == 7
+    assert claims_of_one_release([KIND_VALUES, grafana_claim]) == 8
     result = dry_run(CLUSTER="kwok", VALUES=str(grafana_claim))
-    assert "free PersistentVolumes kept: 14" in result.stdout.splitlines()
+    assert "free PersistentVolumes kept: 16" in result.stdout.splitlines()
 
 
 def test_make_help_names_the_values_argument_of_make_up():

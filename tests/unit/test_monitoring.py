@@ -13,13 +13,14 @@ from harness.paths import UMBRELLA_CHART
 from harness.promql import vector_selectors
 from harness.render import RenderError, render_chart
 
-EXISTING_STACK = {"monitoring": {
+TENANTS = {"tenants": [{"name": "acme", "monthlyBudgetUsd": 500, "allowedModels": ["gpt-4o.*"],
+                         "rateLimits": {"requestsPerMinute": 100, "tokensPerDay": 1000000}}]}
+EXISTING_STACK = {"global": TENANTS, "monitoring": {
     "prometheus": {"enabled": False}, "grafana": {"enabled": False},
     "datasource": {"url": "http://kube-prometheus-stack-prometheus.monitoring:9090"},
     "grafanaSidecar": {"enabled": True, "datasource": True},
     "prometheusOperator": {"serviceMonitor": {"enabled": True, "labels": {"release": "kube-prometheus-stack"}},
                            "prometheusRule": {"enabled": True, "labels": {"release": "kube-prometheus-stack"}}},
-    "budgets": {"tenants": [{"tenant": "acme", "monthlyUsd": 500}]},
     "objectives": [{"agent": "support-bot", "successRatio": 0.99,
                     "latency": {"thresholdSeconds": 10, "ratio": 0.95}}]}}
 
@@ -49,8 +50,8 @@ def test_for_an_existing_grafana_the_configmaps_carry_the_sidecars_label_and_fol
     assert provisioned["uid"] == "agent-observability-prometheus"
 
 
-def provisioned_datasource(config_map, key):
-    [datasource] = yaml.safe_load(config_map["data"][key])["datasources"]
+def provisioned_datasource(config_map, key, kind="prometheus"):
+    [datasource] = [d for d in yaml.safe_load(config_map["data"][key])["datasources"] if d["type"] == kind]
     return datasource
 
 
@@ -86,15 +87,15 @@ def test_the_service_monitor_scrapes_both_collector_ports_of_the_collector_servi
 
 def test_the_prometheus_rule_and_the_embedded_prometheus_load_the_same_rules():
     operator = render_chart(values=EXISTING_STACK)
-    embedded_values = {"monitoring": {key: value for key, value in EXISTING_STACK["monitoring"].items()
-                                                if key in ("budgets", "objectives")}}
+    embedded_values = {"global": TENANTS, "monitoring": {key: value for key, value in EXISTING_STACK["monitoring"].items()
+                                                         if key in ("budgets", "objectives")}}
     embedded = render_chart(values=embedded_values)
     [rule] = operator.of_kind("PrometheusRule")
     loaded = yaml.safe_load(embedded.get("ConfigMap", "obs-prometheus-rules")["data"]["agent-observability.yaml"])
     assert rule["spec"]["groups"] == loaded["groups"]
     assert {group["name"] for group in loaded["groups"]} == {
-        "agent-observability.agents", "agent-observability.budgets", "agent-observability.objectives",
-        "agent-observability.pipeline"}
+        "agent-observability.agents", "agent-observability.budgets", "agent-observability.tenant-rate-limits",
+        "agent-observability.objectives", "agent-observability.pipeline"}
 
 
 def test_every_rule_reads_this_releases_targets_and_records_its_namespace_and_release():
@@ -120,7 +121,9 @@ def test_every_alert_has_a_severity_summary_description_and_runbook():
     alerts = [r for group in rule["spec"]["groups"] for r in group["rules"] if "alert" in r]
     assert {a["alert"] for a in alerts} == {
         "AgentHighLatency", "AgentHighErrorRate", "LLMRateLimitErrors", "TenantDailyCostHigh",
-        "TenantBudgetUtilisationHigh", "TenantBudgetForecastExceeded", "AgentErrorBudgetBurn",
+        "TenantBudgetUtilisationHigh", "TenantBudgetExceeded", "TenantBudgetForecastExceeded", "TenantModelNotAllowed",
+        "TenantRequestRateHigh", "TenantRequestRateExceeded", "TenantTokensPerDayHigh", "TenantTokensPerDayExceeded",
+        "AgentErrorBudgetBurn",
         "CollectorExportFailing", "CollectorQueueGrowing", "CollectorQueueFilling", "CollectorSpansDropped",
         "CollectorRefusingSpans", "CollectorDown", "CollectorAbsent"}
     readme = (UMBRELLA_CHART / "charts" / "monitoring" / "README.md").read_text()
@@ -158,7 +161,8 @@ def test_alertmanagers_given_as_urls_become_prometheus_scheme_path_prefix_and_ho
         "alertmanager.monitoring:9093", "https://am.example.com:443", "https://am.example.com/tenant-a/",
         "http://[fd00::1]:9093", "https://am2.example.com/tenant-a"]}}})
     config = yaml.safe_load(manifest.get("ConfigMap", "obs-prometheus")["data"]["prometheus.yml"])
-    assert config["alerting"]["alertmanagers"] == [
+    # After the embedded Alertmanager (tests/unit/test_alertmanager.py).
+    assert config["alerting"]["alertmanagers"][1:] == [
         {"scheme": "http", "static_configs": [{"targets": ["alertmanager.monitoring:9093", "[fd00::1]:9093"]}]},
         {"scheme": "https", "static_configs": [{"targets": ["am.example.com:443"]}]},
         {"scheme": "https", "path_prefix": "/tenant-a",
@@ -213,7 +217,7 @@ def test_grafana_provisions_the_datasource_folder_and_every_dashboard_from_files
     volumes = {volume["name"]: volume for volume in deployment["spec"]["template"]["spec"]["volumes"]}
     projected = {source["configMap"]["name"] for source in volumes["dashboards"]["projected"]["sources"]}
     assert projected == {cm["metadata"]["name"] for cm in dashboard_config_maps(manifest)}
-    [datasource] = yaml.safe_load(files["datasources.yaml"])["datasources"]
+    datasource = provisioned_datasource(manifest.get("ConfigMap", "obs-grafana"), "datasources.yaml")
     assert datasource["url"] == "http://obs-prometheus.observability.svc:9090"
     assert datasource["jsonData"]["manageAlerts"] is True
 
@@ -226,10 +230,13 @@ def test_grafana_provisions_the_datasource_folder_and_every_dashboard_from_files
     pytest.param({"prometheus": {"enabled": False}},
                  "the Grafana datasource has no Prometheus: turn on prometheus.enabled, or set datasource.url",
                  id="grafana-without-prometheus"),
-    pytest.param({"budgets": {"tenants": [{"tenant": "acme", "monthlyUsd": 1}, {"tenant": "acme", "monthlyUsd": 2}]}},
-                 'budgets.tenants lists tenant "acme" twice', id="tenant-budget-twice"),
-    pytest.param({"budgets": {"tenants": [{"tenant": "acme", "monthlyUsd": -5}]}},
-                 "monthlyUsd", id="negative-budget"),
+    pytest.param({"budgets": {"tenants": [{"tenant": "acme", "monthlyUsd": 100}]}},
+                 "budgets.tenants is replaced by global.tenants, one entry per tenant with its whole policy "
+                 "(budget, alert levels, allowed models, rate limits): move the budgets there as "
+                 "global.tenants: [{name: acme, monthlyBudgetUsd: 100}]", id="budgets-tenants-removed"),
+    pytest.param({"budgets": {"infrastructure": {"monthlyCostUsd": 1000, "allocation": "equal"}}},
+                 "allocation is equal, which shares the cost among the tenants of global.tenants, and it lists none",
+                 id="equal-allocation-without-tenants"),
     pytest.param({"objectives": [{"agent": "planner"}]},
                  'objective of agent "planner" sets neither successRatio nor latency', id="objective-without-target"),
     pytest.param({"objectives": [{"agent": "planner", "latency": {"thresholdSeconds": 7, "ratio": 0.9}}]},
@@ -242,3 +249,80 @@ def test_bad_monitoring_values_fail_with_what_to_set(values, message):
     with pytest.raises(RenderError) as error:
         render_chart(values={"monitoring": values})
     assert message in error.value.stderr
+
+
+@pytest.mark.parametrize("tenants, monitoring, message", [
+    pytest.param([{"name": "acme"}, {"name": "acme", "monthlyBudgetUsd": 5}], {},
+                 'global.tenants lists tenant "acme" twice: give each tenant one entry', id="tenant-twice"),
+    pytest.param([{"name": "other"}], {},
+                 'global.tenants[0] is named "other", the tenant_id the collector gives every tenant', id="other"),
+    pytest.param([{"name": "acme", "monthlyBudgetUsd": "-5"}], {},
+                 "global.tenants[0] (acme): monthlyBudgetUsd must be a number of USD above 0, got -5",
+                 id="negative-budget"),
+    pytest.param([{"name": "acme", "alertAt": [{"ratio": 0.8, "severity": "warning"}]}], {},
+                 "global.tenants[0] (acme) has alertAt but no monthlyBudgetUsd", id="levels-without-budget"),
+    pytest.param([{"name": "acme", "monthlyBudgetUsd": 5, "alertAt": [{"ratio": 90, "severity": "warning"}]}], {},
+                 "global.tenants[0].alertAt[0].ratio is a share of the monthly budget, above 0 (1 is the whole "
+                 "budget): set 0.9 for 90% (got 90)", id="level-as-percent"),
+    pytest.param([{"name": "acme", "monthlyBudgetUsd": 5, "alertAt": [{"ratio": 1, "severity": "warning"},
+                                                                     {"ratio": 1, "severity": "critical"}]}], {},
+                 "global.tenants[0].alertAt lists the level 1 twice", id="level-twice"),
+    pytest.param([{"name": "acme", "allowedModels": ["gpt-(4"]}], {}, "gpt-(4", id="bad-model-regex"),
+    pytest.param([{"name": "acme", "infrastructureShare": 0.5}], {"budgets": {"infrastructure": {"monthlyCostUsd": 10}}},
+                 "global.tenants[0] (acme) has an infrastructureShare, which only budgets.infrastructure.allocation: "
+                 "fixed reads (it is proportional)", id="share-without-fixed"),
+    pytest.param([{"name": "acme", "infrastructureShare": 0.5}, {"name": "globex", "infrastructureShare": 0.4}],
+                 {"budgets": {"infrastructure": {"monthlyCostUsd": 10, "allocation": "fixed"}}},
+                 "the tenants' infrastructureShare values sum to 0.9, not 1", id="fixed-shares-not-summing-to-1"),
+    pytest.param([{"name": "acme", "infrastructureShare": 30}],
+                 {"budgets": {"infrastructure": {"monthlyCostUsd": 10, "allocation": "fixed"}}},
+                 "infrastructureShare", id="share-as-percent"),
+    pytest.param([{"name": "acme", "rateLimits": {"requestsPerMinute": "0"}}], {},
+                 "global.tenants[0] (acme): rateLimits.requestsPerMinute must be above 0, got 0", id="zero-rate-limit"),
+    pytest.param([{"name": "acme"}], {"alerts": {"tenantRateLimits": {"warningRatio": 90}}},
+                 "alerts.tenantRateLimits.warningRatio is a share of a tenant's rate limit", id="warning-as-percent"),
+])
+def test_bad_tenant_policies_fail_with_what_to_set(tenants, monitoring, message):
+    with pytest.raises(RenderError) as error:
+        render_chart(values={"global": {"tenants": tenants}, "monitoring": monitoring})
+    assert message in error.value.stderr
+
+
+@pytest.mark.parametrize("entry, pointer", [
+    pytest.param({"name": "acme", "alertAtPercent": 80}, "alertAtPercent", id="unknown-key"),
+    pytest.param({"name": "acme", "rateLimits": {"requestsPerSecond": 2}}, "requestsPerSecond", id="unknown-limit"),
+    pytest.param({"name": "acme", "allowedModels": "gpt-4o"}, "allowedModels", id="models-not-a-list"),
+    pytest.param({"monthlyBudgetUsd": 5}, "name", id="no-name"),
+])
+def test_the_schema_refuses_a_tenant_policy_it_does_not_know(entry, pointer):
+    with pytest.raises(RenderError) as error:
+        render_chart(values={"global": {"tenants": [entry]}})
+    assert pointer in error.value.stderr
+
+
+def test_the_monitoring_chart_alone_reads_its_own_global_tenants():
+    manifest = render_chart(UMBRELLA_CHART / "charts" / "monitoring", values={
+        "prometheus": {"enabled": True}, "global": {"tenants": [{"name": "acme", "monthlyBudgetUsd": 5}]}})
+    rules = yaml.safe_load(manifest.get("ConfigMap", "obs-prometheus-rules")["data"]["agent-observability.yaml"])
+    budgets = [rule for group in rules["groups"] for rule in group["rules"] if rule.get("record") == "tenant_monthly_budget_usd"]
+    assert [(rule["labels"]["tenant_id"], rule["expr"]) for rule in budgets] == [("acme", "vector(5)")]
+
+
+def test_every_alert_carries_a_family_and_links_its_panel_when_grafana_is_known():
+    manifest = render_chart(values={**EXISTING_STACK, "monitoring": {**EXISTING_STACK["monitoring"],
+                                                                     "alerts": {"grafanaUrl": "https://grafana.example.com/"}}})
+    [rule] = manifest.of_kind("PrometheusRule")
+    alerts = [r for group in rule["spec"]["groups"] for r in group["rules"] if "alert" in r]
+    dashboards = {json.loads(path.read_text())["uid"]: json.loads(path.read_text()) for path in DASHBOARD_FILES}
+    for alert in alerts:
+        assert alert["labels"]["family"] in {"agent", "cost", "budget", "model-policy", "rate-limit", "objective",
+                                             "pipeline"}, alert["alert"]
+        url = alert["annotations"]["dashboard_url"]
+        assert url.startswith("https://grafana.example.com/d/"), url
+        uid, query = url.removeprefix("https://grafana.example.com/d/").split("/?")
+        panel_ids = {f"panel-{panel['id']}" for panel in dashboards[uid]["panels"]}
+        params = dict(part.split("=", 1) for part in query.split("&"))
+        assert params["viewPanel"] in panel_ids, alert["alert"]
+        assert params["var-namespace"] == "observability" and params["var-release"] == "obs"
+    without = render_chart(values=EXISTING_STACK).of_kind("PrometheusRule")[0]
+    assert not any("dashboard_url" in r.get("annotations", {}) for g in without["spec"]["groups"] for r in g["rules"])

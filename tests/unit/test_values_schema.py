@@ -80,7 +80,7 @@ DECIMALS = [
     pytest.param({"objectives": [{"agent": "support-bot", "successRatio": 0.99}]}, id="success-objective"),
     pytest.param({"objectives": [{"agent": "support-bot", "latency": {"thresholdSeconds": 0.5, "ratio": 0.95}}]},
                  id="latency-objective"),
-    pytest.param({"budgets": {"tenants": [{"tenant": "acme", "monthlyUsd": 99.5}],
+    pytest.param({"budgets": {"infrastructure": {"monthlyCostUsd": 99.5},
                               "alertAt": [{"ratio": 0.9, "severity": "warning"}]}}, id="budget"),
     pytest.param({"alerts": {"agentErrors": {"thresholdRatio": 0.1},
                              "pipeline": {"queueFillRatio": 0.9, "queueGrowingRatio": 0.25}}},

@@ -81,17 +81,15 @@ embedded Prometheus' Service.
 
 {{/*
 monitoring.datasources is Grafana's datasource provisioning file (YAML): the Prometheus
-the dashboards default to, with the alerts Prometheus evaluates shown in Grafana's alerting view.
+the dashboards default to, with the alerts Prometheus evaluates shown in Grafana's alerting view,
+and the embedded Alertmanager, when it runs, with its alerts and silences.
 isDefault says whether it is that Grafana's default datasource (grafana.datasourceIsDefault,
 grafanaSidecar.datasourceIsDefault).
 Usage: {{ include "monitoring.datasources" (dict "context" . "isDefault" .Values.grafana.datasourceIsDefault) }}
 */}}
 {{- define "monitoring.datasources" -}}
 {{- $v := .context.Values }}
-{{- toYaml (dict
-    "apiVersion" 1
-    "prune" true
-    "datasources" (list (dict
+{{- $prometheus := dict
         "name" $v.datasource.name
         "uid" $v.datasource.uid
         "type" "prometheus"
@@ -103,7 +101,24 @@ Usage: {{ include "monitoring.datasources" (dict "context" . "isDefault" .Values
             "httpMethod" "POST"
             "manageAlerts" true
             "prometheusType" "Prometheus"
-            "timeInterval" $v.prometheus.scrapeInterval)))) }}
+            "timeInterval" $v.prometheus.scrapeInterval) }}
+{{- $datasources := list $prometheus }}
+{{- if include "monitoring.alertmanagerEnabled" .context }}
+{{- /* Grafana's Alertmanager datasource (Grafana 12.3 docs, datasources/alertmanager): the
+Prometheus implementation, whose silences Grafana can edit; Grafana's own alerts stay in
+Grafana (handleGrafanaManagedAlerts). The Prometheus datasource names it for its alerts. */}}
+{{- $_ := set $prometheus.jsonData "alertmanagerUid" $v.datasource.alertmanagerUid }}
+{{- $datasources = append $datasources (dict
+    "name" (printf "%s Alertmanager" $v.datasource.name)
+    "uid" $v.datasource.alertmanagerUid
+    "type" "alertmanager"
+    "access" "proxy"
+    "url" (include "monitoring.alertmanagerUrl" .context)
+    "isDefault" false
+    "editable" false
+    "jsonData" (dict "implementation" "prometheus" "handleGrafanaManagedAlerts" false)) }}
+{{- end }}
+{{- toYaml (dict "apiVersion" 1 "prune" true "datasources" $datasources) }}
 {{- end }}
 
 {{/*
@@ -126,7 +141,14 @@ monitoring.validate fails the render with what to set when the values contradict
 {{- include "monitoring.checkShare" (dict "key" "alerts.pipeline.queueGrowingRatio" "value" $alerts.pipeline.queueGrowingRatio "of" "a queue's capacity" "range" "[0, 1)" "example" 0.1) }}
 {{- /* Bad Alertmanager addresses are refused whether or not the embedded Prometheus runs. */}}
 {{- $_ := include "monitoring.alertmanagers" . }}
-{{- $entries := dict "budgets.tenants" (list $v.budgets.tenants (list "tenant" "monthlyUsd")) "budgets.alertAt" (list $v.budgets.alertAt (list "ratio" "severity")) "objectives" (list $v.objectives (list "agent" "successRatio" "latency")) }}
+{{- with $v.budgets.tenants }}
+{{- $moved := list }}
+{{- range . }}
+{{- $moved = append $moved (printf "{name: %v, monthlyBudgetUsd: %v}" (.tenant | default "?") (.monthlyUsd | default "?")) }}
+{{- end }}
+{{- fail (printf "monitoring: budgets.tenants is replaced by global.tenants, one entry per tenant with its whole policy (budget, alert levels, allowed models, rate limits): move the budgets there as global.tenants: [%s] and remove budgets.tenants (README, Tenant policies)" (join ", " $moved)) }}
+{{- end }}
+{{- $entries := dict "budgets.alertAt" (list $v.budgets.alertAt (list "ratio" "severity")) "objectives" (list $v.objectives (list "agent" "successRatio" "latency")) }}
 {{- range $list, $spec := $entries }}
 {{- range (first $spec) }}
 {{- $unknown := list }}
@@ -140,25 +162,60 @@ monitoring.validate fails the render with what to set when the values contradict
 {{- end }}
 {{- end }}
 {{- end }}
-{{- $tenants := list }}
-{{- range $v.budgets.tenants }}
-{{- if not (and (kindIs "string" .tenant) .tenant) }}
-{{- fail (printf "monitoring: budgets.tenants: every entry needs a tenant (the tenant_id label value), got %v" .tenant) }}
+{{- include "monitoring.checkLevels" (dict "key" "budgets.alertAt" "levels" $v.budgets.alertAt) }}
+{{- $infra := $v.budgets.infrastructure }}
+{{- $fixed := eq $infra.allocation "fixed" }}
+{{- $charged := gt (float64 $infra.monthlyCostUsd) 0.0 }}
+{{- $names := list }}
+{{- $shares := 0.0 }}
+{{- range $index, $tenant := include "monitoring.policyTenants" . | fromYamlArray }}
+{{- $key := printf "global.tenants[%d]" $index }}
+{{- if not (and (kindIs "string" .name) .name) }}
+{{- fail (printf "monitoring: %s needs a name: the tenant.id its agents send (the tenant_id label value), got %v" $key .name) }}
 {{- end }}
-{{- if not (gt (float64 .monthlyUsd) 0.0) }}
-{{- fail (printf "monitoring: budgets.tenants: the monthlyUsd of tenant %q must be a number of USD above 0, got %v" .tenant .monthlyUsd) }}
+{{- if eq .name "other" }}
+{{- fail (printf "monitoring: %s is named \"other\", the tenant_id the collector gives every tenant otel-collector.metrics.tenants does not list: name the tenant as its agents send it" $key) }}
 {{- end }}
-{{- if has .tenant $tenants }}
-{{- fail (printf "monitoring: budgets.tenants lists tenant %q twice; give each tenant one monthly budget" .tenant) }}
+{{- if has .name $names }}
+{{- fail (printf "monitoring: global.tenants lists tenant %q twice: give each tenant one entry with its whole policy" .name) }}
 {{- end }}
-{{- $tenants = append $tenants .tenant }}
-{{- end }}
-{{- range $index, $level := $v.budgets.alertAt }}
-{{- include "monitoring.checkShare" (dict "key" (printf "budgets.alertAt[%d].ratio" $index) "value" .ratio "of" "the monthly budget" "range" "(0, 1]" "example" 0.8) }}
-{{- if not (has .severity (list "info" "warning" "critical")) }}
-{{- fail (printf "monitoring: budgets.alertAt: severity must be info, warning or critical, got %v" .severity) }}
+{{- $names = append $names .name }}
+{{- if not (kindIs "invalid" .monthlyBudgetUsd) }}
+{{- if not (gt (float64 .monthlyBudgetUsd) 0.0) }}
+{{- fail (printf "monitoring: %s (%s): monthlyBudgetUsd must be a number of USD above 0, got %v" $key .name .monthlyBudgetUsd) }}
 {{- end }}
 {{- end }}
+{{- with .alertAt }}
+{{- if not $tenant.monthlyBudgetUsd }}
+{{- fail (printf "monitoring: %s (%s) has alertAt but no monthlyBudgetUsd for its levels to be shares of: set monthlyBudgetUsd, or remove alertAt" $key $tenant.name) }}
+{{- end }}
+{{- include "monitoring.checkLevels" (dict "key" (printf "%s.alertAt" $key) "levels" .) }}
+{{- end }}
+{{- range $model := .allowedModels }}
+{{- /* Prometheus matches label values with Go's RE2 regexp, as mustRegexMatch compiles them:
+  a regex Go refuses fails here, naming itself. */}}
+{{- $_ := mustRegexMatch (printf "^(?:%s)$" $model) "" }}
+{{- end }}
+{{- range $limit, $value := .rateLimits | default dict }}
+{{- if not (gt (float64 $value) 0.0) }}
+{{- fail (printf "monitoring: %s (%s): rateLimits.%s must be above 0, got %v" $key $tenant.name $limit $value) }}
+{{- end }}
+{{- end }}
+{{- if not (kindIs "invalid" .infrastructureShare) }}
+{{- if not $fixed }}
+{{- fail (printf "monitoring: %s (%s) has an infrastructureShare, which only budgets.infrastructure.allocation: fixed reads (it is %s): set allocation: fixed and a share for every tenant, or remove infrastructureShare" $key .name $infra.allocation) }}
+{{- end }}
+{{- include "monitoring.checkShare" (dict "key" (printf "%s.infrastructureShare" $key) "value" .infrastructureShare "of" "the infrastructure cost" "range" "[0, 1]" "example" 0.3) }}
+{{- $shares = addf $shares (float64 .infrastructureShare) }}
+{{- end }}
+{{- end }}
+{{- if and $charged (ne $infra.allocation "proportional") (not $names) }}
+{{- fail (printf "monitoring: budgets.infrastructure.allocation is %s, which shares the cost among the tenants of global.tenants, and it lists none: declare the tenants, or allocate proportional" $infra.allocation) }}
+{{- end }}
+{{- if and $charged $fixed (or (gt $shares 1.000001) (lt $shares 0.999999)) }}
+{{- fail (printf "monitoring: budgets.infrastructure.allocation is fixed, and the tenants' infrastructureShare values sum to %v, not 1: give every tenant of global.tenants its share so that all of the cost is allocated (0.3 for 30%%)" $shares) }}
+{{- end }}
+{{- include "monitoring.checkShare" (dict "key" "alerts.tenantRateLimits.warningRatio" "value" $v.alerts.tenantRateLimits.warningRatio "of" "a tenant's rate limit" "range" "(0, 1)" "example" 0.9) }}
 {{- $agents := list }}
 {{- range $index, $objective := $v.objectives }}
 {{- if not (kindIs "invalid" .successRatio) }}
@@ -177,6 +234,30 @@ monitoring.validate fails the render with what to set when the values contradict
 {{- if not (or .successRatio .latency) }}
 {{- fail (printf "monitoring: objective of agent %q sets neither successRatio nor latency" .agent) }}
 {{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
+monitoring.checkLevels fails the render when budget levels are not shares of a budget above 0
+(1 is the whole budget, 1.2 a fifth over it; 80 reads as a percentage) with a known severity, or
+when two levels are the same (their alerts would be one).
+Usage: {{ include "monitoring.checkLevels" (dict "key" "budgets.alertAt" "levels" .Values.budgets.alertAt) }}
+*/}}
+{{- define "monitoring.checkLevels" -}}
+{{- $ratios := list }}
+{{- range $index, $level := .levels }}
+{{- $ratio := float64 .ratio }}
+{{- if or (le $ratio 0.0) (gt $ratio 10.0) }}
+{{- $hint := ternary (printf ": set %s for %s%%" (divf $ratio 100 | printf "%.4g") ($ratio | printf "%.4g")) ", e.g. 0.8 for 80%" (gt $ratio 10.0) }}
+{{- fail (printf "monitoring: %s[%d].ratio is a share of the monthly budget, above 0 (1 is the whole budget)%s (got %v)" $.key $index $hint .ratio) }}
+{{- end }}
+{{- if not (has .severity (list "info" "warning" "critical")) }}
+{{- fail (printf "monitoring: %s: severity must be info, warning or critical, got %v" $.key .severity) }}
+{{- end }}
+{{- if has $ratio $ratios }}
+{{- fail (printf "monitoring: %s lists the level %v twice" $.key .ratio) }}
+{{- end }}
+{{- $ratios = append $ratios $ratio }}
 {{- end }}
 {{- end }}
 

@@ -52,8 +52,19 @@ dashboards' sums add up every replica's share exactly once.
     "global" (dict "scrape_interval" $v.prometheus.scrapeInterval "evaluation_interval" $v.prometheus.evaluationInterval)
     "rule_files" (list "/etc/prometheus/rules/*.yaml")
     "scrape_configs" (concat $scrapes $v.prometheus.extraScrapeConfigs) }}
-{{- with $v.prometheus.alertmanagers }}
-{{- $_ := set $config "alerting" (dict "alertmanagers" (include "monitoring.alertmanagers" $ | fromYamlArray)) }}
+{{- $alertmanagers := include "monitoring.alertmanagers" . | fromYamlArray }}
+{{- if include "monitoring.alertmanagerEnabled" . }}
+{{- /* The embedded Alertmanager: every replica by its own name, since Prometheus must send
+each alert to all of them (Prometheus v3.16.0 config/config.go AlertmanagerConfig; api_version
+v2 by default). */}}
+{{- $peers := list }}
+{{- range include "monitoring.alertmanagerPeers" . | fromYamlArray }}
+{{- $peers = append $peers (printf "%s:9093" .) }}
+{{- end }}
+{{- $alertmanagers = prepend $alertmanagers (dict "scheme" "http" "static_configs" (list (dict "targets" $peers))) }}
+{{- end }}
+{{- with $alertmanagers }}
+{{- $_ := set $config "alerting" (dict "alertmanagers" .) }}
 {{- end }}
 {{- toYaml $config }}
 {{- end }}

@@ -8,9 +8,10 @@ Every rule reads only this release's series and carries its namespace and releas
 Every alert has a promtool test, firing and silent, in tests/component/rules/.
 */}}
 {{- define "monitoring.ruleGroups" -}}
-{{- $groups := list (include "monitoring.agentRules" . | fromYaml) }}
-{{- with .Values.budgets.tenants }}
-{{- $groups = append $groups (include "monitoring.budgetRules" $ | fromYaml) }}
+{{- $groups := list (include "monitoring.agentRules" . | fromYaml) (include "monitoring.budgetRules" . | fromYaml) }}
+{{- $perMinute := include "monitoring.requestRateRules" . | fromYaml }}
+{{- if $perMinute.rules }}
+{{- $groups = append $groups $perMinute }}
 {{- end }}
 {{- with .Values.objectives }}
 {{- $groups = append $groups (include "monitoring.objectiveRules" $ | fromYaml) }}
@@ -29,19 +30,88 @@ Every alert has a promtool test, firing and silent, in tests/component/rules/.
 
 {{/*
 monitoring.alert is one alerting rule (YAML map) with the chart's common parts: the
-severity and alerts.labels, and a runbook_url pointing at the alert's section of the README.
-Usage: {{ include "monitoring.alert" (dict "context" . "name" "AgentHighLatency" "expr" "..." "for" "5m" "severity" "warning" "labels" dict "summary" "..." "description" "...") }}
+severity, the family (agent, cost, budget, model-policy, rate-limit, objective, pipeline: what
+Alertmanager routes and inhibits by) and alerts.labels, a runbook_url pointing at the alert's
+section of the README, and a dashboard_url to the panel that shows it when a Grafana URL is
+known (monitoring.dashboardUrl; `panel` is (list "<dashboard file>" "<panel title>"), `vars`
+the dashboard variables the link sets).
+Usage: {{ include "monitoring.alert" (dict "context" . "name" "AgentHighLatency" "family" "agent" "expr" "..." "for" "5m" "severity" "warning" "labels" dict "summary" "..." "description" "..." "panel" (list "agents-overview" "Request latency") "vars" dict) }}
 */}}
 {{- define "monitoring.alert" -}}
-{{- $labels := merge (dict "severity" .severity) (.labels | default dict) (deepCopy .context.Values.alerts.labels) }}
-{{- $rule := dict "alert" .name "expr" .expr "labels" $labels "annotations" (dict
+{{- if not (has .family (list "agent" "cost" "budget" "model-policy" "rate-limit" "objective" "pipeline")) }}
+{{- fail (printf "monitoring.alert: %s has no family" .name) }}
+{{- end }}
+{{- $labels := merge (dict "severity" .severity "family" .family) (.labels | default dict) (deepCopy .context.Values.alerts.labels) }}
+{{- $annotations := dict
     "summary" .summary
     "description" .description
-    "runbook_url" (printf "%s#%s" .context.Values.alerts.runbookUrl (lower .name))) }}
+    "runbook_url" (printf "%s#%s" .context.Values.alerts.runbookUrl (lower .name)) }}
+{{- with .panel }}
+{{- with include "monitoring.dashboardUrl" (dict "context" $.context "dashboard" (index . 0) "panel" (index . 1) "vars" ($.vars | default dict)) }}
+{{- $_ := set $annotations "dashboard_url" . }}
+{{- end }}
+{{- end }}
+{{- $rule := dict "alert" .name "expr" .expr "labels" $labels "annotations" $annotations }}
 {{- if and .for (ne (toString .for) "0m") (ne (toString .for) "0s") }}
 {{- $_ := set $rule "for" .for }}
 {{- end }}
 {{- toYaml $rule }}
+{{- end }}
+
+{{/*
+monitoring.dashboardUrl is the link to one panel of a shipped dashboard, with this release
+and the given variables selected (values may be alert templates such as
+{{ $labels.tenant_id | urlquery }}): <Grafana>/d/<uid>/?viewPanel=panel-<id>&var-... Grafana
+opens a panel alone by its scene key, panel-<id> (public/app/features/dashboard-scene/utils/utils.ts
+getVizPanelKeyForPanelId). Empty when neither alerts.grafanaUrl nor grafana.rootUrl is set. The
+uid and panel id are read from the dashboard file, so a panel renamed in
+hack/generate_dashboards.py fails the render here rather than linking nowhere.
+Usage: {{ include "monitoring.dashboardUrl" (dict "context" . "dashboard" "chargeback" "panel" "Chargeback by tenant" "vars" (dict "tenant" "{{ $labels.tenant_id | urlquery }}")) }}
+*/}}
+{{- define "monitoring.dashboardUrl" -}}
+{{- $v := .context.Values }}
+{{- with $v.alerts.grafanaUrl | default $v.grafana.rootUrl }}
+{{- $base := trimSuffix "/" . }}
+{{- $dashboard := $.context.Files.Get (printf "files/dashboards/%s.json" $.dashboard) | fromJson }}
+{{- $id := 0 }}
+{{- range $dashboard.panels }}
+{{- if eq .title $.panel }}
+{{- $id = int .id }}
+{{- end }}
+{{- end }}
+{{- if not $id }}
+{{- fail (printf "monitoring.dashboardUrl: dashboard %s has no panel %q" $.dashboard $.panel) }}
+{{- end }}
+{{- $query := list (printf "viewPanel=panel-%d" $id) (printf "var-namespace=%s" (urlquery $.context.Release.Namespace)) (printf "var-release=%s" (urlquery $.context.Release.Name)) }}
+{{- range $name := keys $.vars | sortAlpha }}
+{{- $query = append $query (printf "var-%s=%s" $name (index $.vars $name)) }}
+{{- end }}
+{{- printf "%s/d/%s/?%s" $base $dashboard.uid (join "&" $query) }}
+{{- end }}
+{{- end }}
+
+{{/*
+monitoring.number is a number as the rules and their texts print it: no exponent below 1e15
+(5000000, not 5e+06), no trailing zeros.
+Usage: {{ include "monitoring.number" 0.8 }}
+*/}}
+{{- define "monitoring.number" -}}
+{{- printf "%.15g" (float64 .) }}
+{{- end }}
+
+{{/*
+monitoring.percent is a share (0.8) as a percentage for the alerts' texts (80).
+Usage: {{ include "monitoring.percent" 0.8 }}
+*/}}
+{{- define "monitoring.percent" -}}
+{{- mulf (float64 .) 100 | printf "%.4g" }}
+{{- end }}
+
+{{/*
+monitoring.policyTenants are the tenant policies (YAML list): global.tenants.
+*/}}
+{{- define "monitoring.policyTenants" -}}
+{{- toYaml (dig "tenants" list (.Values.global | default dict)) }}
 {{- end }}
 
 {{/*
@@ -54,6 +124,7 @@ rate, rate limits, daily cost per tenant) with thresholds from alerts.*.
 {{- /* Shares read through float64: `--set` hands a decimal over as a string. */}}
 {{- $errorRatio := float64 $a.agentErrors.thresholdRatio }}
 {{- $scope := include "monitoring.ruleScope" . | fromYaml }}
+{{- $agent := dict "agent" "{{ $labels.agent_name | urlquery }}" }}
 {{- $rules := list
   (dict "record" "agent:agent_request_duration_seconds:p99_rate5m"
         "expr" (printf "histogram_quantile(0.99, sum by (agent_name, le) (rate(agent_request_duration_seconds_bucket{%s}[5m])))" $scope.genai))
@@ -64,64 +135,233 @@ rate, rate limits, daily cost per tenant) with thresholds from alerts.*.
 }}
 {{- if $a.enabled }}
 {{- $rules = concat $rules (list
-  (include "monitoring.alert" (dict "context" . "name" "AgentHighLatency" "severity" "warning" "for" $a.agentLatency.for
+  (include "monitoring.alert" (dict "context" . "name" "AgentHighLatency" "family" "agent" "severity" "warning" "for" $a.agentLatency.for
       "expr" (printf "agent:agent_request_duration_seconds:p99_rate5m{%s} > %v" $scope.recorded $a.agentLatency.thresholdSeconds)
       "summary" (printf "Agent {{ $labels.agent_name }} is slow: p99 latency above %vs" $a.agentLatency.thresholdSeconds)
-      "description" (printf "The 99th percentile of agent {{ $labels.agent_name }}'s invocation time over the last 5 minutes is {{ $value | humanizeDuration }}, above the %vs threshold." $a.agentLatency.thresholdSeconds)) | fromYaml)
-  (include "monitoring.alert" (dict "context" . "name" "AgentHighErrorRate" "severity" "critical" "for" $a.agentErrors.for
+      "description" (printf "The 99th percentile of agent {{ $labels.agent_name }}'s invocation time over the last 5 minutes is {{ $value | humanizeDuration }}, above the %vs threshold." $a.agentLatency.thresholdSeconds)
+      "panel" (list "agents-overview" "Request latency") "vars" $agent) | fromYaml)
+  (include "monitoring.alert" (dict "context" . "name" "AgentHighErrorRate" "family" "agent" "severity" "critical" "for" $a.agentErrors.for
       "expr" (printf "agent:agent_errors:ratio_rate5m{%s} > %v" $scope.recorded $errorRatio)
       "summary" (printf "Agent {{ $labels.agent_name }} fails more than %v%% of its invocations" (mulf $errorRatio 100 | printf "%.4g"))
-      "description" (printf "{{ $value | humanizePercentage }} of agent {{ $labels.agent_name }}'s invocations failed over the last 5 minutes (threshold %v%%)." (mulf $errorRatio 100 | printf "%.4g"))) | fromYaml)
-  (include "monitoring.alert" (dict "context" . "name" "LLMRateLimitErrors" "severity" "warning" "for" $a.rateLimits.for
+      "description" (printf "{{ $value | humanizePercentage }} of agent {{ $labels.agent_name }}'s invocations failed over the last 5 minutes (threshold %v%%)." (mulf $errorRatio 100 | printf "%.4g"))
+      "panel" (list "agents-overview" "Errors by type") "vars" $agent) | fromYaml)
+  (include "monitoring.alert" (dict "context" . "name" "LLMRateLimitErrors" "family" "rate-limit" "severity" "warning" "for" $a.rateLimits.for
       "expr" (printf "sum by (model) (increase(llm_rate_limit_errors_total{%s}[5m])) > %v" $scope.genai $a.rateLimits.threshold)
       "summary" "The provider is rate-limiting calls to {{ $labels.model }}"
-      "description" (printf "{{ $value | printf \"%%.0f\" }} calls to model {{ $labels.model }} were refused for rate limiting in the last 5 minutes (threshold %v)." $a.rateLimits.threshold)) | fromYaml)
-  (include "monitoring.alert" (dict "context" . "name" "TenantDailyCostHigh" "severity" "warning" "for" $a.tenantDailyCost.for
+      "description" (printf "{{ $value | printf \"%%.0f\" }} calls to model {{ $labels.model }} were refused for rate limiting in the last 5 minutes (threshold %v)." $a.rateLimits.threshold)
+      "panel" (list "llm-usage-and-cost" "Rate-limit errors") "vars" (dict "model" "{{ $labels.model | urlquery }}")) | fromYaml)
+  (include "monitoring.alert" (dict "context" . "name" "TenantDailyCostHigh" "family" "cost" "severity" "warning" "for" $a.tenantDailyCost.for
       "expr" (printf "tenant:llm_cost_dollars:increase1d{%s} > %v" $scope.recorded $a.tenantDailyCost.thresholdUsd)
       "summary" (printf "Tenant {{ $labels.tenant_id }} spent more than $%v on LLM calls in a day" $a.tenantDailyCost.thresholdUsd)
-      "description" (printf "Tenant {{ $labels.tenant_id }} spent ${{ $value | printf \"%%.2f\" }} on LLM calls over the last 24 hours (threshold $%v)." $a.tenantDailyCost.thresholdUsd)) | fromYaml)
+      "description" (printf "Tenant {{ $labels.tenant_id }} spent ${{ $value | printf \"%%.2f\" }} on LLM calls over the last 24 hours (threshold $%v)." $a.tenantDailyCost.thresholdUsd)
+      "panel" (list "llm-usage-and-cost" "Cost by tenant") "vars" (dict "tenant" "{{ $labels.tenant_id | urlquery }}")) | fromYaml)
 ) }}
 {{- end }}
 {{- toYaml (dict "name" "agent-observability.agents" "rules" $rules) }}
 {{- end }}
 
 {{/*
-monitoring.budgetRules is the rule group of the tenants' monthly budgets: each budget
-as a tenant_monthly_budget_usd series, the spend of the last 30 days against it, a forecast of
-the spend over 30 days at the rate of budgets.forecastWindow, and the alerts on both. Budget
-rules look back 30 days, so the group is evaluated every 5 minutes, not every scrape.
+monitoring.stepIncrease is the PromQL of what a counter grew by since the group's previous
+run (budgets.evaluationInterval before), summed `by` the given labels: the month-scale rules
+add these steps up instead of reading a month of raw samples. Per series, the step is
+  - the difference to its last sample before the previous run (up to an hour back, so that
+    failed scrapes or a Prometheus restart lose nothing: the next step takes the whole gap),
+  - or, after a counter reset (a restarted collector), the count since the reset,
+  - or, for a series first seen since the previous run while its target was already scraped
+    (a tenant's first call, a series the collector re-created after expiring it), its whole
+    count; a series that appears with its target (a new collector pod) counts from its first
+    sample, as increase() does.
+Steps follow one another without gap or overlap: a rule group runs on a fixed grid of its
+interval (rules/group.go EvalTimestamp, Prometheus v3.16.0).
+Usage: {{ include "monitoring.stepIncrease" (dict "context" . "selector" "llm_cost_dollars_total{...}" "by" "tenant_id") }}
+*/}}
+{{- define "monitoring.stepIncrease" -}}
+{{- $step := .context.Values.budgets.evaluationInterval }}
+{{- $scope := include "monitoring.ruleScope" .context | fromYaml }}
+{{- $before := printf "last_over_time(%s[1h] offset %s)" .selector $step }}
+{{- printf "sum by (%s) ((%s - %s) >= 0 or %s * (%s < bool %s) or ((%s unless %s) and on (job, instance) (up{%s} offset %s == 1)))" .by .selector $before .selector .selector $before .selector $before $scope.genai $step }}
+{{- end }}
+
+{{/*
+monitoring.budgetRules is the month-scale rule group, run every budgets.evaluationInterval:
+  - each run's increase of every tenant's LLM spend and tokens, labelled with the month (UTC)
+    it ends in (tenant_month:*:increase_step), and their sums: month to date
+    (tenant:*:month_to_date) and the last 24 hours (tenant:llm_tokens:increase1d);
+  - the infrastructure cost (budgets.infrastructure) accrued this month and its allocation to
+    the tenants, and each tenant's chargeback: LLM spend + allocated infrastructure, with a
+    forecast to the end of the month at the LLM spend rate of budgets.forecastWindow;
+  - the tenants' budgets (global.tenants[].monthlyBudgetUsd) against the chargeback, each at its
+    tenant's levels (alertAt, else budgets.alertAt), and the forecast against them;
+  - tokens of the last 24 hours against the tenants' tokensPerDay;
+  - calls to, and spend on, models a tenant's allowedModels does not match.
 */}}
 {{- define "monitoring.budgetRules" -}}
-{{- $b := .Values.budgets }}
+{{- $v := .Values }}
+{{- $b := $v.budgets }}
+{{- $a := $v.alerts }}
 {{- $scope := include "monitoring.ruleScope" . | fromYaml }}
+{{- $r := $scope.recorded }}
+{{- $tenants := include "monitoring.policyTenants" . | fromYamlArray }}
+{{- $month := `count_values("month", month())` }}
+{{- $elapsed := `((day_of_month() - 1) * 86400 + time() % 86400)` }}
+{{- $tenantVar := dict "tenant" "{{ $labels.tenant_id | urlquery }}" }}
 {{- $rules := list }}
-{{- range $b.tenants }}
-{{- $rules = append $rules (dict "record" "tenant_monthly_budget_usd" "expr" (printf "vector(%v)" (float64 .monthlyUsd)) "labels" (dict "tenant_id" .tenant)) }}
-{{- end }}
-{{- $rate := printf "tenant:llm_cost_dollars:rate%s" $b.forecastWindow }}
+{{- range $metric := list "llm_cost_dollars" "llm_tokens" }}
+{{- $step := include "monitoring.stepIncrease" (dict "context" $ "selector" (printf "%s_total{%s}" $metric $scope.genai) "by" "tenant_id") }}
 {{- $rules = concat $rules (list
-  (dict "record" "tenant:llm_cost_dollars:increase30d" "expr" (printf "sum by (tenant_id) (increase(llm_cost_dollars_total{%s}[30d]))" $scope.genai))
+  (dict "record" (printf "tenant_month:%s:increase_step" $metric) "expr" (printf "%s * on () group_left (month) %s" $step $month))
+  (dict "record" (printf "tenant:%s:month_to_date" $metric) "expr" (printf "sum by (tenant_id) (sum_over_time(tenant_month:%s:increase_step{%s}[31d]) * on (month) group_left () %s)" $metric $r $month))) }}
+{{- end }}
+{{- $rules = append $rules (dict "record" "tenant:llm_tokens:increase1d" "expr" (printf "sum by (tenant_id) (sum_over_time(tenant_month:llm_tokens:increase_step{%s}[1d]))" $r)) }}
+{{- $rate := printf "tenant:llm_cost_dollars:rate%s" $b.forecastWindow }}
+{{- $llm := printf "tenant:llm_cost_dollars:month_to_date{%s}" $r }}
+{{- $rules = concat $rules (list
   (dict "record" $rate "expr" (printf "sum by (tenant_id) (rate(llm_cost_dollars_total{%s}[%s]))" $scope.genai $b.forecastWindow))
-  (dict "record" "tenant:llm_budget_utilisation:ratio30d" "expr" (printf "tenant:llm_cost_dollars:increase30d{%s} / on (tenant_id) tenant_monthly_budget_usd{%s}" $scope.recorded $scope.recorded))
-  (dict "record" "tenant:llm_cost_dollars:forecast30d" "expr" (printf "%s{%s} * 30 * 86400" $rate $scope.recorded))
-) }}
-{{- if .Values.alerts.enabled }}
-{{- $spend := printf `{{ with printf "tenant:llm_cost_dollars:increase30d{%s,tenant_id='%%s'}" $labels.tenant_id | query }}{{ . | first | value | printf "%%.2f" }}{{ end }}` $scope.recordedQuoted }}
+  (dict "record" "release:month_elapsed:ratio" "expr" (printf "%s / (days_in_month() * 86400)" $elapsed))
+  (dict "record" "tenant:llm_cost_dollars:forecast_month_end" "expr" (printf "%s + on (tenant_id) ((%s{%s} or %s * 0) * on () group_left () (days_in_month() * 86400 - %s))" $llm $rate $r $llm $elapsed))) }}
+{{- $infra := $b.infrastructure }}
+{{- $total := printf "tenant:chargeback_cost_dollars:month_to_date{%s}" $r }}
+{{- if gt (float64 $infra.monthlyCostUsd) 0.0 }}
+{{- $allocated := printf "tenant:infrastructure_cost_dollars:month_to_date{%s}" $r }}
+{{- $rules = append $rules (dict "record" "release:infrastructure_cost_dollars:month_to_date" "expr" (printf "%s * release:month_elapsed:ratio{%s}" (include "monitoring.number" $infra.monthlyCostUsd) $r)) }}
+{{- if eq $infra.allocation "proportional" }}
+{{- $basis := printf "tenant:%s:month_to_date{%s}" (ternary "llm_cost_dollars" "llm_tokens" (eq $infra.proportionalTo "spend")) $r }}
+{{- $rules = append $rules (dict "record" "tenant:infrastructure_cost_dollars:month_to_date" "expr" (printf "%s / on () group_left () (sum(%s) > 0) * on () group_left () release:infrastructure_cost_dollars:month_to_date{%s}" $basis $basis $r)) }}
+{{- else }}
+{{- range $tenants }}
+{{- $share := ternary (divf 1 (len $tenants)) (float64 (.infrastructureShare | default 0)) (eq $infra.allocation "equal") }}
+{{- $rules = append $rules (dict "record" "tenant:infrastructure_cost_dollars:month_to_date" "expr" (printf "release:infrastructure_cost_dollars:month_to_date{%s} * %s" $r (include "monitoring.number" $share)) "labels" (dict "tenant_id" (toString .name))) }}
+{{- end }}
+{{- end }}
+{{- /* The forecast adds the infrastructure's whole month at today's share: allocated / elapsed,
+     none at a month's first instant (nothing elapsed; NaN would restart the alert's `for`). */}}
+{{- $rules = concat $rules (list
+  (dict "record" "tenant:chargeback_cost_dollars:month_to_date" "expr" (printf "sum by (tenant_id) (%s or %s * 0) + sum by (tenant_id) (%s or %s * 0)" $llm $allocated $allocated $llm))
+  (dict "record" "tenant:chargeback_cost_dollars:forecast_month_end" "expr" (printf "sum by (tenant_id) (tenant:llm_cost_dollars:forecast_month_end{%s} or %s * 0) + sum by (tenant_id) (%s / on () group_left () (release:month_elapsed:ratio{%s} > 0) or tenant:llm_cost_dollars:forecast_month_end{%s} * 0)" $r $allocated $allocated $r $r))) }}
+{{- else }}
+{{- $rules = concat $rules (list
+  (dict "record" "tenant:chargeback_cost_dollars:month_to_date" "expr" (printf "sum by (tenant_id) (%s)" $llm))
+  (dict "record" "tenant:chargeback_cost_dollars:forecast_month_end" "expr" (printf "sum by (tenant_id) (tenant:llm_cost_dollars:forecast_month_end{%s})" $r))) }}
+{{- end }}
+{{- /* Budgets. */}}
+{{- $budgeted := list }}
+{{- range $tenants }}
+{{- if .monthlyBudgetUsd }}
+{{- $budgeted = append $budgeted . }}
+{{- $rules = append $rules (dict "record" "tenant_monthly_budget_usd" "expr" (printf "vector(%s)" (include "monitoring.number" .monthlyBudgetUsd)) "labels" (dict "tenant_id" (toString .name))) }}
+{{- end }}
+{{- end }}
+{{- if $budgeted }}
+{{- $rules = append $rules (dict "record" "tenant:budget_utilisation:ratio_month_to_date" "expr" (printf "%s / on (tenant_id) tenant_monthly_budget_usd{%s}" $total $r)) }}
+{{- end }}
+{{- if and $a.enabled $budgeted }}
+{{- $spend := printf `{{ with printf "tenant:chargeback_cost_dollars:month_to_date{%s,tenant_id='%%s'}" $labels.tenant_id | query }}{{ . | first | value | printf "%%.2f" }}{{ end }}` $scope.recordedQuoted }}
 {{- $budget := printf `{{ with printf "tenant_monthly_budget_usd{%s,tenant_id='%%s'}" $labels.tenant_id | query }}{{ . | first | value | printf "%%.2f" }}{{ end }}` $scope.recordedQuoted }}
-{{- range $b.alertAt }}
+{{- range $tenant := $budgeted }}
+{{- range $level := $tenant.alertAt | default $b.alertAt }}
 {{- $ratio := float64 .ratio }}
-{{- $rules = append $rules (include "monitoring.alert" (dict "context" $ "name" "TenantBudgetUtilisationHigh" "severity" .severity
-    "labels" (dict "threshold" (printf "%v" $ratio))
-    "expr" (printf "tenant:llm_budget_utilisation:ratio30d{%s} >= %v" $scope.recorded $ratio)
-    "summary" (printf "Tenant {{ $labels.tenant_id }} has used %s%% of its monthly LLM budget" (mulf $ratio 100 | printf "%.4g"))
-    "description" (printf "Tenant {{ $labels.tenant_id }} spent $%s over the last 30 days, {{ $value | humanizePercentage }} of its monthly budget of $%s (alert level %s%%)." $spend $budget (mulf $ratio 100 | printf "%.4g"))) | fromYaml) }}
+{{- $exceeded := ge $ratio 1.0 }}
+{{- $rules = append $rules (include "monitoring.alert" (dict "context" $ "name" (ternary "TenantBudgetExceeded" "TenantBudgetUtilisationHigh" $exceeded) "family" "budget" "severity" .severity
+    "labels" (dict "threshold" (include "monitoring.number" $ratio) "tenant_id" (toString $tenant.name))
+    "expr" (printf "tenant:budget_utilisation:ratio_month_to_date{%s,tenant_id=%q} >= %s" $r (toString $tenant.name) (include "monitoring.number" $ratio))
+    "summary" (printf "Tenant {{ $labels.tenant_id }} has used %s%% of its monthly budget" (include "monitoring.percent" $ratio))
+    "description" (printf "Tenant {{ $labels.tenant_id }}'s cost this month (LLM calls and its share of the infrastructure) is $%s, {{ $value | humanizePercentage }} of its monthly budget of $%s (alert level %s%%)." $spend $budget (include "monitoring.percent" $ratio))
+    "panel" (list "chargeback" "Chargeback by tenant") "vars" $tenantVar) | fromYaml) }}
 {{- end }}
-{{- $rules = append $rules (include "monitoring.alert" (dict "context" $ "name" "TenantBudgetForecastExceeded" "severity" "warning" "for" "1h"
-    "expr" (printf "tenant:llm_cost_dollars:forecast30d{%s} > on (tenant_id) tenant_monthly_budget_usd{%s}" $scope.recorded $scope.recorded)
-    "summary" "Tenant {{ $labels.tenant_id }} is on course to exceed its monthly LLM budget"
-    "description" (printf "At its spend rate of the last %s, tenant {{ $labels.tenant_id }} would spend ${{ $value | printf \"%%.2f\" }} in 30 days, more than its monthly budget of $%s (spent so far over the last 30 days: $%s)." $b.forecastWindow $budget $spend)) | fromYaml) }}
 {{- end }}
-{{- toYaml (dict "name" "agent-observability.budgets" "interval" "5m" "rules" $rules) }}
+{{- $rules = append $rules (include "monitoring.alert" (dict "context" $ "name" "TenantBudgetForecastExceeded" "family" "budget" "severity" "warning" "for" "1h"
+    "expr" (printf "tenant:chargeback_cost_dollars:forecast_month_end{%s} > on (tenant_id) tenant_monthly_budget_usd{%s}" $r $r)
+    "summary" "Tenant {{ $labels.tenant_id }} is on course to exceed its monthly budget"
+    "description" (printf "At its LLM spend rate of the last %s, tenant {{ $labels.tenant_id }} would reach a cost of ${{ $value | printf \"%%.2f\" }} by the end of the month, more than its monthly budget of $%s (cost so far this month: $%s)." $b.forecastWindow $budget $spend)
+    "panel" (list "chargeback" "Chargeback by tenant") "vars" $tenantVar) | fromYaml) }}
+{{- end }}
+{{- /* Tokens per day. */}}
+{{- $tokenLimited := list }}
+{{- range $tenant := $tenants }}
+{{- with ($tenant.rateLimits | default dict).tokensPerDay }}
+{{- $tokenLimited = append $tokenLimited $tenant.name }}
+{{- $rules = append $rules (dict "record" "tenant_rate_limit_tokens_per_day" "expr" (printf "vector(%s)" (include "monitoring.number" .)) "labels" (dict "tenant_id" (toString $tenant.name))) }}
+{{- end }}
+{{- end }}
+{{- if $tokenLimited }}
+{{- $rules = append $rules (dict "record" "tenant:llm_tokens_per_day_limit:ratio" "expr" (printf "tenant:llm_tokens:increase1d{%s} / on (tenant_id) tenant_rate_limit_tokens_per_day{%s}" $r $r)) }}
+{{- if $a.enabled }}
+{{- $warning := float64 $a.tenantRateLimits.warningRatio }}
+{{- $limit := printf `{{ with printf "tenant_rate_limit_tokens_per_day{%s,tenant_id='%%s'}" $labels.tenant_id | query }}{{ . | first | value | printf "%%.0f" }}{{ end }}` $scope.recordedQuoted }}
+{{- $used := printf `{{ with printf "tenant:llm_tokens:increase1d{%s,tenant_id='%%s'}" $labels.tenant_id | query }}{{ . | first | value | printf "%%.0f" }}{{ end }}` $scope.recordedQuoted }}
+{{- range $level := list (list "TenantTokensPerDayHigh" $warning "warning") (list "TenantTokensPerDayExceeded" 1.0 "critical") }}
+{{- $rules = append $rules (include "monitoring.alert" (dict "context" $ "name" (index $level 0) "family" "rate-limit" "severity" (index $level 2) "for" $a.tenantRateLimits.for
+    "expr" (printf "tenant:llm_tokens_per_day_limit:ratio{%s} >= %s" $r (include "monitoring.number" (index $level 1)))
+    "summary" (printf "Tenant {{ $labels.tenant_id }} has used %s%% of its tokens per day" (include "monitoring.percent" (index $level 1)))
+    "description" (printf "Tenant {{ $labels.tenant_id }} used %s tokens over the last 24 hours, {{ $value | humanizePercentage }} of its limit of %s tokens per day (alert level %s%%)." $used $limit (include "monitoring.percent" (index $level 1)))
+    "panel" (list "chargeback" "Tokens per day, share of the limit") "vars" $tenantVar) | fromYaml) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- /* Allowed models: each tenant's calls to (and spend on) models its list does not match. */}}
+{{- $requests := list }}
+{{- $costs := list }}
+{{- range $tenant := $tenants }}
+{{- with $tenant.allowedModels }}
+{{- $allowed := printf "tenant_id=%q,model!~%q" (toString $tenant.name) (join "|" .) }}
+{{- $requests = append $requests (include "monitoring.stepIncrease" (dict "context" $ "selector" (printf "llm_requests_total{%s,%s}" $scope.genai $allowed) "by" "tenant_id, model")) }}
+{{- $costs = append $costs (include "monitoring.stepIncrease" (dict "context" $ "selector" (printf "llm_cost_dollars_total{%s,%s}" $scope.genai $allowed) "by" "tenant_id, model")) }}
+{{- end }}
+{{- end }}
+{{- if $requests }}
+{{- range $metric, $steps := dict "llm_requests_disallowed" $requests "llm_cost_dollars_disallowed" $costs }}
+{{- $rules = concat $rules (list
+  (dict "record" (printf "tenant_model_month:%s:increase_step" $metric) "expr" (printf "(%s) * on () group_left (month) %s" (join " or " $steps) $month))
+  (dict "record" (printf "tenant_model:%s:increase1h" $metric) "expr" (printf "sum by (tenant_id, model) (sum_over_time(tenant_model_month:%s:increase_step{%s}[1h]))" $metric $r))
+  (dict "record" (printf "tenant_model:%s:month_to_date" $metric) "expr" (printf "sum by (tenant_id, model) (sum_over_time(tenant_model_month:%s:increase_step{%s}[31d]) * on (month) group_left () %s)" $metric $r $month))) }}
+{{- end }}
+{{- if $a.enabled }}
+{{- $spent := printf `{{ with printf "tenant_model:llm_cost_dollars_disallowed:increase1h{%s,tenant_id='%%s',model='%%s'}" $labels.tenant_id $labels.model | query }}{{ . | first | value | printf "%%.2f" }}{{ else }}0.00{{ end }}` $scope.recordedQuoted }}
+{{- $monthly := printf `{{ with printf "tenant_model:llm_cost_dollars_disallowed:month_to_date{%s,tenant_id='%%s',model='%%s'}" $labels.tenant_id $labels.model | query }}{{ . | first | value | printf "%%.2f" }}{{ else }}0.00{{ end }}` $scope.recordedQuoted }}
+{{- $rules = append $rules (include "monitoring.alert" (dict "context" $ "name" "TenantModelNotAllowed" "family" "model-policy" "severity" "warning"
+    "expr" (printf "tenant_model:llm_requests_disallowed:increase1h{%s} > 0" $r)
+    "summary" "Tenant {{ $labels.tenant_id }} calls model {{ $labels.model }}, which its policy does not allow"
+    "description" (printf "Tenant {{ $labels.tenant_id }} called model {{ $labels.model }}, outside its allowed models, {{ $value | printf \"%%.0f\" }} times in the last hour, spending $%s on it (this month: $%s)." $spent $monthly)
+    "panel" (list "chargeback" "Calls to models outside the tenant's policy") "vars" $tenantVar) | fromYaml) }}
+{{- end }}
+{{- end }}
+{{- toYaml (dict "name" "agent-observability.budgets" "interval" $b.evaluationInterval "rules" $rules) }}
+{{- end }}
+
+{{/*
+monitoring.requestRateRules is the rule group of the tenants' request rate limits
+(global.tenants[].rateLimits.requestsPerMinute), at the Prometheus' own evaluation interval:
+each limit as a series, each tenant's LLM calls per second over the last minute, their share
+of the limit, and TenantRequestRateHigh (at alerts.tenantRateLimits.warningRatio) and
+TenantRequestRateExceeded (the whole limit). No rules without a limit.
+*/}}
+{{- define "monitoring.requestRateRules" -}}
+{{- $a := .Values.alerts }}
+{{- $scope := include "monitoring.ruleScope" . | fromYaml }}
+{{- $r := $scope.recorded }}
+{{- $rules := list }}
+{{- range $tenant := include "monitoring.policyTenants" . | fromYamlArray }}
+{{- with ($tenant.rateLimits | default dict).requestsPerMinute }}
+{{- $rules = append $rules (dict "record" "tenant_rate_limit_requests_per_minute" "expr" (printf "vector(%s)" (include "monitoring.number" .)) "labels" (dict "tenant_id" (toString $tenant.name))) }}
+{{- end }}
+{{- end }}
+{{- if $rules }}
+{{- $rules = concat $rules (list
+  (dict "record" "tenant:llm_requests:rate1m" "expr" (printf "sum by (tenant_id) (rate(llm_requests_total{%s}[1m]))" $scope.genai))
+  (dict "record" "tenant:llm_requests_per_minute_limit:ratio" "expr" (printf "tenant:llm_requests:rate1m{%s} * 60 / on (tenant_id) tenant_rate_limit_requests_per_minute{%s}" $r $r))) }}
+{{- if $a.enabled }}
+{{- $warning := float64 $a.tenantRateLimits.warningRatio }}
+{{- $limit := printf `{{ with printf "tenant_rate_limit_requests_per_minute{%s,tenant_id='%%s'}" $labels.tenant_id | query }}{{ . | first | value | printf "%%.0f" }}{{ end }}` $scope.recordedQuoted }}
+{{- range $level := list (list "TenantRequestRateHigh" $warning "warning") (list "TenantRequestRateExceeded" 1.0 "critical") }}
+{{- $rules = append $rules (include "monitoring.alert" (dict "context" $ "name" (index $level 0) "family" "rate-limit" "severity" (index $level 2) "for" $a.tenantRateLimits.for
+    "expr" (printf "tenant:llm_requests_per_minute_limit:ratio{%s} >= %s" $r (include "monitoring.number" (index $level 1)))
+    "summary" (printf "Tenant {{ $labels.tenant_id }} has used %s%% of its LLM requests per minute" (include "monitoring.percent" (index $level 1)))
+    "description" (printf "Tenant {{ $labels.tenant_id }} made LLM calls at {{ $value | humanizePercentage }} of its limit of %s requests per minute over the last minute (alert level %s%%)." $limit (include "monitoring.percent" (index $level 1)))
+    "panel" (list "chargeback" "Requests per minute, share of the limit") "vars" (dict "tenant" "{{ $labels.tenant_id | urlquery }}")) | fromYaml) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- toYaml (dict "name" "agent-observability.tenant-rate-limits" "rules" $rules) }}
 {{- end }}
 
 {{/*
@@ -159,11 +399,11 @@ and open a ticket when 10% burns in three days (or in a day at 3x).
 {{- if $.Values.alerts.enabled }}
 {{- $burn := `(agent:slo_errors:ratio_rate%s%s > %v and agent:slo_errors:ratio_rate%s%s > %v)` }}
 {{- $description := printf "Agent {{ $labels.agent_name }}'s %s burn its 30-day error budget (objective: %s%%%% good) %%s: {{ $value | humanizePercentage }} bad over the last %%s." .what (mulf .target 100 | printf "%.6g") }}
-{{- $rules = append $rules (include "monitoring.alert" (dict "context" $ "name" "AgentErrorBudgetBurn" "severity" "critical" "labels" (dict "agent_name" $objective.agent "slo" .slo "window" "fast")
+{{- $rules = append $rules (include "monitoring.alert" (dict "context" $ "name" "AgentErrorBudgetBurn" "family" "objective" "panel" (list "agents-overview" "Error budget remaining") "vars" (dict "agent" "{{ $labels.agent_name | urlquery }}") "severity" "critical" "labels" (dict "agent_name" $objective.agent "slo" .slo "window" "fast")
     "expr" (printf "%s or %s" (printf $burn "1h" $selector (mulf 14.4 $budget | printf "%.6g") "5m" $selector (mulf 14.4 $budget | printf "%.6g")) (printf $burn "6h" $selector (mulf 6 $budget | printf "%.6g") "30m" $selector (mulf 6 $budget | printf "%.6g")))
     "summary" (printf "Agent {{ $labels.agent_name }} is burning its %s error budget fast" .slo)
     "description" (printf $description "at 6x or more (2% of the budget in an hour, or 5% in six hours)" "hour or six hours")) | fromYaml) }}
-{{- $rules = append $rules (include "monitoring.alert" (dict "context" $ "name" "AgentErrorBudgetBurn" "severity" "warning" "labels" (dict "agent_name" $objective.agent "slo" .slo "window" "slow")
+{{- $rules = append $rules (include "monitoring.alert" (dict "context" $ "name" "AgentErrorBudgetBurn" "family" "objective" "panel" (list "agents-overview" "Error budget remaining") "vars" (dict "agent" "{{ $labels.agent_name | urlquery }}") "severity" "warning" "labels" (dict "agent_name" $objective.agent "slo" .slo "window" "slow")
     "expr" (printf "%s or %s" (printf $burn "1d" $selector (mulf 3 $budget | printf "%.6g") "2h" $selector (mulf 3 $budget | printf "%.6g")) (printf $burn "3d" $selector $budget "6h" $selector $budget))
     "summary" (printf "Agent {{ $labels.agent_name }} is burning its %s error budget" .slo)
     "description" (printf $description "steadily (10% of the budget in a day, or in three days at 1x)" "day or three days")) | fromYaml) }}
@@ -195,31 +435,31 @@ sent stands for both.
 {{- $filling := float64 $p.queueFillRatio }}
 {{- $t := (include "monitoring.ruleScope" . | fromYaml).telemetry }}
 {{- $rules := list
-  (include "monitoring.alert" (dict "context" . "name" "CollectorExportFailing" "severity" "critical" "for" $p.for
+  (include "monitoring.alert" (dict "context" . "name" "CollectorExportFailing" "family" "pipeline" "panel" (list "pipeline-health" "Exports by destination") "severity" "critical" "for" $p.for
       "expr" (printf "max by (exporter) (otelcol_exporter_queue_size{%s}) > 0 unless on (exporter) sum by (exporter) (rate(otelcol_exporter_sent_spans_total{%s}[5m])) > 0" $t $t)
       "summary" "The collector cannot deliver spans to {{ $labels.exporter }}"
       "description" (printf "Exporter {{ $labels.exporter }} has {{ $value | humanize1024 }}B of spans queued and delivered none in the last 5 minutes (for %s): the destination is down, unreachable or refusing them (credentials, its own errors). The collector keeps retrying; the spans wait in the queue, which refuses new ones when full." $p.for)) | fromYaml)
-  (include "monitoring.alert" (dict "context" . "name" "CollectorQueueGrowing" "severity" "warning" "for" $p.queueGrowingFor
+  (include "monitoring.alert" (dict "context" . "name" "CollectorQueueGrowing" "family" "pipeline" "panel" (list "pipeline-health" "Queue fill by destination") "severity" "warning" "for" $p.queueGrowingFor
       "expr" (printf "max by (exporter) (deriv(otelcol_exporter_queue_size{%s}[15m])) > 0 and on (exporter) max by (exporter) (otelcol_exporter_queue_size{%s} / otelcol_exporter_queue_capacity{%s}) > %v" $t $t $t $growing)
       "summary" "The collector's queue to {{ $labels.exporter }} keeps growing"
       "description" (printf "The sending queue of exporter {{ $labels.exporter }} has grown by {{ $value | humanize1024 }}B per second over the last 15 minutes (for %s) and is more than %s%% full: the destination accepts less than the agents send." $p.queueGrowingFor (mulf $growing 100 | printf "%.4g"))) | fromYaml)
-  (include "monitoring.alert" (dict "context" . "name" "CollectorQueueFilling" "severity" "warning" "for" $p.for
+  (include "monitoring.alert" (dict "context" . "name" "CollectorQueueFilling" "family" "pipeline" "panel" (list "pipeline-health" "Queue fill by destination") "severity" "warning" "for" $p.for
       "expr" (printf "max by (exporter) (otelcol_exporter_queue_size{%s} / otelcol_exporter_queue_capacity{%s}) > %v" $t $t $filling)
       "summary" "The collector's queue to {{ $labels.exporter }} is filling up"
       "description" (printf "The sending queue of exporter {{ $labels.exporter }} is {{ $value | humanizePercentage }} full, in bytes (threshold %s%%). When it is full the collector refuses new spans." (mulf $filling 100 | printf "%.4g"))) | fromYaml)
-  (include "monitoring.alert" (dict "context" . "name" "CollectorSpansDropped" "severity" "critical" "for" "0m"
+  (include "monitoring.alert" (dict "context" . "name" "CollectorSpansDropped" "family" "pipeline" "panel" (list "pipeline-health" "Exports by destination") "severity" "critical" "for" "0m"
       "expr" (printf "sum by (exporter) (increase(otelcol_exporter_send_failed_spans_total{%s}[5m])) > 0" $t)
       "summary" "The collector dropped spans bound for {{ $labels.exporter }}"
       "description" "Exporter {{ $labels.exporter }} gave up {{ $value | humanize }} spans in the last 5 minutes: the destination answered with an error no retry can change (the collector's log says which). Those spans are lost.") | fromYaml)
-  (include "monitoring.alert" (dict "context" . "name" "CollectorRefusingSpans" "severity" "warning" "for" $p.for
+  (include "monitoring.alert" (dict "context" . "name" "CollectorRefusingSpans" "family" "pipeline" "panel" (list "pipeline-health" "Spans accepted and refused") "severity" "warning" "for" $p.for
       "expr" (printf "sum by (receiver) (rate(otelcol_receiver_refused_spans_total{%s}[5m])) > 0" $t)
       "summary" "The collector is refusing spans from agents"
       "description" "Receiver {{ $labels.receiver }} refused {{ $value | humanize }} spans per second over the last 5 minutes (memory limit reached or queues full); agents' SDKs retry, then drop them.") | fromYaml)
-  (include "monitoring.alert" (dict "context" . "name" "CollectorDown" "severity" "critical" "for" $p.for
+  (include "monitoring.alert" (dict "context" . "name" "CollectorDown" "family" "pipeline" "panel" (list "pipeline-health" "Collectors up") "severity" "critical" "for" $p.for
       "expr" (printf "up{%s} == 0" $t)
       "summary" "Collector {{ $labels.pod }} is down"
       "description" (printf "Prometheus has not scraped collector pod {{ $labels.pod }} (namespace {{ $labels.namespace }}) for %s: it is not running or not ready, and agents' spans sent to it are refused." $p.for)) | fromYaml)
-  (include "monitoring.alert" (dict "context" . "name" "CollectorAbsent" "severity" "critical" "for" $p.for
+  (include "monitoring.alert" (dict "context" . "name" "CollectorAbsent" "family" "pipeline" "panel" (list "pipeline-health" "Collectors up") "severity" "critical" "for" $p.for
       "expr" (printf "absent(up{%s} == 1)" $t)
       "summary" "No collector is up"
       "description" (printf "Prometheus has scraped no collector pod for %s (none running, or none found to scrape): no span reaches LangFuse and the GenAI metrics stop." $p.for)) | fromYaml)

@@ -296,9 +296,11 @@ other metric's definition without copying the span's attributes (bench/ measures
 {{- $labels = append $labels (printf `set(span.attributes["%s"], String(span.attributes["%s"])) where span.attributes["%s"] != nil and not IsString(span.attributes["%s"])` . . . .) }}
 {{- $labels = append $labels (printf `replace_pattern(span.attributes["%s"], "^(?s)(.{%d}).+", "$$1") where span.attributes["%s"] != nil and Len(span.attributes["%s"]) > %d` . $max . . $max) }}
 {{- end }}
+{{- /* A tenant with a policy (global.tenants) always keeps its own value, also when
+  metrics.tenants lists only some tenants: its budget and limits are for its own series. */}}
 {{- with $v.metrics.tenants }}
 {{- $known := list }}
-{{- range . }}
+{{- range concat . (include "otel-collector.policyTenants" $ | fromYamlArray) | uniq }}
 {{- $known = append $known (regexQuoteMeta (toString .)) }}
 {{- end }}
 {{- $labels = append $labels (printf `set(span.attributes["tenant.id"], "other") where span.attributes["tenant.id"] != nil and not IsMatch(span.attributes["tenant.id"], %s)` (include "otel-collector.ottlString" (printf "^(?:%s)$" (join "|" $known)))) }}
@@ -462,6 +464,10 @@ the README says which span feeds which metric.
         "conditions" (list (printf "%s and %s" $inference $plausible))
         "attributes" (list $model (dict "key" "provider"))
         "histogram" (dict "buckets" $v.metrics.buckets.llmInference "value" $duration))
+  (dict "name" "llm_requests_total" "description" "LLM calls (chat, completion, embeddings spans), one per call." "unit" "{request}"
+        "conditions" (list $inference)
+        "attributes" (list $model $tenant)
+        "sum" (dict "value" "1"))
 }}
 {{- range $type := list "input" "cached_input" "output" }}
 {{- $metrics = append $metrics (dict "name" "llm_tokens_total" "description" "Tokens of LLM calls: input (not from the cache), cached_input (cache reads) and output." "unit" "{token}"
