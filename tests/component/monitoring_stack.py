@@ -113,7 +113,9 @@ class MonitoringStack:
 
     def __init__(self, values: dict, workdir: Path, alertmanagers: list[str] | None = None):
         self.workdir = workdir
-        self.manifest = render_chart(values=values)
+        # Every rule group runs every second here (below); the month-scale rules' steps are
+        # written for their group's interval, so the chart must be told it is a second.
+        self.manifest = render_chart(values=values, set_values=("monitoring.budgets.evaluationInterval=1s",))
         self.langfuse = collector.OtlpSink()
         self.ports = collector.Ports()
         (workdir / "queue").mkdir()

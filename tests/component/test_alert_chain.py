@@ -31,12 +31,11 @@ SPEND_USD = cost("gpt-4o", INPUT_TOKENS, 0, OUTPUT_TOKENS)
 
 def chain_values(pagerduty_url: str) -> dict:
     """A tenant with a budget, the guide's channels for an exceeded budget, and a Grafana URL for
-    the alerts' dashboard links; the budget rules run every second, as the stack evaluates them."""
+    the alerts' dashboard links."""
     return {
         "global": {"tenants": [{"name": "acme", "monthlyBudgetUsd": BUDGET_USD}]},
         "monitoring": {
             "grafana": {"rootUrl": GRAFANA},
-            "budgets": {"evaluationInterval": "1s"},
             "alertmanager": {
                 "route": {"groupWait": "1s", "groupInterval": "1s", "repeatInterval": "1h"},
                 "receivers": [

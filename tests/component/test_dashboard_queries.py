@@ -32,9 +32,6 @@ SPANS_PER_SESSION = 18
 ACME_BUDGET = 0.001
 STACK_VALUES = copy.deepcopy(MONITORING_VALUES)
 STACK_VALUES["global"]["tenants"][0]["monthlyBudgetUsd"] = ACME_BUDGET
-# The month-scale rules run every second here (monitoring_stack.py), and each run adds what the
-# counters grew by since the run before: budgets.evaluationInterval says how long before that is.
-STACK_VALUES["monitoring"]["budgets"]["evaluationInterval"] = "1s"
 # $100 a month of infrastructure, in proportion to spend: globex's share stays far below its
 # budget's 90 % on any day of the month.
 INFRASTRUCTURE = 100

@@ -104,15 +104,16 @@ class TestLifecycle:
         wait_for_deployments_to_run(api["pykube"], deployments, namespace, timeout_sec=60, missing_ok=False)
         statefulsets = [s.metadata.name for s in api["apps"].list_namespaced_stateful_set(namespace).items]
         assert set(statefulsets) == {
-            "obs-postgres", "obs-clickhouse", "obs-valkey", "obs-object-storage", "obs-prometheus", "obs-otel-collector"}
+            "obs-postgres", "obs-clickhouse", "obs-valkey", "obs-object-storage", "obs-prometheus", "obs-alertmanager",
+            "obs-otel-collector"}
         wait_for_stateful_sets_to_run(api["pykube"], statefulsets, namespace, timeout_sec=60, missing_ok=False)
         [migration] = [j for j in api["batch"].list_namespaced_job(namespace).items
                        if j.metadata.name.startswith("obs-langfuse-migrate-")]
         assert migration.status.succeeded == 1
         phases = {c.metadata.name: c.status.phase
                   for c in api["core"].list_namespaced_persistent_volume_claim(namespace).items}
-        assert phases == {f"data-obs-{store}-0": "Bound"
-                          for store in ("postgres", "clickhouse", "valkey", "object-storage", "prometheus")} | {
+        stores = ("postgres", "clickhouse", "valkey", "object-storage", "prometheus", "alertmanager")
+        assert phases == {f"data-obs-{store}-0": "Bound" for store in stores} | {
             COLLECTOR_QUEUE.format(ordinal=0): "Bound"}
         assert queue_claim_of(api, namespace, "obs-otel-collector-0") == COLLECTOR_QUEUE.format(ordinal=0)
 

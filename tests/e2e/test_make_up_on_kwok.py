@@ -16,6 +16,7 @@ import yaml
 
 from harness.cluster import missing_kwok_binaries
 from harness.paths import BIN_DIR, REPO_ROOT
+from harness.render import render_chart
 
 # A second release with one claim more than the first: the embedded Grafana keeps its database.
 GRAFANA_CLAIM = {"monitoring": {"grafana": {"persistence": {"enabled": True}}}}
@@ -93,7 +94,11 @@ def test_a_second_release_with_its_own_values_binds_every_claim(local_cluster, f
     values.write_text(yaml.safe_dump(GRAFANA_CLAIM))
     local_cluster.up(RELEASE="obs2", NAMESPACE="second", VALUES=str(values))
     claims = local_cluster.claims("second")
-    assert "obs2-grafana" in claims and len(claims) == 7
+    rendered = render_chart(values_files=(REPO_ROOT / "values" / "kind.yaml",), values=GRAFANA_CLAIM, release="obs2",
+                            namespace="second")
+    expected = len(rendered.of_kind("PersistentVolumeClaim")) + sum(
+        len(workload["spec"].get("volumeClaimTemplates", [])) for workload in rendered.of_kind("StatefulSet"))
+    assert "obs2-grafana" in claims and len(claims) == expected
     assert set(claims.values()) == {"Bound"}, claims
     assert set(local_cluster.claims("first").values()) == {"Bound"}
     applied = yaml.safe_load(local_cluster.shell("helm -n second get values obs2 -o yaml"))

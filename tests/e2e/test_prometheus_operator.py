@@ -10,6 +10,7 @@ before the CRDs exist (first test), then with them, in one namespace of its own.
 from __future__ import annotations
 
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -54,6 +55,20 @@ def values_file(values: dict) -> Path:
     return Path(handle.name)
 
 
+def wait_until_established(cluster, crd: str, timeout: float = 60) -> None:
+    """Until the API server serves the CRD's kind. `kubectl wait --for=condition=Established`
+    fails at once, not waits, while a CRD just applied has no status conditions yet."""
+    api = client.ApiextensionsV1Api(cluster.api)
+    deadline = time.monotonic() + timeout
+    while True:
+        conditions = api.read_custom_resource_definition(crd).status.conditions or []
+        if any(c.type == "Established" and c.status == "True" for c in conditions):
+            return
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"CRD {crd} not established after {timeout}s: {conditions}")
+        time.sleep(0.5)
+
+
 def custom_objects(cluster, namespace: str, plural: str, version: str = VERSION) -> dict[str, dict]:
     found = client.CustomObjectsApi(cluster.api).list_namespaced_custom_object(GROUP, version, namespace, plural)
     return {item["metadata"]["name"]: item for item in found["items"]}
@@ -73,8 +88,7 @@ class TestPrometheusOperatorObjects:
         for crd in sorted(CRDS.glob("*.yaml")):
             run([tool("kubectl"), "--kubeconfig", str(cluster.kubeconfig), "apply", "--server-side", "-f", str(crd)])
         for name in ("servicemonitors", "prometheusrules", "alertmanagerconfigs"):
-            run([tool("kubectl"), "--kubeconfig", str(cluster.kubeconfig), "wait", "--for=condition=Established",
-                 f"crd/{name}.{GROUP}", "--timeout=60s"])
+            wait_until_established(cluster, f"{name}.{GROUP}")
         release.install(KIND_VALUES, TENANT_POLICIES, values_file(OPERATOR_OBJECTS))
         rendered = render_chart(values_files=(KIND_VALUES, TENANT_POLICIES), values=OPERATOR_OBJECTS,
                                 namespace=release.namespace)
