@@ -16,6 +16,9 @@ stand-in for LangFuse. The configurations, each a stage more than the one before
                        to a discarding exporter instead of signaltometrics: what the OTTL costs;
   * chart              the configuration the chart renders by default: the rest is what
                        signaltometrics (and deltatocumulative, Prometheus) cost;
+  * chart, redacted    the chart with redaction.everywhere: LangFuse's copy goes through every
+                       detector (transform/redacted) and its markers are counted
+                       (genai_redactions_total), what redaction costs;
   * spanmetrics        passthrough+queue plus what a user would otherwise write by hand: the
                        contrib spanmetrics connector (durations by span name and kind, no tokens,
                        cost or GenAI labels) and a Prometheus exporter.
@@ -297,8 +300,10 @@ def configurations(env: dict) -> dict[str, dict]:
         "receivers": ["otlp"], "processors": ["memory_limiter"], "exporters": ["spanmetrics"]}
     spanmetrics["service"]["pipelines"]["metrics/spanmetrics"] = {
         "receivers": ["spanmetrics"], "exporters": ["prometheus"]}
+    redacted = collector.rendered_config(render_chart(values={"otel-collector": {"redaction": {"everywhere": True}}}))
     return {"passthrough": passthrough, "passthrough+queue": with_queue, "chart, no transforms": no_transforms,
-            "chart, no signaltometrics": no_aggregation, "chart": chart, "spanmetrics": spanmetrics}
+            "chart, no signaltometrics": no_aggregation, "chart": chart, "chart, redacted": redacted,
+            "spanmetrics": spanmetrics}
 
 
 def median_ratio(rounds: list[dict[str, dict]], numerator: str, denominator: str) -> float:
@@ -354,13 +359,15 @@ def main() -> int:
     stages = [("the disk queue", "passthrough", "passthrough+queue"),
               ("the metrics pipeline, no OTTL (batch, idle aggregation)", "passthrough+queue", "chart, no transforms"),
               ("the OTTL, with the copy of the spans it changes", "chart, no transforms", "chart, no signaltometrics"),
-              ("signaltometrics, deltatocumulative, Prometheus", "chart, no signaltometrics", "chart")]
+              ("signaltometrics, deltatocumulative, Prometheus", "chart, no signaltometrics", "chart"),
+              ("redaction of LangFuse's copy, and its count", "chart", "chart, redacted")]
     if all(stage in cpu_us for _, before, after in stages for stage in (before, after)):
         print("collector CPU per span, what each stage adds (medians; noisy when a stage adds little):")
         for label, before, after in stages:
             print(f"  {label:<56} {cpu_us[after] - cpu_us[before]:+6.1f} us")
         print(f"  {'chart in all':<56} {cpu_us['chart']:6.1f} us")
     for numerator, denominator in (("chart", "passthrough"), ("chart", "passthrough+queue"),
+                                   ("chart, redacted", "passthrough+queue"),
                                    ("spanmetrics", "passthrough+queue"), ("chart", "spanmetrics")):
         if numerator in names and denominator in names:
             print(f"ratio {numerator}/{denominator}: {median_ratio(rounds, numerator, denominator):.2f}")

@@ -14,6 +14,7 @@ import io
 import os
 import socket
 import subprocess
+import time
 import uuid
 
 import pytest
@@ -170,3 +171,47 @@ def test_only_s3_answers_beyond_loopback(seaweedfs):
         assert answers(address, ports["s3"]), f"S3 does not answer on {address}"
         for name in ("master", "master.grpc", "volume", "volume.grpc", "filer", "filer.grpc"):
             assert not answers(address, ports[name]), f"the {name} port answers on {address}"
+
+
+def shell(seaweedfs, commands: str) -> str:
+    hook, env, cwd = seaweedfs["hook"]
+    master = next(arg for arg in hook[-1].split() if arg.startswith("-master="))
+    return subprocess.run([str(WEED), "shell", master], input=commands, env=env, cwd=cwd, capture_output=True,
+                          text=True, timeout=60, check=True).stdout
+
+
+def test_the_hook_expires_langfuses_raw_events_after_the_configured_days(seaweedfs):
+    """The bucket hook sets the events prefix's TTL (expiry: 30 days by default); the same
+    hook with the TTL shortened to a minute shows SeaweedFS deleting an event object once it
+    is that old, and keeping an object beside the prefix."""
+    configured = shell(seaweedfs, "fs.configure\n")
+    assert '"locationPrefix": "/buckets/langfuse/events/"' in configured and '"ttl": "30d"' in configured, configured
+
+    hook, env, cwd = seaweedfs["hook"]
+    shortened = [*hook[:-1], hook[-1].replace("-ttl=30d", "-ttl=1m")]
+    assert shortened != hook
+    rerun = subprocess.run(shortened, env=env, cwd=cwd, capture_output=True, text=True, timeout=300)
+    assert rerun.returncode == 0, rerun.stderr
+    assert '"ttl": "1m"' in shell(seaweedfs, "fs.configure\n")
+
+    client = s3_client(seaweedfs)
+    event = f"events/otel/project-1/2026/12/03/13/30/{uuid.uuid4()}.json"
+    media = f"media/project-1/{uuid.uuid4()}.png"
+    for key in (event, media):
+        client.put_object(BUCKET, key, io.BytesIO(b'{"id": "x"}'), 11)
+    assert client.get_object(BUCKET, event).read() == b'{"id": "x"}'
+    try:
+        deadline = time.monotonic() + 150
+        while time.monotonic() < deadline:
+            try:
+                client.stat_object(BUCKET, event)
+            except S3Error as gone:
+                assert gone.code == "NoSuchKey"
+                break
+            time.sleep(5)
+        else:
+            pytest.fail(f"{event} is still there after its one-minute TTL")
+        assert client.get_object(BUCKET, media).read() == b'{"id": "x"}'
+        assert event not in {item.object_name for item in client.list_objects(BUCKET, prefix="events/", recursive=True)}
+    finally:
+        subprocess.run(hook, env=env, cwd=cwd, capture_output=True, text=True, timeout=300, check=True)

@@ -250,3 +250,13 @@ def test_a_configuration_change_rolls_langfuse_and_nothing_else():
 
     changed = {key for key, value in pod_annotations(before).items() if pod_annotations(after)[key] != value}
     assert changed == {("Deployment", "obs-langfuse-web"), ("Deployment", "obs-langfuse-worker")}
+
+
+def test_the_bundled_store_expires_the_raw_events_where_langfuse_writes_them():
+    """object-storage's default expiry rule is on the bucket and prefix LangFuse's event upload
+    is rendered with, so a change to either leaves the events expiring (README, Retention)."""
+    manifest = render_chart()
+    env = manifest.env("obs-langfuse-worker", "worker")
+    hook = manifest.containers("obs-object-storage")["seaweedfs"]["lifecycle"]["postStart"]["exec"]
+    location = f"/buckets/{env['LANGFUSE_S3_EVENT_UPLOAD_BUCKET']}/{env['LANGFUSE_S3_EVENT_UPLOAD_PREFIX']}"
+    assert f"fs.configure -locationPrefix={location} -ttl=30d -apply" in hook["command"][-1]

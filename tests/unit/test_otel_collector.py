@@ -133,9 +133,14 @@ def test_the_traces_pipeline_forwards_spans_unmodified_and_only_the_metrics_copy
     # One memory limiter before the fan-out (the overload test in test_genai_metrics.py shows why).
     assert pipelines["traces/in"] == {"receivers": ["otlp"], "processors": ["memory_limiter"],
                                       "exporters": ["forward/traces"]}
+    # LangFuse gets the spans as sent; the destinations outside the cluster, redacted by default,
+    # get them from a pipeline of their own after the same fan-out (templates/_redaction.tpl).
     assert "processors" not in pipelines["traces"] and pipelines["traces"]["receivers"] == ["forward/traces"]
-    assert sorted(pipelines["traces"]["exporters"]) == ["awsxray", "debug", "otlp/backend", "otlphttp/langfuse",
-                                                        "otlphttp/langsmith"]
+    assert pipelines["traces"]["exporters"] == ["otlphttp/langfuse"]
+    assert pipelines["traces/redacted"] == {
+        "receivers": ["forward/traces"], "processors": ["transform/redacted"],
+        "exporters": ["awsxray", "debug", "otlp/backend", "otlphttp/langsmith", "forward/redactions-redacted"]}
+    assert pipelines["traces/redactions-redacted"]["exporters"] == ["signaltometrics/redactions"]
     assert pipelines["traces/genai-metrics"]["receivers"] == ["forward/traces"]
     assert pipelines["traces/genai-metrics"]["processors"] == [
         "transform/genai-normalise", "transform/genai-labels", "batch/genai-metrics"]

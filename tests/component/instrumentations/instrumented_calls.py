@@ -44,7 +44,8 @@ LIBRARIES = {
 }
 TOOL = "search_docs"
 STATUS_HEADER = "X-Standin-Status"  # examples/agent/standin_model.py: answer with this error status
-QUESTION = "How do I return a product?"
+# The user's question; tests/component/test_redaction.py asks one full of personal data and secrets.
+QUESTION = os.environ.get("AGENT_QUESTION", "How do I return a product?")
 OPENAI_TOOLS = [{"type": "function", "function": {
     "name": TOOL, "description": "Search the knowledge base.",
     "parameters": {"type": "object", "properties": {"query": {"type": "string"}}, "required": ["query"]}}}]

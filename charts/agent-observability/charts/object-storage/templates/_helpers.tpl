@@ -39,3 +39,25 @@ object-storage.credentialEnv are the S3 keys as environment variables from the S
       name: {{ include "object-storage.credentialsSecret" . | quote }}
       key: secret-access-key
 {{- end }}
+
+{{/*
+object-storage.expiryCommands are the `weed shell` commands (single-quoted words for printf)
+that set each expiry rule: a per-path TTL in filer.conf (weed/shell/command_fs_configure.go at
+the image's version), which the filer gives every object written under the prefix
+(weed/server/filer_server_handlers_write.go detectStorageOption) and after which it no longer
+finds it and deletes it (weed/filer/filer.go FindEntry), while the volume drops its data; days 0
+deletes the rule. SeaweedFS counts a TTL in one byte of one unit (weed/storage/needle/
+volume_ttl.go fitTtlCount): up to 255 days exactly, longer ones in whole weeks, rounded down.
+*/}}
+{{- define "object-storage.expiryCommands" -}}
+{{- $commands := list }}
+{{- range .Values.expiry }}
+{{- $location := printf "-locationPrefix=/buckets/%s/%s" .bucket .prefix }}
+{{- if .days }}
+{{- $commands = append $commands (printf "'fs.configure %s -ttl=%dd -apply'" $location (int .days)) }}
+{{- else }}
+{{- $commands = append $commands (printf "'fs.configure %s -delete -apply'" $location) }}
+{{- end }}
+{{- end }}
+{{- join " " $commands }}
+{{- end }}

@@ -2,8 +2,11 @@
 otel-collector.config is the collector's configuration (YAML), built as one dict and merged
 with .Values.config. Pipelines:
   traces/in            otlp -> memory_limiter -> forward/traces, to the two below
-  traces               forward/traces -> LangFuse and the optional destinations, each through
-                       a sending queue on disk; nothing changes the spans.
+  traces               forward/traces -> the destinations that get the spans as sent (LangFuse
+                       by default), each through a sending queue on disk; nothing changes the spans.
+  traces/redacted, traces/no-content
+                       forward/traces -> the destinations whose content policy says so, the
+                       spans redacted or without content (templates/_redaction.tpl).
   traces/genai-metrics forward/traces -> normalise and label (a copy of the spans)
                        -> batch -> signaltometrics
   metrics/genai        signaltometrics -> transform/genai-counters (sums monotonic)
@@ -54,9 +57,12 @@ referenced as ${env:NAME}. The settings no value changes are in files/fixed-comp
     "exporters" (list "forward/traces")) }}
 {{- end }}
 {{- if $traceExporters }}
-{{- $_ := set $config.service.pipelines "traces" (dict
-    "receivers" (list "forward/traces")
-    "exporters" (keys $traceExporters | sortAlpha)) }}
+{{- /* A pipeline per content policy in use (templates/_redaction.tpl). */}}
+{{- $content := include "otel-collector.contentPipelines" . | fromYaml }}
+{{- range $section := list "processors" "connectors" }}
+{{- $_ := set $config $section (merge (index $config $section) (index $content $section)) }}
+{{- end }}
+{{- $_ := set $config.service "pipelines" (merge $config.service.pipelines $content.pipelines) }}
 {{- end }}
 {{- if $v.metrics.enabled }}
 {{- $_ := set $config.processors "transform/genai-normalise" (dict
@@ -594,6 +600,13 @@ the configuration references as ${env:NAME}, from its Secret (never a value).
       name: {{ include "otel-collector.tpl" (dict "value" .existingSecret "context" $) | quote }}
       key: aws-secret-access-key
 {{- end }}
+{{- end }}
+{{- if include "otel-collector.hashesContent" . }}
+- name: REDACTION_HASH_KEY
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "otel-collector.tpl" (dict "value" $v.redaction.hashKey.existingSecret "context" .) | quote }}
+      key: {{ $v.redaction.hashKey.key | quote }}
 {{- end }}
 {{- with $v.extraEnv }}
 {{ toYaml . }}

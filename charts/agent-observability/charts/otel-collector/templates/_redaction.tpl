@@ -1,0 +1,267 @@
+{{/*
+Content policies: what of the spans' content each destination gets (langfuse.content,
+destinations.<name>.content; redaction.everywhere makes as-sent redacted). Each policy in use
+is a pipeline of its own after forward/traces, beside traces/genai-metrics, which keeps seeing
+the spans as the agents sent them, so the metrics are the same under every policy:
+  traces                  as-sent destinations, nothing changes the spans
+  traces/redacted         transform/redacted (the detectors) -> its destinations
+  traces/no-content       transform/no-content (content left out, the rest redacted) -> its destinations
+and, with metrics.enabled, each redacting pipeline also forwards its spans to one that counts
+the markers (traces/redactions-<policy>: transform/redactions-<policy> -> signaltometrics/redactions)
+for genai_redactions_total, on the metrics' endpoint (metrics/redactions).
+Delivery stays as it was: forward/traces hands the spans to every pipeline and returns their
+joined errors (internal/fanoutconsumer, v0.142.0), so a queue refusing an export after the
+fan-out refuses it to the agent, retryably, as the one traces pipeline did.
+*/}}
+
+{{/*
+otel-collector.contentDestinations maps each trace exporter to its destination's name and
+content policy (YAML map: exporter -> {destination, policy}).
+*/}}
+{{- define "otel-collector.contentDestinations" -}}
+{{- $v := .Values }}
+{{- $exporters := include "otel-collector.traceExporters" . | fromYaml }}
+{{- $sources := dict
+  "otlphttp/langfuse" (list "langfuse" $v.langfuse.content)
+  "otlphttp/langsmith" (list "langsmith" $v.destinations.langsmith.content)
+  "otlp/backend" (list "otlp" $v.destinations.otlp.content)
+  "otlphttp/backend" (list "otlp" $v.destinations.otlp.content)
+  "awsxray" (list "xray" $v.destinations.xray.content)
+  "debug" (list "debug" $v.destinations.debug.content) }}
+{{- $out := dict }}
+{{- range $exporter := keys $exporters | sortAlpha }}
+{{- $source := index $sources $exporter }}
+{{- $policy := index $source 1 }}
+{{- if and $v.redaction.everywhere (eq $policy "as-sent") }}
+{{- $policy = "redacted" }}
+{{- end }}
+{{- $_ := set $out $exporter (dict "destination" (index $source 0) "policy" $policy) }}
+{{- end }}
+{{- toYaml $out }}
+{{- end }}
+
+{{/*
+otel-collector.hashesContent is "true" when a destination gets redacted spans with replacement
+`hash`, which reads the key from redaction.hashKey's Secret (REDACTION_HASH_KEY); else empty.
+*/}}
+{{- define "otel-collector.hashesContent" -}}
+{{- if eq .Values.redaction.replacement "hash" }}
+{{- range (include "otel-collector.contentDestinations" . | fromYaml) }}
+{{- if ne .policy "as-sent" }}true{{ break }}{{ end }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
+otel-collector.redactionDetectors are the detectors switched on (YAML list of {kind,
+pattern}): files/redaction-detectors.yaml's whose redaction.detectors key is true, then
+redaction.patterns.
+*/}}
+{{- define "otel-collector.redactionDetectors" -}}
+{{- $v := .Values }}
+{{- $on := list }}
+{{- range (.Files.Get "files/redaction-detectors.yaml" | fromYamlArray) }}
+{{- if index $v.redaction.detectors .detector }}
+{{- $on = append $on (dict "kind" .kind "pattern" .pattern) }}
+{{- end }}
+{{- end }}
+{{- range $v.redaction.patterns }}
+{{- $on = append $on (dict "kind" .name "pattern" .pattern) }}
+{{- end }}
+{{- toYaml $on }}
+{{- end }}
+
+{{/*
+otel-collector.redactionMarker is the text that starts the marker of a kind: `[REDACTED:<kind>]`,
+or with replacement `hash` `[REDACTED:<kind>:` and the hash. Counting it never counts another
+kind's: the kind ends at `]` or `:`.
+Usage: {{ include "otel-collector.redactionMarker" (dict "context" . "kind" "email") }}
+*/}}
+{{- define "otel-collector.redactionMarker" -}}
+{{- printf "[REDACTED:%s%s" .kind (ternary ":" "]" (eq .context.Values.redaction.replacement "hash")) }}
+{{- end }}
+
+{{/*
+otel-collector.redactStatements are the OTTL statement groups (YAML list) that replace every
+detected value in every string the spans carry: the span's attributes (every dialect's content
+is a string attribute: GenAI messages and system instructions, gen_ai.prompt.* and gen_ai.completion.*,
+OpenInference's llm.*_messages.* and input/output.value, LangFuse's observation input/output,
+tool call arguments and results), its status message, its events' attributes (exceptions,
+content events) and its resource's attributes (e.g. user.email).
+replace_all_patterns changes each string value of a map that matches and leaves other types
+(ottlfuncs/func_replace_all_patterns.go, v0.142.0). With replacement `hash`, each match is
+replaced by the kind and SHA256 of the key and the match (applyOptReplaceFunction hashes the
+expanded replacement, `${env:...}$${0}`, and formats it); the key is read from its Secret's
+variable when the collector loads its configuration.
+*/}}
+{{- define "otel-collector.redactStatements" -}}
+{{- $v := .Values }}
+{{- $span := list }}
+{{- $event := list }}
+{{- $resource := list }}
+{{- range (include "otel-collector.redactionDetectors" . | fromYamlArray) }}
+{{- $pattern := include "otel-collector.ottlString" .pattern }}
+{{- $replace := printf `%s, %s` $pattern (include "otel-collector.ottlString" (printf "[REDACTED:%s]" .kind)) }}
+{{- if eq $v.redaction.replacement "hash" }}
+{{- $replace = printf `%s, "${env:REDACTION_HASH_KEY}$${0}", SHA256, %s` $pattern (include "otel-collector.ottlString" (printf "[REDACTED:%s:%%s]" .kind)) }}
+{{- end }}
+{{- $span = concat $span (list
+    (printf `replace_all_patterns(span.attributes, "value", %s)` $replace)
+    (printf `replace_pattern(span.status.message, %s)` $replace)) }}
+{{- $event = append $event (printf `replace_all_patterns(spanevent.attributes, "value", %s)` $replace) }}
+{{- $resource = append $resource (printf `replace_all_patterns(resource.attributes, "value", %s)` $replace) }}
+{{- end }}
+{{- $groups := list }}
+{{- if $span }}
+{{- $groups = list
+    (dict "context" "resource" "statements" $resource)
+    (dict "context" "span" "statements" $span)
+    (dict "context" "spanevent" "statements" $event) }}
+{{- end }}
+{{- toYaml $groups }}
+{{- end }}
+
+{{/*
+otel-collector.noContentStatements are the OTTL statement groups (YAML list) that leave out
+the content of every dialect the collector reads: messages, prompts and completions, system
+instructions, tool call arguments and results, embedded texts, and the events that carry
+them, exceptions' messages and the status's description. Roles, names, ids, usage, timings,
+error types and the spans themselves stay.
+*/}}
+{{- define "otel-collector.noContentStatements" -}}
+{{- $content := join "|" (list
+  `gen_ai\.(?:input|output)\.messages`
+  `gen_ai\.system_instructions`
+  `gen_ai\.tool\.call\.(?:arguments|result)`
+  `gen_ai\.(?:prompt|completion)`
+  `gen_ai\.(?:prompt|completion)\.[0-9]+\.(?:content|tool_calls\.[0-9]+\.arguments)`
+  `llm\.(?:input|output)_messages\..*\.(?:content|text|arguments|url)`
+  `llm\.prompts(?:\..*)?`
+  `embedding\.embeddings\.[0-9]+\.embedding\.text`
+  `retrieval\.documents\..*\.document\.content`
+  `(?:input|output)\.value`
+  `langfuse\.(?:observation|trace)\.(?:input|output)`
+  `traceloop\.entity\.(?:input|output)`) }}
+{{- $pattern := include "otel-collector.ottlString" (printf "^(?:%s)$" $content) }}
+{{- /* Content events (the GenAI conventions' gen_ai.*.message/choice events sent as span
+  events) carry their text in `content`, `message` or `body`. */}}
+{{- /* An exception's message and the status's description often quote what failed (a
+  prompt, a tool's input): they go too, the exception's type and stack trace stay. */}}
+{{- $eventPattern := include "otel-collector.ottlString" (printf "^(?:%s|content|message|body|exception\\.message)$" $content) }}
+{{- toYaml (list
+    (dict "context" "span" "statements" (list
+        (printf `delete_matching_keys(span.attributes, %s)` $pattern)
+        `set(span.status.message, "") where span.status.message != ""`))
+    (dict "context" "spanevent" "statements" (list (printf `delete_matching_keys(spanevent.attributes, %s)` $eventPattern)))) }}
+{{- end }}
+
+{{/*
+otel-collector.redactionCountStatements are the OTTL statement groups (YAML list) of
+transform/redactions-<policy>, on the copy of a redacting pipeline's spans that is only
+counted: each span gets the number of each kind's markers in its attributes, status message and
+events, the first span of a resource also its resource's (agent_observability.redactions.<kind>),
+and its policy, and keeps nothing else, for signaltometrics/redactions. (A span context reads its events only as a whole, which
+OTTL cannot search: each event's attributes, as JSON, are first appended to one attribute of its
+span. Concat skips a nil value, ottlfuncs/func_concat.go.)
+Usage: {{ include "otel-collector.redactionCountStatements" (dict "context" . "policy" "redacted") }}
+*/}}
+{{- define "otel-collector.redactionCountStatements" -}}
+{{- /* The resource's markers count once, with its first span: the spans of a resource share it. */}}
+{{- $counts := list
+  `set(span.cache["text"], Concat([String(span.attributes), span.status.message], " "))`
+  `set(span.cache["text"], Concat([span.cache["text"], String(resource.attributes)], " ")) where resource.attributes["agent_observability.counted"] == nil`
+  `set(resource.attributes["agent_observability.counted"], true)` }}
+{{- range (include "otel-collector.redactionDetectors" .context | fromYamlArray) }}
+{{- $marker := include "otel-collector.ottlString" (include "otel-collector.redactionMarker" (dict "context" $.context "kind" .kind)) }}
+{{- $counts = append $counts (printf `set(span.attributes["agent_observability.redactions.%s"], Len(Split(span.cache["text"], %s)) - 1)` .kind $marker) }}
+{{- end }}
+{{- $counts = concat $counts (list
+  `keep_matching_keys(span.attributes, "^agent_observability\\.redactions\\.")`
+  (printf `set(span.attributes["agent_observability.policy"], %s)` (include "otel-collector.ottlString" .policy))) }}
+{{- toYaml (list
+    (dict "context" "spanevent" "statements" (list `set(span.attributes["agent_observability.events"], Concat([span.attributes["agent_observability.events"], String(spanevent.attributes)], " "))`))
+    (dict "context" "span" "statements" $counts)
+    (dict "context" "resource" "statements" (list `delete_matching_keys(resource.attributes, ".*")`))) }}
+{{- end }}
+
+{{/*
+otel-collector.redactionMetrics are signaltometrics/redactions' definitions (YAML list):
+genai_redactions_total{detector, destination}, the values of each kind replaced in the spans
+each destination was handed (counts, never values), one definition per destination and kind.
+Usage: {{ include "otel-collector.redactionMetrics" (dict "context" . "destinations" $contentDestinations) }}
+*/}}
+{{- define "otel-collector.redactionMetrics" -}}
+{{- $metrics := list }}
+{{- $detectors := include "otel-collector.redactionDetectors" .context | fromYamlArray }}
+{{- range $exporter := keys .destinations | sortAlpha }}
+{{- $destination := index $.destinations $exporter }}
+{{- if ne $destination.policy "as-sent" }}
+{{- range $detectors }}
+{{- $count := printf `attributes["agent_observability.redactions.%s"]` .kind }}
+{{- $metrics = append $metrics (dict "name" "genai_redactions_total" "unit" "{value}"
+    "description" "Values the collector redacted from the spans handed to a destination, by detector (counts, never the values)."
+    "conditions" (list (printf `attributes["agent_observability.policy"] == %s and %s > 0` (include "otel-collector.ottlString" $destination.policy) $count))
+    "attributes" (list (dict "key" "detector" "default_value" .kind) (dict "key" "destination" "default_value" $destination.destination))
+    "sum" (dict "value" $count)) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- toYaml $metrics }}
+{{- end }}
+
+{{/*
+otel-collector.contentPipelines are the processors, connectors and pipelines (YAML map with
+those three keys) that hand each destination its policy's copy of the spans, and count the
+redactions (see the top of this file).
+*/}}
+{{- define "otel-collector.contentPipelines" -}}
+{{- $v := .Values }}
+{{- $destinations := include "otel-collector.contentDestinations" . | fromYaml }}
+{{- $byPolicy := dict }}
+{{- range $exporter := keys $destinations | sortAlpha }}
+{{- $policy := (index $destinations $exporter).policy }}
+{{- $_ := set $byPolicy $policy (append (get $byPolicy $policy | default list) $exporter) }}
+{{- end }}
+{{- $out := dict "processors" dict "connectors" dict "pipelines" dict }}
+{{- $redact := include "otel-collector.redactStatements" . | fromYamlArray }}
+{{- $counted := false }}
+{{- range $policy, $exporters := $byPolicy }}
+{{- if eq $policy "as-sent" }}
+{{- $_ := set $out.pipelines "traces" (dict "receivers" (list "forward/traces") "exporters" $exporters) }}
+{{- else }}
+{{- $statements := $redact }}
+{{- if eq $policy "no-content" }}
+{{- $statements = concat (include "otel-collector.noContentStatements" $ | fromYamlArray) $redact }}
+{{- end }}
+{{- $pipeline := dict "receivers" (list "forward/traces") "exporters" $exporters }}
+{{- if $statements }}
+{{- /* propagate: a statement that fails refuses the export (retryably) rather than pass a span unredacted. */}}
+{{- $_ := set $out.processors (printf "transform/%s" $policy) (dict "error_mode" "propagate" "trace_statements" $statements) }}
+{{- $_ := set $pipeline "processors" (list (printf "transform/%s" $policy)) }}
+{{- end }}
+{{- if and $v.metrics.enabled $redact }}
+{{- $counted = true }}
+{{- $forward := printf "forward/redactions-%s" $policy }}
+{{- $_ := set $pipeline "exporters" (append $exporters $forward) }}
+{{- $_ := set $out.connectors $forward dict }}
+{{- $_ := set $out.processors (printf "transform/redactions-%s" $policy) (dict
+    "error_mode" "ignore"
+    "trace_statements" (include "otel-collector.redactionCountStatements" (dict "context" $ "policy" $policy) | fromYamlArray)) }}
+{{- $_ := set $out.pipelines (printf "traces/redactions-%s" $policy) (dict
+    "receivers" (list $forward)
+    "processors" (list (printf "transform/redactions-%s" $policy))
+    "exporters" (list "signaltometrics/redactions")) }}
+{{- end }}
+{{- $_ := set $out.pipelines (printf "traces/%s" $policy) $pipeline }}
+{{- end }}
+{{- end }}
+{{- if $counted }}
+{{- $_ := set $out.connectors "signaltometrics/redactions" (dict "spans" (include "otel-collector.redactionMetrics" (dict "context" . "destinations" $destinations) | fromYamlArray)) }}
+{{- /* The same counters' transform and cumulative temporality as metrics/genai's. */}}
+{{- $_ := set $out.pipelines "metrics/redactions" (dict
+    "receivers" (list "signaltometrics/redactions")
+    "processors" (list "transform/genai-counters" "deltatocumulative")
+    "exporters" (list "prometheus")) }}
+{{- end }}
+{{- toYaml $out }}
+{{- end }}

@@ -1,0 +1,304 @@
+"""What leaves the cluster is redacted: each destination gets the spans its content policy says
+(as-sent, redacted, no-content), while the metrics, derived from the spans as sent, stay exact.
+
+The real instrumentation libraries (tests/component/instrumentations) run with content capture
+on and ask a question full of personal data and secrets, which flows into their prompts,
+completions, tool arguments and tool results; the chart's rendered collector sends LangFuse
+(as-sent by default) and the stand-ins of LangSmith and X-Ray (redacted by default) and of an
+OTLP backend (set to no-content) what it got. Hand-built spans cover the other places content
+travels (span events, the resource, the status, every dialect's attributes), the keyed hash and
+the switches. An ordinary agent's text passes every detector unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import time
+
+import pytest
+
+from harness import collector
+from harness.paths import UMBRELLA_CHART
+from harness.render import render_chart
+
+from collector_inputs import LANGFUSE, LANGFUSE_PATH, SECRETS
+from genai_spans import Agent, inference_attributes
+from test_instrumentation_libraries import DRIVER, SERVICE, TENANT, counted, library_expected, venv_python
+from instrumented_calls import LIBRARIES  # noqa: E402 (test_instrumentation_libraries puts it on the path)
+
+# Values of each detector's kind (files/redaction-detectors.yaml). None may reach a redacting
+# destination. The card numbers are the networks' published test numbers.
+PERSONAL = {
+    "email": ["jane.doe@example.com", "ops+alerts@mail.example.co.uk"],
+    "phone": ["+44 20 7946 0958", "(415) 555-0132", "+1-202-555-0173"],
+    "payment_card": ["4111 1111 1111 1111", "5555-5555-5555-4444", "378282246310005"],
+    "iban": ["DE89 3704 0044 0532 0130 00", "GB82WEST12345698765432"],
+    "ip_address": ["203.0.113.42", "2001:db8:85a3::8a2e:370:7334"],
+    "api_key": ["sk-proj-Abc123def456GHI789jkl012MNO345pqr", "sk-ant-api03-Zyx987Wvu654Tsr321Qpo000"],
+    "aws_access_key": ["AKIAIOSFODNN7EXAMPLE"],
+    "github_token": ["ghp_aB3dE6gH9jK2mN5pQ8sT1vW4yZ7bC0eF3hJ6"],
+    "jwt": ["eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"],
+    "bearer_token": ["Bearer tok_live_9f8e7d6c5b4a3f2e1d0c"],
+}
+# An ordinary agent's text: none of it is redacted.
+ORDINARY = [
+    "gpt-4o-mini", "claude-sonnet-4-5", "text-embedding-3-small", "anthropic.claude-3-haiku-20240307-v1:0",
+    "3f2b8c1e-9d4a-4e7b-a6c5-1b2d3e4f5a6b", "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7",
+    "2026-12-03T13:31:41.123456Z", "1764768701123456789", "1764768701", "12:30:45", "Thu, 03 Dec 2026",
+    "def total(prices): return sum(p * 1.2 for p in prices)", "std::collections::HashMap", "if (a && b) { x[i] = y; }",
+    "$1,234.56", "USD 0.0025 per 1K tokens", "EUR 19.99", "v1.39.0", "python 3.11.7", "order 12345678",
+    "ticket #4521", "https://docs.example.com/returns?lang=en", "Products can be returned within 30 days",
+    "the bearer of good news", "ask-forward-task", "Version 2.4.1-rc.2", "100 ms", "0.95",
+]
+CANARY = "Quetzalcoatlus"  # ordinary content, in no pattern: a no-content destination must not see it
+QUESTION = "; ".join([CANARY] + [value for values in PERSONAL.values() for value in values] + ORDINARY)
+DETECTED = [value for values in PERSONAL.values() for value in values]
+REDACTED_METRIC = "genai_redactions_total"
+
+
+def seen(bodies: list[bytes], text: str) -> bool:
+    return any(text.encode() in body for body in bodies)
+
+
+def markers(bodies: list[bytes]) -> dict[str, int]:
+    found = {}
+    for body in bodies:
+        for kind in re.findall(rb"\[REDACTED:([a-z_]+)[]:]", body):
+            found[kind.decode()] = found.get(kind.decode(), 0) + 1
+    return found
+
+
+def redactions(samples: dict, destination: str) -> dict[str, float]:
+    return {dict(key[1:])["detector"]: value for key, value in samples.items()
+            if key[0] == REDACTED_METRIC and dict(key[1:])["destination"] == destination}
+
+
+def contract(samples: dict) -> dict:
+    return {key: value for key, value in counted(samples).items() if key[0] != REDACTED_METRIC}
+
+
+class Destinations:
+    """Stand-ins of LangFuse (as-sent), LangSmith and X-Ray (redacted by default) and an OTLP/HTTP
+    backend (no-content), with the collector's values and endpoints for them."""
+
+    def __init__(self):
+        self.langfuse, self.langsmith, self.xray, self.backend = (collector.OtlpSink().start() for _ in range(4))
+        self.values = {"destinations": {
+            "langsmith": {"enabled": True, "existingSecret": "langsmith"},
+            "xray": {"enabled": True, "region": "eu-west-1", "existingSecret": "xray-keys"},
+            "otlp": {"enabled": True, "protocol": "http", "endpoint": "http://backend:4318", "content": "no-content"}},
+            "deliveryGuard": {"enabled": False}}
+        self.endpoints = {LANGFUSE: self.langfuse.url(LANGFUSE_PATH), "otlphttp/langsmith": self.langsmith.url("/otel"),
+                          "awsxray": self.xray.url(), "otlphttp/backend": self.backend.url()}
+
+    def bodies(self, sink) -> list[bytes]:
+        """What a stand-in received; X-Ray's JSON with the characters Go escapes (&, <, >) as written."""
+        bodies = [request.body for request in list(sink.received)]
+        if sink is self.xray:
+            # (escaped once more inside an attribute that holds JSON itself)
+            for escaped, character in ((rb"\\+u0026", b"&"), (rb"\\+u003c", b"<"), (rb"\\+u003e", b">")):
+                bodies = [re.sub(escaped, character, body) for body in bodies]
+        return bodies
+
+    def wait(self, spans: int, timeout: float = 30.0) -> None:
+        """Until each OTLP stand-in has `spans` spans and X-Ray some segments."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if all(len(set(sink.span_ids())) >= spans for sink in (self.langfuse, self.langsmith, self.backend)) \
+                    and self.xray.received:
+                return
+            time.sleep(0.2)
+
+    def stop(self):
+        for sink in (self.langfuse, self.langsmith, self.xray, self.backend):
+            sink.stop()
+
+
+def start_collector(values: dict, endpoints: dict, workdir):
+    manifest = render_chart(UMBRELLA_CHART, values={"otel-collector": values})
+    ports = collector.Ports()
+    config = collector.localise(collector.rendered_config(manifest), ports, workdir, endpoints)
+    secrets = {**SECRETS, ("redaction-key", "redaction-key"): "0123456789abcdef0123456789abcdef"}
+    env = collector.environment(collector.rendered_container(manifest), secrets)
+    return collector.Collector(config, workdir, env, ports).start()
+
+
+@pytest.fixture
+def destinations():
+    stand_ins = Destinations()
+    yield stand_ins
+    stand_ins.stop()
+
+
+@pytest.mark.parametrize("library", LIBRARIES)
+def test_no_detected_value_from_a_real_library_reaches_a_destination_outside_the_cluster(
+        otelcol, tmp_path, destinations, library):
+    from standin_model import StandinModel
+
+    python = venv_python(library)
+    if not python.exists():
+        pytest.skip(f"{python} is not there: `make tools` creates it")
+    instance = start_collector(destinations.values, destinations.endpoints, tmp_path)
+    model = StandinModel(0).start()
+    try:
+        driver = subprocess.run(
+            [str(python), str(DRIVER), library, "--openai-base-url", model.base_url,
+             "--anthropic-base-url", model.anthropic_base_url],
+            env={"PATH": os.environ["PATH"], "HOME": str(tmp_path), "AGENT_QUESTION": QUESTION,
+                 "OTEL_EXPORTER_OTLP_ENDPOINT": instance.otlp_http, "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
+                 "OTEL_SERVICE_NAME": SERVICE, "OTEL_RESOURCE_ATTRIBUTES": f"tenant.id={TENANT}",
+                 "OTEL_SEMCONV_STABILITY_OPT_IN": "gen_ai_latest_experimental",
+                 # Content capture on, as each library's documentation says.
+                 "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT": "SPAN_ONLY",
+                 "TRACELOOP_TRACE_CONTENT": "true",
+                 "ANTHROPIC_OPEN_TELEMETRY_TRACES_CONTENT_MODE": "content",  # anthropic/_tracing.py
+                 "TRACELOOP_METRICS_ENABLED": "false", "TRACELOOP_LOGGING_ENABLED": "false", "TRACELOOP_TELEMETRY": "false",
+                 "LANGFUSE_BASE_URL": destinations.langfuse.url(), "LANGFUSE_PUBLIC_KEY": "pk-lf-component-test",
+                 "LANGFUSE_SECRET_KEY": "sk-lf-component-test"},
+            capture_output=True, text=True, timeout=180, check=False)
+        assert driver.returncode == 0, driver.stderr[-3000:]
+        expected = library_expected(library)
+        deadline = time.monotonic() + 20
+        while contract(instance.metrics()) != expected and time.monotonic() < deadline:
+            time.sleep(0.3)
+        samples = instance.metrics()
+    finally:
+        model.stop()
+    # The collector's own export to LangFuse's stand-in (the LangFuse SDK exports there too).
+    destinations.wait(1)
+    time.sleep(1)  # the last batches of each pipeline
+    instance.kill()
+
+    # The metrics are those of the library's calls whatever the destinations get.
+    collector.assert_samples(contract(samples), expected)
+
+    langfuse = destinations.bodies(destinations.langfuse)
+    assert seen(langfuse, CANARY), "the library sent no content: capture is off"
+    sent = [value for value in DETECTED if seen(langfuse, value)]
+    assert sent, "no detected value reached LangFuse as sent"
+    for sink, name in ((destinations.langsmith, "langsmith"), (destinations.xray, "xray")):
+        bodies = destinations.bodies(sink)
+        assert bodies, name
+        leaked = [value for value in DETECTED if seen(bodies, value)]
+        assert not leaked, (name, leaked)
+        assert seen(bodies, CANARY), name  # redacted, not emptied
+        kept = [text for text in ORDINARY if seen(langfuse, text) and not seen(bodies, text)]
+        assert not kept, (name, kept)
+    # genai_redactions_total counts what LangSmith got, kind by kind.
+    langsmith_markers = markers(destinations.bodies(destinations.langsmith))
+    assert set(langsmith_markers) == set(PERSONAL), langsmith_markers
+    assert redactions(samples, "langsmith") == langsmith_markers
+    assert redactions(samples, "xray") == langsmith_markers
+    # The no-content backend: the same spans, no content at all, usage kept.
+    backend = destinations.bodies(destinations.backend)
+    assert not [value for value in DETECTED + [CANARY] if seen(backend, value)]
+    assert set(destinations.backend.span_ids()) == set(destinations.langsmith.span_ids())
+    assert b"token" in b"".join(backend)
+
+
+def build_spans(agent: Agent) -> None:
+    """One span of each dialect carrying the corpus, an event, an error status and a resource
+    attribute that identifies the user."""
+    text = QUESTION
+    root = agent.span("invoke_agent planner", {"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "planner",
+                                               "langfuse.observation.input": text, "langfuse.observation.output": text,
+                                               "user.email": "jane.doe@example.com"}, 1.0)
+    attributes = {
+        "current": {"gen_ai.input.messages": json.dumps([{"role": "user", "parts": [{"type": "text", "content": text}]}]),
+                    "gen_ai.output.messages": json.dumps([{"role": "assistant", "parts": [{"type": "text", "content": text}]}]),
+                    "gen_ai.system_instructions": json.dumps([{"type": "text", "content": text}])},
+        "legacy": {"gen_ai.prompt.0.role": "user", "gen_ai.prompt.0.content": text, "gen_ai.completion.0.content": text},
+        "openinference": {"llm.input_messages.0.message.role": "user", "llm.input_messages.0.message.content": text,
+                          "input.value": text, "output.value": text},
+    }
+    for dialect, content in attributes.items():
+        agent.span("chat gpt-4o", {**inference_attributes(dialect, "gpt-4o", "openai", 100, 20), **content}, 0.5,
+                   parent=root)
+    tool = agent.tracer.start_span("execute_tool search_docs", attributes={
+        "gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "search_docs",
+        "gen_ai.tool.call.arguments": json.dumps({"query": text}), "gen_ai.tool.call.result": text})
+    tool.add_event("gen_ai.content.prompt", {"gen_ai.prompt": text})
+    tool.add_event("exception", {"exception.type": "ValueError", "exception.message": text})
+    from opentelemetry.trace import Status, StatusCode
+    tool.set_status(Status(StatusCode.ERROR, "lookup failed for jane.doe@example.com"))
+    tool.end()
+
+
+def test_every_place_content_travels_is_redacted_and_no_content_keeps_usage(otelcol, tmp_path, destinations):
+    instance = start_collector(destinations.values, destinations.endpoints, tmp_path)
+    agent = Agent(instance.otlp_http, {"service.name": "support-bot", "enduser.id": "jane.doe@example.com"})
+    build_spans(agent)
+    agent.flush()
+    destinations.wait(5)
+    time.sleep(1)
+    samples = instance.metrics()
+    instance.kill()
+
+    langsmith = destinations.langsmith.received
+    bodies = [request.body for request in langsmith]
+    assert not [value for value in DETECTED if seen(bodies, value)]
+    assert not [text for text in ORDINARY if not seen(bodies, text)]
+    spans = [span for request in langsmith for span in request.spans()]
+    tool = next(span for span in spans if span.name == "execute_tool search_docs")
+    assert tool.status.message == "lookup failed for [REDACTED:email]"
+    assert {event.name for event in tool.events} == {"gen_ai.content.prompt", "exception"}
+    assert redactions(samples, "langsmith") == markers(bodies)
+    assert markers(bodies)["email"] > 0
+
+    backend = destinations.bodies(destinations.backend)
+    assert not [value for value in DETECTED + [CANARY] if seen(backend, value)]
+    spans = [span for request in destinations.backend.received for span in request.spans()]
+    assert len(spans) == 5
+    chat = [span for span in spans if span.name == "chat gpt-4o"]
+    for span in chat:  # usage, model and roles stay
+        keys = {kv.key for kv in span.attributes}
+        assert keys & {"gen_ai.request.model", "llm.model_name"}, keys
+        assert keys & {"gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens", "llm.token_count.prompt"}, keys
+    tool = next(span for span in spans if span.name == "execute_tool search_docs")
+    assert {event.name for event in tool.events} == {"gen_ai.content.prompt", "exception"}
+    exception = next(event for event in tool.events if event.name == "exception")
+    assert {kv.key for kv in exception.attributes} == {"exception.type"}
+    assert tool.status.code == 2 and tool.status.message == ""  # an error still, its description gone
+
+
+def test_the_keyed_hash_keeps_equal_values_equal_and_redaction_everywhere_covers_langfuse(
+        otelcol, tmp_path, destinations):
+    values = {**destinations.values, "redaction": {
+        "everywhere": True, "replacement": "hash", "hashKey": {"existingSecret": "redaction-key"}}}
+    instance = start_collector(values, destinations.endpoints, tmp_path)
+    agent = Agent(instance.otlp_http, {"service.name": "support-bot"})
+    agent.span("chat gpt-4o", {**inference_attributes("current", "gpt-4o", "openai", 10, 2),
+                               "gen_ai.input.messages": "write to jane.doe@example.com or bob@example.org",
+                               "gen_ai.output.messages": "sent to jane.doe@example.com"}, 0.1)
+    agent.flush()
+    destinations.wait(1)
+    instance.kill()
+
+    for sink in (destinations.langfuse, destinations.langsmith):
+        span = sink.received[0].spans()[0]
+        attributes = {kv.key: kv.value.string_value for kv in span.attributes}
+        asked = re.findall(r"\[REDACTED:email:([0-9a-f]{64})\]", attributes["gen_ai.input.messages"])
+        answered = re.findall(r"\[REDACTED:email:([0-9a-f]{64})\]", attributes["gen_ai.output.messages"])
+        assert len(asked) == 2 and asked[0] != asked[1]
+        assert answered == asked[:1]  # the same address, the same hash
+        import hashlib
+        assert asked[0] == hashlib.sha256(b"0123456789abcdef0123456789abcdef" + b"jane.doe@example.com").hexdigest()
+
+
+def test_a_detector_switched_off_lets_its_values_pass_and_a_pattern_of_ones_own_is_redacted(
+        otelcol, tmp_path, destinations):
+    values = {**destinations.values, "redaction": {
+        "detectors": {"ipAddress": False}, "patterns": [{"name": "employee_id", "pattern": r"\bEMP-[0-9]{6}\b"}]}}
+    instance = start_collector(values, destinations.endpoints, tmp_path)
+    agent = Agent(instance.otlp_http, {"service.name": "support-bot"})
+    agent.span("chat gpt-4o", {**inference_attributes("current", "gpt-4o", "openai", 10, 2),
+                               "gen_ai.input.messages": "EMP-123456 at 203.0.113.42 (jane.doe@example.com)"}, 0.1)
+    agent.flush()
+    destinations.wait(1)
+    instance.kill()
+    span = destinations.langsmith.received[0].spans()[0]
+    attributes = {kv.key: kv.value.string_value for kv in span.attributes}
+    assert attributes["gen_ai.input.messages"] == "[REDACTED:employee_id] at 203.0.113.42 ([REDACTED:email])"
