@@ -180,3 +180,24 @@ Usage: {{ include "monitoring.shareInRange" (dict "share" 0.8 "range" "(0, 1]") 
 {{- $belowHigh := or (lt .share 1.0) (and (hasSuffix "]" .range) (eq .share 1.0)) }}
 {{- if and $aboveLow $belowHigh }}true{{ end }}
 {{- end }}
+
+{{/*
+monitoring.durationSeconds is a Prometheus duration (30s, 1m, 1m30s, 500ms: units y, w, d, h, m,
+s, ms, largest first, or 0, as ParseDuration reads them in github.com/prometheus/common v0.72.1
+model/time.go, the version Prometheus v3.16.0 builds with) in seconds; empty for anything else,
+an empty string included.
+Usage: {{ include "monitoring.durationSeconds" "1m30s" }}
+*/}}
+{{- define "monitoring.durationSeconds" -}}
+{{- $duration := toString . }}
+{{- if eq $duration "0" }}0
+{{- else if regexMatch `^([0-9]+(ms|s|m|h|d|w|y))+$` $duration }}
+{{- $unitSeconds := dict "ms" 0.001 "s" 1 "m" 60 "h" 3600 "d" 86400 "w" 604800 "y" 31536000 }}
+{{- $seconds := 0.0 }}
+{{- range $part := regexFindAll `[0-9]+(ms|s|m|h|d|w|y)` $duration -1 }}
+{{- $unit := regexReplaceAll `^[0-9]+` $part "" }}
+{{- $seconds = addf $seconds (mulf (regexReplaceAll `[a-z]+$` $part "" | float64) (get $unitSeconds $unit)) }}
+{{- end }}
+{{- $seconds }}
+{{- end }}
+{{- end }}
