@@ -262,9 +262,23 @@ SLACK = {"name": "team-slack", "slack": {"apiUrlSecret": {"name": "alert-channel
                                     "equal": ["tenant_id"]}]},
                  "alertmanager.inhibitRules[0].targetMatchers[0] (warning) is not a matcher", id="bad-inhibit-matcher"),
 ])
-def test_bad_alert_routing_fails_with_what_to_set(values, message):
+@pytest.mark.parametrize("rendered_by", [
+    pytest.param({}, id="embedded-alertmanager"),
+    pytest.param({"prometheus": {"enabled": True}, "alertmanager": {"enabled": True, "replicas": 3},
+                  "prometheusOperator": {"alertmanagerConfig": {"enabled": True}}},
+                 id="embedded-cluster-and-alertmanager-config"),
+    pytest.param({"prometheus": {"enabled": False}, "grafana": {"enabled": False},
+                  "prometheusOperator": {"alertmanagerConfig": {"enabled": True}}},
+                 id="alertmanager-config-only"),
+])
+def test_bad_alert_routing_fails_with_what_to_set(values, message, rendered_by):
+    """The objects built from the routing render before validate.yaml refuses it (Helm renders
+    deeper template paths first): they must not break on it, so the refusal is what the user
+    reads, whichever of them render."""
+    monitoring = json.loads(json.dumps(rendered_by))
+    monitoring["alertmanager"] = {**monitoring.get("alertmanager", {}), **values}
     with pytest.raises(RenderError) as error:
-        render_chart(values={"monitoring": {"alertmanager": values}})
+        render_chart(values={"monitoring": monitoring})
     assert message in error.value.stderr
 
 

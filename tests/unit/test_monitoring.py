@@ -288,6 +288,51 @@ def test_bad_tenant_policies_fail_with_what_to_set(tenants, monitoring, message)
     assert message in error.value.stderr
 
 
+def with_scrape_interval(stack: dict, key: str, interval: str) -> dict:
+    """`stack` with the monitoring setting `key` (dotted) set to `interval`."""
+    values = json.loads(json.dumps(stack))
+    section = values.setdefault("monitoring", {})
+    *parents, leaf = key.split(".")
+    for parent in parents:
+        section = section.setdefault(parent, {})
+    section[leaf] = interval
+    return values
+
+
+EMBEDDED = {"global": TENANTS}
+EVERY_MINUTE_AND_A_HALF = "1m30s"
+
+
+@pytest.mark.parametrize("stack, key, interval", [
+    pytest.param(EMBEDDED, "prometheus.scrapeInterval", "1m", id="embedded-prometheus-every-minute"),
+    pytest.param(EMBEDDED, "prometheus.scrapeInterval", "31s", id="embedded-prometheus-every-31s"),
+    pytest.param(EXISTING_STACK, "prometheusOperator.serviceMonitor.interval", EVERY_MINUTE_AND_A_HALF,
+                 id="service-monitor-every-1m30s"),
+])
+def test_a_requests_per_minute_limit_is_refused_where_scrapes_are_too_far_apart_for_its_rule(stack, key, interval):
+    """tenant:llm_requests:rate1m is rate(llm_requests_total[1m]): with fewer than two scrapes in
+    the minute it records nothing, and the tenant's requests per minute would never alert."""
+    with pytest.raises(RenderError) as error:
+        render_chart(values=with_scrape_interval(stack, key, interval))
+    assert (f"global.tenants[0] (acme) sets rateLimits.requestsPerMinute, and {key} is {interval}: "
+            "tenant:llm_requests:rate1m is rate(llm_requests_total[1m]), which needs at least two scrapes in the "
+            f"minute, so the limit would never alert: set {key} to 30s or less") in error.value.stderr
+
+
+@pytest.mark.parametrize("stack, key, interval", [
+    pytest.param(EMBEDDED, "prometheus.scrapeInterval", "30s", id="embedded-prometheus-every-30s"),
+    pytest.param(EMBEDDED, "prometheus.scrapeInterval", "15s", id="embedded-prometheus-every-15s"),
+    pytest.param({"global": {"tenants": [{"name": "acme", "rateLimits": {"tokensPerDay": 1000}}]}},
+                 "prometheus.scrapeInterval", "1m", id="tokens-per-day-only-every-minute"),
+    pytest.param(EXISTING_STACK, "prometheusOperator.serviceMonitor.interval", "0m30s", id="service-monitor-every-0m30s"),
+    pytest.param(EXISTING_STACK, "prometheusOperator.serviceMonitor.interval", "", id="service-monitor-prometheus-own"),
+    pytest.param(EXISTING_STACK, "prometheus.scrapeInterval", "1m", id="embedded-prometheus-off"),
+])
+def test_a_requests_per_minute_limit_renders_with_two_scrapes_a_minute_or_where_the_interval_is_not_ours(
+        stack, key, interval):
+    render_chart(values=with_scrape_interval(stack, key, interval))
+
+
 @pytest.mark.parametrize("entry, pointer", [
     pytest.param({"name": "acme", "alertAtPercent": 80}, "alertAtPercent", id="unknown-key"),
     pytest.param({"name": "acme", "rateLimits": {"requestsPerSecond": 2}}, "requestsPerSecond", id="unknown-limit"),

@@ -56,7 +56,19 @@ receiver's Secret: /etc/alertmanager/secrets/<Secret>/<key>, the Secret mounted 
 Usage: {{ include "monitoring.alertmanagerSecretPath" (dict "secret" .apiUrlSecret "context" $) }}
 */}}
 {{- define "monitoring.alertmanagerSecretPath" -}}
-{{- printf "/etc/alertmanager/secrets/%s/%s" (include "monitoring.tpl" (dict "value" .secret.name "context" .context)) .secret.key }}
+{{- $selector := include "monitoring.alertmanagerSecretSelector" . | fromYaml }}
+{{- printf "/etc/alertmanager/secrets/%s/%s" $selector.name $selector.key }}
+{{- end }}
+
+{{/*
+monitoring.alertmanagerSecretSelector is one receiver's Secret as {name, key} (YAML, the name
+templated): an AlertmanagerConfig's SecretKeySelector. A Secret not set, or set without its name
+or key, gives empty strings (validate.yaml refuses it).
+Usage: {{ include "monitoring.alertmanagerSecretSelector" (dict "secret" .apiUrlSecret "context" $) }}
+*/}}
+{{- define "monitoring.alertmanagerSecretSelector" -}}
+{{- $secret := .secret | default dict }}
+{{- toYaml (dict "name" (include "monitoring.tpl" (dict "value" ($secret.name | default "") "context" .context)) "key" (toString ($secret.key | default ""))) }}
 {{- end }}
 
 {{/*
@@ -64,15 +76,13 @@ monitoring.alertmanagerSecrets are the Secrets the receivers read (YAML list of 
 sorted by name, each key once), which the embedded Alertmanager mounts.
 */}}
 {{- define "monitoring.alertmanagerSecrets" -}}
-{{- /* Bad routing fails here with what to set, whichever object renders first. */}}
-{{- include "monitoring.validateAlertmanager" . }}
 {{- $kinds := include "monitoring.alertmanagerReceiverKinds" . | fromYaml }}
 {{- $secrets := dict }}
 {{- range $receiver := .Values.alertmanager.receivers }}
 {{- range $kind, $spec := $kinds }}
 {{- with get (get $receiver $kind | default dict) $spec.secret }}
-{{- $name := include "monitoring.tpl" (dict "value" .name "context" $) }}
-{{- $_ := set $secrets $name (append (get $secrets $name | default list) .key | uniq | sortAlpha) }}
+{{- $selector := include "monitoring.alertmanagerSecretSelector" (dict "secret" . "context" $) | fromYaml }}
+{{- $_ := set $secrets $selector.name (append (get $secrets $selector.name | default list) $selector.key | uniq | sortAlpha) }}
 {{- end }}
 {{- end }}
 {{- end }}
@@ -127,15 +137,13 @@ Usage: {{ include "monitoring.alertmanagerText" (dict "name" "slack.text" "inlin
 monitoring.alertmanagerMatcher parses one matcher in Alertmanager's syntax (label="value", with
 =, !=, =~ or !~; the value in double quotes, or bare without spaces, quotes or commas) into
 {name, matchType, value} (YAML), as an AlertmanagerConfig writes it (without matchType for
-=, its default); fails naming `where` otherwise.
-Usage: {{ include "monitoring.alertmanagerMatcher" (dict "matcher" "severity=\"critical\"" "where" "alertmanager.routes[0].matchers[0]") }}
+=, its default); empty for anything else (validate.yaml refuses it).
+Usage: {{ include "monitoring.alertmanagerMatcher" "severity=\"critical\"" }}
 */}}
 {{- define "monitoring.alertmanagerMatcher" -}}
 {{- $pattern := `^\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*("(?:[^"\\]|\\.)*"|[^\s",{}]*)\s*$` }}
-{{- $matcher := toString .matcher }}
-{{- if not (regexMatch $pattern $matcher) }}
-{{- fail (printf "monitoring: %s (%s) is not a matcher: write label=\"value\" (or !=, =~, !~), e.g. severity=\"critical\" or tenant_id=~\"acme|globex\"" .where $matcher) }}
-{{- end }}
+{{- $matcher := toString . }}
+{{- if regexMatch $pattern $matcher }}
 {{- $value := regexReplaceAll $pattern $matcher "${3}" }}
 {{- if hasPrefix "\"" $value }}
 {{- $value = $value | trimPrefix "\"" | trimSuffix "\"" | replace "\\\"" "\"" | replace "\\\\" "\\" }}
@@ -147,6 +155,7 @@ Usage: {{ include "monitoring.alertmanagerMatcher" (dict "matcher" "severity=\"c
 {{- $_ := set $parsed "matchType" $matchType }}
 {{- end }}
 {{- toYaml $parsed }}
+{{- end }}
 {{- end }}
 
 {{/*
@@ -162,11 +171,13 @@ Usage: {{ include "monitoring.alertmanagerRoutes" (dict "operator" false "contex
 {{- define "monitoring.alertmanagerRoutes" -}}
 {{- $operator := .operator }}
 {{- $routes := list }}
-{{- range $index, $route := .context.Values.alertmanager.routes }}
+{{- range $route := .context.Values.alertmanager.routes }}
+{{- /* A route without receivers renders empty; validate.yaml refuses it. */}}
+{{- $receivers := $route.receivers | default list }}
 {{- $matchers := list }}
-{{- range $m, $matcher := $route.matchers }}
+{{- range $matcher := $route.matchers }}
 {{- if $operator }}
-{{- $matchers = append $matchers (include "monitoring.alertmanagerMatcher" (dict "matcher" $matcher "where" (printf "alertmanager.routes[%d].matchers[%d]" $index $m)) | fromYaml) }}
+{{- $matchers = append $matchers (include "monitoring.alertmanagerMatcher" $matcher | fromYaml) }}
 {{- else }}
 {{- $matchers = append $matchers $matcher }}
 {{- end }}
@@ -180,13 +191,13 @@ Usage: {{ include "monitoring.alertmanagerRoutes" (dict "operator" false "contex
 {{- if $route.continue }}
 {{- $_ := set $out "continue" true }}
 {{- end }}
-{{- if eq (len $route.receivers) 1 }}
-{{- $_ := set $out "receiver" (first $route.receivers) }}
+{{- if eq (len $receivers) 1 }}
+{{- $_ := set $out "receiver" (first $receivers) }}
 {{- else }}
 {{- $children := list }}
-{{- range $r, $receiver := $route.receivers }}
+{{- range $r, $receiver := $receivers }}
 {{- $child := dict "receiver" $receiver }}
-{{- if lt (add1 $r) (len $route.receivers) }}
+{{- if lt (add1 $r) (len $receivers) }}
 {{- $_ := set $child "continue" true }}
 {{- end }}
 {{- $children = append $children $child }}
@@ -235,8 +246,6 @@ files), the "null" receiver when the top route has no receiver of its own, the t
 alertmanager.route's grouping and timings, the routes, the inhibit rules, and the templates file.
 */}}
 {{- define "monitoring.alertmanagerConfig" -}}
-{{- /* Bad routing fails here with what to set, whichever object renders first. */}}
-{{- include "monitoring.validateAlertmanager" . }}
 {{- $am := .Values.alertmanager }}
 {{- $kinds := include "monitoring.alertmanagerReceiverKinds" . | fromYaml }}
 {{- $text := dict "inline" false "context" . }}
@@ -327,8 +336,6 @@ Prometheus Operator: the same receivers, routes and inhibit rules as the embedde
 Alertmanager's, credentials as SecretKeySelectors of the same Secrets, texts written out.
 */}}
 {{- define "monitoring.alertmanagerConfigSpec" -}}
-{{- /* Bad routing fails here with what to set, whichever object renders first. */}}
-{{- include "monitoring.validateAlertmanager" . }}
 {{- $am := .Values.alertmanager }}
 {{- $text := dict "inline" true "context" . }}
 {{- $receivers := list }}
@@ -338,7 +345,7 @@ Alertmanager's, credentials as SecretKeySelectors of the same Secrets, texts wri
 {{- range $am.receivers }}
 {{- $receiver := dict "name" .name }}
 {{- with .slack }}
-{{- $config := dict "apiURL" (dict "name" (include "monitoring.tpl" (dict "value" .apiUrlSecret.name "context" $)) "key" .apiUrlSecret.key)
+{{- $config := dict "apiURL" (include "monitoring.alertmanagerSecretSelector" (dict "secret" .apiUrlSecret "context" $) | fromYaml)
     "sendResolved" (ne .sendResolved false)
     "title" (include "monitoring.alertmanagerText" (set $text "name" "title"))
     "text" (include "monitoring.alertmanagerText" (set $text "name" "slack.text")) }}
@@ -358,7 +365,7 @@ Alertmanager's, credentials as SecretKeySelectors of the same Secrets, texts wri
 {{- $_ := set $config "authUsername" . }}
 {{- end }}
 {{- with .authPasswordSecret }}
-{{- $_ := set $config "authPassword" (dict "name" (include "monitoring.tpl" (dict "value" .name "context" $)) "key" .key) }}
+{{- $_ := set $config "authPassword" (include "monitoring.alertmanagerSecretSelector" (dict "secret" . "context" $) | fromYaml) }}
 {{- end }}
 {{- $_ := set $receiver "emailConfigs" (list $config) }}
 {{- end }}
@@ -367,7 +374,7 @@ Alertmanager's, credentials as SecretKeySelectors of the same Secrets, texts wri
 {{- range $key, $value := include "monitoring.alertmanagerPagerdutyDetails" $ | fromYaml }}
 {{- $details = append $details (dict "key" $key "value" $value) }}
 {{- end }}
-{{- $config := dict "routingKey" (dict "name" (include "monitoring.tpl" (dict "value" .routingKeySecret.name "context" $)) "key" .routingKeySecret.key)
+{{- $config := dict "routingKey" (include "monitoring.alertmanagerSecretSelector" (dict "secret" .routingKeySecret "context" $) | fromYaml)
     "sendResolved" (ne .sendResolved false)
     "description" (include "monitoring.alertmanagerText" (set $text "name" "pagerduty.description"))
     "severity" (include "monitoring.alertmanagerPagerdutySeverity" $)
@@ -382,26 +389,26 @@ Alertmanager's, credentials as SecretKeySelectors of the same Secrets, texts wri
 {{- end }}
 {{- with .teams }}
 {{- $_ := set $receiver "msteamsv2Configs" (list (dict
-    "webhookURL" (dict "name" (include "monitoring.tpl" (dict "value" .webhookUrlSecret.name "context" $)) "key" .webhookUrlSecret.key)
+    "webhookURL" (include "monitoring.alertmanagerSecretSelector" (dict "secret" .webhookUrlSecret "context" $) | fromYaml)
     "sendResolved" (ne .sendResolved false)
     "title" (include "monitoring.alertmanagerText" (set $text "name" "title"))
     "text" (include "monitoring.alertmanagerText" (set $text "name" "teams.text")))) }}
 {{- end }}
 {{- with .webhook }}
 {{- $_ := set $receiver "webhookConfigs" (list (dict
-    "urlSecret" (dict "name" (include "monitoring.tpl" (dict "value" .urlSecret.name "context" $)) "key" .urlSecret.key)
+    "urlSecret" (include "monitoring.alertmanagerSecretSelector" (dict "secret" .urlSecret "context" $) | fromYaml)
     "sendResolved" (ne .sendResolved false)
     "maxAlerts" (int (.maxAlerts | default 0)))) }}
 {{- end }}
 {{- $receivers = append $receivers $receiver }}
 {{- end }}
 {{- $inhibit := list }}
-{{- range $index, $rule := $am.inhibitRules }}
+{{- range $rule := $am.inhibitRules }}
 {{- $sides := dict }}
 {{- range $side, $key := dict "sourceMatch" "sourceMatchers" "targetMatch" "targetMatchers" }}
 {{- $matchers := list }}
-{{- range $m, $matcher := get $rule $key }}
-{{- $matchers = append $matchers (include "monitoring.alertmanagerMatcher" (dict "matcher" $matcher "where" (printf "alertmanager.inhibitRules[%d].%s[%d]" $index $key $m)) | fromYaml) }}
+{{- range $matcher := get $rule $key }}
+{{- $matchers = append $matchers (include "monitoring.alertmanagerMatcher" $matcher | fromYaml) }}
 {{- end }}
 {{- $_ := set $sides $side $matchers }}
 {{- end }}
@@ -426,14 +433,12 @@ every email receiver's smarthost port and a PagerDuty `url`'s port (its scheme's
 Empty without receivers.
 */}}
 {{- define "monitoring.alertmanagerEgressPorts" -}}
-{{- /* Bad routing fails here with what to set, whichever object renders first. */}}
-{{- include "monitoring.validateAlertmanager" . }}
 {{- $ports := list }}
 {{- with .Values.alertmanager.receivers }}
 {{- $ports = concat $ports $.Values.networkPolicy.alertmanagerEgressPorts }}
 {{- range . }}
 {{- with .email }}
-{{- $ports = append $ports (splitList ":" .smarthost | last | int) }}
+{{- $ports = append $ports (splitList ":" (.smarthost | default "" | toString) | last | int) }}
 {{- end }}
 {{- with (.pagerduty | default dict).url }}
 {{- $url := urlParse . }}
@@ -448,96 +453,4 @@ Empty without receivers.
 {{- end }}
 {{- end }}
 {{- toYaml $unique }}
-{{- end }}
-
-{{/*
-monitoring.validateAlertmanager fails the render with what to set when the alert routing
-(alertmanager.route, routes, receivers, inhibitRules) cannot work: a receiver without exactly
-one kind or without its Secret, a route to a receiver that does not exist, a matcher Alertmanager
-cannot parse. It checks whether or not anything renders it (embedded Alertmanager or
-AlertmanagerConfig), so the routing is right before either is switched on.
-*/}}
-{{- define "monitoring.validateAlertmanager" -}}
-{{- $am := .Values.alertmanager }}
-{{- $kinds := include "monitoring.alertmanagerReceiverKinds" . | fromYaml }}
-{{- $kindNames := keys $kinds | sortAlpha }}
-{{- $names := list }}
-{{- range $index, $receiver := $am.receivers }}
-{{- $where := printf "alertmanager.receivers[%d]" $index }}
-{{- if not $receiver.name }}
-{{- fail (printf "monitoring: %s has no name: give it one (e.g. team-slack) for the routes to name" $where) }}
-{{- end }}
-{{- $where = printf "%s (%s)" $where $receiver.name }}
-{{- if eq $receiver.name "null" }}
-{{- fail (printf "monitoring: %s: the name \"null\" is the chart's receiver that sends nothing; name yours otherwise" $where) }}
-{{- end }}
-{{- if has $receiver.name $names }}
-{{- fail (printf "monitoring: alertmanager.receivers names %q twice; give each receiver its own name" $receiver.name) }}
-{{- end }}
-{{- $names = append $names $receiver.name }}
-{{- $given := list }}
-{{- range $kind := $kindNames }}
-{{- if hasKey $receiver $kind }}
-{{- $given = append $given $kind }}
-{{- end }}
-{{- end }}
-{{- if ne (len $given) 1 }}
-{{- fail (printf "monitoring: %s sets %s: give each receiver exactly one of %s (a route may name several receivers)" $where (ternary "none of them" (join " and " $given) (empty $given)) (join ", " $kindNames)) }}
-{{- end }}
-{{- $kind := first $given }}
-{{- $spec := get $kinds $kind }}
-{{- $settings := get $receiver $kind | default dict }}
-{{- $secret := get $settings $spec.secret }}
-{{- if or $secret $spec.required }}
-{{- if not (and (kindIs "map" $secret) $secret.name $secret.key) }}
-{{- fail (printf "monitoring: %s: set %s.%s to {name: <Secret>, key: <key>}, an existing Secret in the release's namespace holding the %s (the chart never takes it as a value)" $where $kind $spec.secret (get (dict "slack" "webhook URL" "email" "SMTP password" "pagerduty" "Events API v2 routing key" "teams" "Workflows webhook URL" "webhook" "webhook URL") $kind)) }}
-{{- end }}
-{{- end }}
-{{- if eq $kind "email" }}
-{{- range $key := list "to" "from" "smarthost" }}
-{{- if not (get $settings $key) }}
-{{- fail (printf "monitoring: %s: set email.%s (%s)" $where $key (get (dict "to" "the recipients, e.g. oncall@example.com" "from" "the sender, e.g. alertmanager@example.com" "smarthost" "the SMTP server as host:port, e.g. smtp.example.com:587") $key)) }}
-{{- end }}
-{{- end }}
-{{- if ne (empty $settings.authUsername) (empty $settings.authPasswordSecret) }}
-{{- fail (printf "monitoring: %s: set email.authUsername and email.authPasswordSecret together (or neither, for a server that takes mail without login)" $where) }}
-{{- end }}
-{{- end }}
-{{- end }}
-{{- $receiverNames := ternary (join ", " $names) "none yet: add one to alertmanager.receivers" (not (empty $names)) }}
-{{- with $am.route.receiver }}
-{{- if not (has . $names) }}
-{{- fail (printf "monitoring: alertmanager.route.receiver is %q, which alertmanager.receivers does not define (receivers: %s)" . $receiverNames) }}
-{{- end }}
-{{- end }}
-{{- range $index, $route := $am.routes }}
-{{- $where := printf "alertmanager.routes[%d]" $index }}
-{{- if not $route.matchers }}
-{{- fail (printf "monitoring: %s has no matchers: give the labels it takes, e.g. matchers: ['family=\"budget\"', 'severity=\"warning\"'] (an alert no route takes goes to alertmanager.route.receiver)" $where) }}
-{{- end }}
-{{- if not $route.receivers }}
-{{- fail (printf "monitoring: %s names no receivers: list one or more of alertmanager.receivers (receivers: %s)" $where $receiverNames) }}
-{{- end }}
-{{- range $m, $matcher := $route.matchers }}
-{{- $_ := include "monitoring.alertmanagerMatcher" (dict "matcher" $matcher "where" (printf "%s.matchers[%d]" $where $m)) }}
-{{- end }}
-{{- range $route.receivers }}
-{{- if not (has . $names) }}
-{{- fail (printf "monitoring: %s names receiver %q, which alertmanager.receivers does not define (receivers: %s)" $where . $receiverNames) }}
-{{- end }}
-{{- end }}
-{{- if ne (len ($route.receivers | uniq)) (len $route.receivers) }}
-{{- fail (printf "monitoring: %s names a receiver twice (%s): name each once" $where (join ", " $route.receivers)) }}
-{{- end }}
-{{- end }}
-{{- range $index, $rule := $am.inhibitRules }}
-{{- range $key := list "sourceMatchers" "targetMatchers" }}
-{{- if not (get $rule $key) }}
-{{- fail (printf "monitoring: alertmanager.inhibitRules[%d] has no %s: an inhibit rule needs both sourceMatchers and targetMatchers" $index $key) }}
-{{- end }}
-{{- range $m, $matcher := get $rule $key }}
-{{- $_ := include "monitoring.alertmanagerMatcher" (dict "matcher" $matcher "where" (printf "alertmanager.inhibitRules[%d].%s[%d]" $index $key $m)) }}
-{{- end }}
-{{- end }}
-{{- end }}
 {{- end }}

@@ -122,155 +122,43 @@ Grafana (handleGrafanaManagedAlerts). The Prometheus datasource names it for its
 {{- end }}
 
 {{/*
-monitoring.validate fails the render with what to set when the values contradict each other.
+monitoring.levelsProblem is the message refusing budget levels (validate.yaml fails with it):
+levels that are not shares of a budget above 0 (1 is the whole budget, 1.2 a fifth over it; 80
+reads as a percentage) with a known severity, or two levels that are the same (their alerts
+would be one); the first problem found, empty when there is none.
+Usage: {{ include "monitoring.levelsProblem" (dict "key" "budgets.alertAt" "levels" .Values.budgets.alertAt) }}
 */}}
-{{- define "monitoring.validate" -}}
-{{- $v := .Values }}
-{{- if and $v.grafana.enabled (not $v.grafana.admin.existingSecret) }}
-{{- fail "monitoring: grafana.enabled is true: set grafana.admin.existingSecret to a Secret with the admin password (key grafana.admin.passwordKey)" }}
-{{- end }}
-{{- if and $v.grafana.enabled $v.grafana.ingress.enabled (not $v.grafana.ingress.host) }}
-{{- fail "monitoring: grafana.ingress.enabled is true: set grafana.ingress.host, e.g. grafana.example.com" }}
-{{- end }}
-{{- if and (or $v.grafana.enabled $v.grafanaSidecar.datasource) (not $v.prometheus.enabled) (not $v.datasource.url) }}
-{{- fail "monitoring: the Grafana datasource has no Prometheus: turn on prometheus.enabled, or set datasource.url to your Prometheus (e.g. http://kube-prometheus-stack-prometheus.monitoring:9090)" }}
-{{- end }}
-{{- $alerts := $v.alerts }}
-{{- include "monitoring.checkShare" (dict "key" "alerts.agentErrors.thresholdRatio" "value" $alerts.agentErrors.thresholdRatio "of" "an agent's invocations" "range" "[0, 1)" "example" 0.05) }}
-{{- include "monitoring.checkShare" (dict "key" "alerts.pipeline.queueFillRatio" "value" $alerts.pipeline.queueFillRatio "of" "a queue's capacity" "range" "[0, 1)" "example" 0.8) }}
-{{- include "monitoring.checkShare" (dict "key" "alerts.pipeline.queueGrowingRatio" "value" $alerts.pipeline.queueGrowingRatio "of" "a queue's capacity" "range" "[0, 1)" "example" 0.1) }}
-{{- /* Bad Alertmanager addresses are refused whether or not the embedded Prometheus runs. */}}
-{{- $_ := include "monitoring.alertmanagers" . }}
-{{- with $v.budgets.tenants }}
-{{- $moved := list }}
-{{- range . }}
-{{- $moved = append $moved (printf "{name: %v, monthlyBudgetUsd: %v}" (.tenant | default "?") (.monthlyUsd | default "?")) }}
-{{- end }}
-{{- fail (printf "monitoring: budgets.tenants is replaced by global.tenants, one entry per tenant with its whole policy (budget, alert levels, allowed models, rate limits): move the budgets there as global.tenants: [%s] and remove budgets.tenants (README, Tenant policies)" (join ", " $moved)) }}
-{{- end }}
-{{- $entries := dict "budgets.alertAt" (list $v.budgets.alertAt (list "ratio" "severity")) "objectives" (list $v.objectives (list "agent" "successRatio" "latency")) }}
-{{- range $list, $spec := $entries }}
-{{- range (first $spec) }}
-{{- $unknown := list }}
-{{- range $key := keys . | sortAlpha }}
-{{- if not (has $key (last $spec)) }}
-{{- $unknown = append $unknown $key }}
-{{- end }}
-{{- end }}
-{{- if $unknown }}
-{{- fail (printf "monitoring: %s: unknown keys %v; an entry has %v" $list $unknown (last $spec)) }}
-{{- end }}
-{{- end }}
-{{- end }}
-{{- include "monitoring.checkLevels" (dict "key" "budgets.alertAt" "levels" $v.budgets.alertAt) }}
-{{- $infra := $v.budgets.infrastructure }}
-{{- $fixed := eq $infra.allocation "fixed" }}
-{{- $charged := gt (float64 $infra.monthlyCostUsd) 0.0 }}
-{{- $names := list }}
-{{- $shares := 0.0 }}
-{{- range $index, $tenant := include "monitoring.policyTenants" . | fromYamlArray }}
-{{- $key := printf "global.tenants[%d]" $index }}
-{{- if not (and (kindIs "string" .name) .name) }}
-{{- fail (printf "monitoring: %s needs a name: the tenant.id its agents send (the tenant_id label value), got %v" $key .name) }}
-{{- end }}
-{{- if eq .name "other" }}
-{{- fail (printf "monitoring: %s is named \"other\", the tenant_id the collector gives every tenant otel-collector.metrics.tenants does not list: name the tenant as its agents send it" $key) }}
-{{- end }}
-{{- if has .name $names }}
-{{- fail (printf "monitoring: global.tenants lists tenant %q twice: give each tenant one entry with its whole policy" .name) }}
-{{- end }}
-{{- $names = append $names .name }}
-{{- if not (kindIs "invalid" .monthlyBudgetUsd) }}
-{{- if not (gt (float64 .monthlyBudgetUsd) 0.0) }}
-{{- fail (printf "monitoring: %s (%s): monthlyBudgetUsd must be a number of USD above 0, got %v" $key .name .monthlyBudgetUsd) }}
-{{- end }}
-{{- end }}
-{{- with .alertAt }}
-{{- if not $tenant.monthlyBudgetUsd }}
-{{- fail (printf "monitoring: %s (%s) has alertAt but no monthlyBudgetUsd for its levels to be shares of: set monthlyBudgetUsd, or remove alertAt" $key $tenant.name) }}
-{{- end }}
-{{- include "monitoring.checkLevels" (dict "key" (printf "%s.alertAt" $key) "levels" .) }}
-{{- end }}
-{{- range $model := .allowedModels }}
-{{- /* Prometheus matches label values with Go's RE2 regexp, as mustRegexMatch compiles them:
-  a regex Go refuses fails here, naming itself. */}}
-{{- $_ := mustRegexMatch (printf "^(?:%s)$" $model) "" }}
-{{- end }}
-{{- range $limit, $value := .rateLimits | default dict }}
-{{- if not (gt (float64 $value) 0.0) }}
-{{- fail (printf "monitoring: %s (%s): rateLimits.%s must be above 0, got %v" $key $tenant.name $limit $value) }}
-{{- end }}
-{{- end }}
-{{- if not (kindIs "invalid" .infrastructureShare) }}
-{{- if not $fixed }}
-{{- fail (printf "monitoring: %s (%s) has an infrastructureShare, which only budgets.infrastructure.allocation: fixed reads (it is %s): set allocation: fixed and a share for every tenant, or remove infrastructureShare" $key .name $infra.allocation) }}
-{{- end }}
-{{- include "monitoring.checkShare" (dict "key" (printf "%s.infrastructureShare" $key) "value" .infrastructureShare "of" "the infrastructure cost" "range" "[0, 1]" "example" 0.3) }}
-{{- $shares = addf $shares (float64 .infrastructureShare) }}
-{{- end }}
-{{- end }}
-{{- if and $charged (ne $infra.allocation "proportional") (not $names) }}
-{{- fail (printf "monitoring: budgets.infrastructure.allocation is %s, which shares the cost among the tenants of global.tenants, and it lists none: declare the tenants, or allocate proportional" $infra.allocation) }}
-{{- end }}
-{{- if and $charged $fixed (or (gt $shares 1.000001) (lt $shares 0.999999)) }}
-{{- fail (printf "monitoring: budgets.infrastructure.allocation is fixed, and the tenants' infrastructureShare values sum to %v, not 1: give every tenant of global.tenants its share so that all of the cost is allocated (0.3 for 30%%)" $shares) }}
-{{- end }}
-{{- include "monitoring.checkShare" (dict "key" "alerts.tenantRateLimits.warningRatio" "value" $v.alerts.tenantRateLimits.warningRatio "of" "a tenant's rate limit" "range" "(0, 1)" "example" 0.9) }}
-{{- $agents := list }}
-{{- range $index, $objective := $v.objectives }}
-{{- if not (kindIs "invalid" .successRatio) }}
-{{- include "monitoring.checkShare" (dict "key" (printf "objectives[%d].successRatio" $index) "value" .successRatio "of" "the agent's invocations" "range" "(0, 1)" "example" 0.99) }}
-{{- end }}
-{{- with .latency }}
-{{- include "monitoring.checkShare" (dict "key" (printf "objectives[%d].latency.ratio" $index) "value" .ratio "of" "the agent's invocations" "range" "(0, 1)" "example" 0.95) }}
-{{- if not (gt (float64 .thresholdSeconds) 0.0) }}
-{{- fail (printf "monitoring: objectives: latency.thresholdSeconds must be a number of seconds above 0, got %v" .thresholdSeconds) }}
-{{- end }}
-{{- end }}
-{{- if has .agent $agents }}
-{{- fail (printf "monitoring: objectives lists agent %q twice; put its successRatio and latency in one entry" .agent) }}
-{{- end }}
-{{- $agents = append $agents .agent }}
-{{- if not (or .successRatio .latency) }}
-{{- fail (printf "monitoring: objective of agent %q sets neither successRatio nor latency" .agent) }}
-{{- end }}
-{{- end }}
-{{- end }}
-
-{{/*
-monitoring.checkLevels fails the render when budget levels are not shares of a budget above 0
-(1 is the whole budget, 1.2 a fifth over it; 80 reads as a percentage) with a known severity, or
-when two levels are the same (their alerts would be one).
-Usage: {{ include "monitoring.checkLevels" (dict "key" "budgets.alertAt" "levels" .Values.budgets.alertAt) }}
-*/}}
-{{- define "monitoring.checkLevels" -}}
+{{- define "monitoring.levelsProblem" -}}
+{{- $problems := list }}
 {{- $ratios := list }}
 {{- range $index, $level := .levels }}
 {{- $ratio := float64 .ratio }}
 {{- if or (le $ratio 0.0) (gt $ratio 10.0) }}
 {{- $hint := ternary (printf ": set %s for %s%%" (divf $ratio 100 | printf "%.4g") ($ratio | printf "%.4g")) ", e.g. 0.8 for 80%" (gt $ratio 10.0) }}
-{{- fail (printf "monitoring: %s[%d].ratio is a share of the monthly budget, above 0 (1 is the whole budget)%s (got %v)" $.key $index $hint .ratio) }}
+{{- $problems = append $problems (printf "monitoring: %s[%d].ratio is a share of the monthly budget, above 0 (1 is the whole budget)%s (got %v)" $.key $index $hint .ratio) }}
 {{- end }}
 {{- if not (has .severity (list "info" "warning" "critical")) }}
-{{- fail (printf "monitoring: %s: severity must be info, warning or critical, got %v" $.key .severity) }}
+{{- $problems = append $problems (printf "monitoring: %s: severity must be info, warning or critical, got %v" $.key .severity) }}
 {{- end }}
 {{- if has $ratio $ratios }}
-{{- fail (printf "monitoring: %s lists the level %v twice" $.key .ratio) }}
+{{- $problems = append $problems (printf "monitoring: %s lists the level %v twice" $.key .ratio) }}
 {{- end }}
 {{- $ratios = append $ratios $ratio }}
 {{- end }}
+{{- with $problems }}{{ first . }}{{ end }}
 {{- end }}
 
 {{/*
-monitoring.checkShare fails the render when a share (0.8 for 80%) is outside its
-range, and names the share to set when the value reads as a percentage. `range` is "(0, 1]",
-"[0, 1)" or "(0, 1)": whether 0 and 1 are allowed is what the rule that reads the share makes
-of them (a budget level of 1 is the whole budget; an objective of 1 leaves no error budget; an
-alert on more than 1 of anything never fires). The value is a number, or the string `--set`
-makes of a decimal (the schema allows no other).
-Usage: {{ include "monitoring.checkShare" (dict "key" "budgets.alertAt[0].ratio" "value" .ratio "of" "the monthly budget" "range" "(0, 1]" "example" 0.8) }}
+monitoring.shareProblem is the message refusing a share (0.8 for 80%) outside its range
+(validate.yaml fails with it), naming the share to set when the value reads as a percentage;
+empty when the share is in range. `range` is "(0, 1]", "[0, 1)" or "(0, 1)": whether 0 and 1
+are allowed is what the rule that reads the share makes of them (a budget level of 1 is the
+whole budget; an objective of 1 leaves no error budget; an alert on more than 1 of anything
+never fires). The value is a number, or the string `--set` makes of a decimal (the schema
+allows no other).
+Usage: {{ include "monitoring.shareProblem" (dict "key" "budgets.alertAt[0].ratio" "value" .ratio "of" "the monthly budget" "range" "(0, 1]" "example" 0.8) }}
 */}}
-{{- define "monitoring.checkShare" -}}
+{{- define "monitoring.shareProblem" -}}
 {{- $share := float64 .value }}
 {{- if not (include "monitoring.shareInRange" (dict "share" $share "range" .range)) }}
 {{- $bounds := printf "%s and %s" (ternary "at least 0" "above 0" (hasPrefix "[" .range)) (ternary "at most 1" "below 1" (hasSuffix "]" .range)) }}
@@ -278,17 +166,38 @@ Usage: {{ include "monitoring.checkShare" (dict "key" "budgets.alertAt[0].ratio"
 {{- if and (gt $share 1.0) (include "monitoring.shareInRange" (dict "share" (divf $share 100) "range" .range)) }}
 {{- $hint = printf ": set %s for %s%%" (divf $share 100 | printf "%.4g") ($share | printf "%.4g") }}
 {{- end }}
-{{- fail (printf "monitoring: %s is a share of %s, %s%s (got %v)" .key .of $bounds $hint .value) }}
+{{- printf "monitoring: %s is a share of %s, %s%s (got %v)" .key .of $bounds $hint .value }}
 {{- end }}
 {{- end }}
 
 {{/*
 monitoring.shareInRange is "true" when `share` (a float) lies in `range` (see
-monitoring.checkShare); empty otherwise.
+monitoring.shareProblem); empty otherwise.
 Usage: {{ include "monitoring.shareInRange" (dict "share" 0.8 "range" "(0, 1]") }}
 */}}
 {{- define "monitoring.shareInRange" -}}
 {{- $aboveLow := or (gt .share 0.0) (and (hasPrefix "[" .range) (eq .share 0.0)) }}
 {{- $belowHigh := or (lt .share 1.0) (and (hasSuffix "]" .range) (eq .share 1.0)) }}
 {{- if and $aboveLow $belowHigh }}true{{ end }}
+{{- end }}
+
+{{/*
+monitoring.durationSeconds is a Prometheus duration (30s, 1m, 1m30s, 500ms: units y, w, d, h, m,
+s, ms, largest first, or 0, as ParseDuration reads them in github.com/prometheus/common v0.72.1
+model/time.go, the version Prometheus v3.16.0 builds with) in seconds; empty for anything else,
+an empty string included.
+Usage: {{ include "monitoring.durationSeconds" "1m30s" }}
+*/}}
+{{- define "monitoring.durationSeconds" -}}
+{{- $duration := toString . }}
+{{- if eq $duration "0" }}0
+{{- else if regexMatch `^([0-9]+(ms|s|m|h|d|w|y))+$` $duration }}
+{{- $unitSeconds := dict "ms" 0.001 "s" 1 "m" 60 "h" 3600 "d" 86400 "w" 604800 "y" 31536000 }}
+{{- $seconds := 0.0 }}
+{{- range $part := regexFindAll `[0-9]+(ms|s|m|h|d|w|y)` $duration -1 }}
+{{- $unit := regexReplaceAll `^[0-9]+` $part "" }}
+{{- $seconds = addf $seconds (mulf (regexReplaceAll `[a-z]+$` $part "" | float64) (get $unitSeconds $unit)) }}
+{{- end }}
+{{- $seconds }}
+{{- end }}
 {{- end }}

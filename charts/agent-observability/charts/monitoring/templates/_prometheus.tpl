@@ -74,40 +74,51 @@ monitoring.alertmanagers is Prometheus' alerting.alertmanagers (YAML list) from
 prometheus.alertmanagers, whose entries are host:port (as Prometheus takes them) or http(s)
 URLs, as Alertmanagers are usually written: a URL's scheme and path become the `scheme` and
 `path_prefix` of an entry of their own, its host and port the target (without a port,
-Prometheus adds the scheme's). Anything else fails the render, as Prometheus would refuse it
-(a target with a `/` or a scheme it does not speak).
+Prometheus adds the scheme's). An entry that is neither is left out here; validate.yaml refuses
+it, as Prometheus would (a target with a `/` or a scheme it does not speak).
 */}}
 {{- define "monitoring.alertmanagers" -}}
-{{- $hostPort := `(?:[A-Za-z0-9](?:[-A-Za-z0-9.]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?` }}
-{{- $url := printf `^(?P<scheme>https?)://(?P<target>%s)(?P<prefix>/[^\s?#]*)?$` $hostPort }}
 {{- $groups := dict }}
-{{- range $index, $entry := .Values.prometheus.alertmanagers }}
-{{- $address := toString $entry }}
-{{- $group := dict "scheme" "http" "target" $address "prefix" "" }}
-{{- if regexMatch $url $address }}
-{{- range $part := list "scheme" "target" "prefix" }}
-{{- $_ := set $group $part (regexReplaceAll $url $address (printf "${%s}" $part)) }}
-{{- end }}
-{{- end }}
-{{- $port := regexFind ":[0-9]+$" $group.target | trimPrefix ":" }}
-{{- if or (not (regexMatch (printf "^%s$" $hostPort) $group.target)) (and $port (gt (atoi $port) 65535)) }}
-{{- fail (printf "monitoring: prometheus.alertmanagers[%d] (%s) is not an Alertmanager address: give host:port (alertmanager.monitoring:9093) or an http:// or https:// URL (https://alertmanager.example.com, with its path prefix if it has one)" $index $address) }}
-{{- end }}
-{{- $prefix := regexReplaceAll "/+$" $group.prefix "" }}
-{{- $key := printf "%s %s" $group.scheme $prefix }}
+{{- range $entry := .Values.prometheus.alertmanagers }}
+{{- with include "monitoring.alertmanagerAddress" $entry | fromYaml }}
+{{- $prefix := regexReplaceAll "/+$" .prefix "" }}
+{{- $key := printf "%s %s" .scheme $prefix }}
 {{- if not (hasKey $groups $key) }}
-{{- $config := dict "scheme" $group.scheme "static_configs" (list (dict "targets" list)) }}
+{{- $config := dict "scheme" .scheme "static_configs" (list (dict "targets" list)) }}
 {{- with $prefix }}
 {{- $_ := set $config "path_prefix" . }}
 {{- end }}
 {{- $_ := set $groups $key $config }}
 {{- end }}
 {{- $static := first (get $groups $key).static_configs }}
-{{- $_ := set $static "targets" (append $static.targets $group.target) }}
+{{- $_ := set $static "targets" (append $static.targets .target) }}
+{{- end }}
 {{- end }}
 {{- $alertmanagers := list }}
 {{- range $key := keys $groups | sortAlpha }}
 {{- $alertmanagers = append $alertmanagers (get $groups $key) }}
 {{- end }}
 {{- toYaml $alertmanagers }}
+{{- end }}
+
+{{/*
+monitoring.alertmanagerAddress parses one entry of prometheus.alertmanagers, host:port or an
+http(s) URL, into {scheme, target, prefix} (YAML; scheme http for host:port, prefix the URL's
+path); empty when it is neither, or its port is above 65535.
+Usage: {{ include "monitoring.alertmanagerAddress" "https://alertmanager.example.com/tenant-a" }}
+*/}}
+{{- define "monitoring.alertmanagerAddress" -}}
+{{- $hostPort := `(?:[A-Za-z0-9](?:[-A-Za-z0-9.]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?` }}
+{{- $url := printf `^(?P<scheme>https?)://(?P<target>%s)(?P<prefix>/[^\s?#]*)?$` $hostPort }}
+{{- $address := toString . }}
+{{- $parsed := dict "scheme" "http" "target" $address "prefix" "" }}
+{{- if regexMatch $url $address }}
+{{- range $part := list "scheme" "target" "prefix" }}
+{{- $_ := set $parsed $part (regexReplaceAll $url $address (printf "${%s}" $part)) }}
+{{- end }}
+{{- end }}
+{{- $port := regexFind ":[0-9]+$" $parsed.target | trimPrefix ":" }}
+{{- if and (regexMatch (printf "^%s$" $hostPort) $parsed.target) (or (not $port) (le (atoi $port) 65535)) }}
+{{- toYaml $parsed }}
+{{- end }}
 {{- end }}

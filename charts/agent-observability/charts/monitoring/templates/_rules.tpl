@@ -318,10 +318,12 @@ monitoring.budgetRules is the month-scale rule group, run every budgets.evaluati
 {{- if $a.enabled }}
 {{- $spent := printf `{{ with printf "tenant_model:llm_cost_dollars_disallowed:increase1h{%s,tenant_id='%%s',model='%%s'}" $labels.tenant_id $labels.model | query }}{{ . | first | value | printf "%%.2f" }}{{ else }}0.00{{ end }}` $scope.recordedQuoted }}
 {{- $monthly := printf `{{ with printf "tenant_model:llm_cost_dollars_disallowed:month_to_date{%s,tenant_id='%%s',model='%%s'}" $labels.tenant_id $labels.model | query }}{{ . | first | value | printf "%%.2f" }}{{ else }}0.00{{ end }}` $scope.recordedQuoted }}
+{{- /* A single call reads "once", not "1 times" (reReplaceAll: Prometheus v3.16.0
+template/template.go). */}}
 {{- $rules = append $rules (include "monitoring.alert" (dict "context" $ "name" "TenantModelNotAllowed" "family" "model-policy" "severity" "warning"
     "expr" (printf "tenant_model:llm_requests_disallowed:increase1h{%s} > 0" $r)
     "summary" "Tenant {{ $labels.tenant_id }} calls model {{ $labels.model }}, which its policy does not allow"
-    "description" (printf "Tenant {{ $labels.tenant_id }} called model {{ $labels.model }}, outside its allowed models, {{ $value | printf \"%%.0f\" }} times in the last hour, spending $%s on it (this month: $%s)." $spent $monthly)
+    "description" (printf "Tenant {{ $labels.tenant_id }} called model {{ $labels.model }}, outside its allowed models, {{ $value | printf \"%%.0f times\" | reReplaceAll \"^1 times$\" \"once\" }} in the last hour, spending $%s on it (this month: $%s)." $spent $monthly)
     "panel" (list "chargeback" "Calls to models outside the tenant's policy") "vars" $tenantVar) | fromYaml) }}
 {{- end }}
 {{- end }}
