@@ -1,7 +1,8 @@
 """From spans to people: an over-budget tenant's alert travels from the agent's GenAI spans
 through the real collector, the real Prometheus with the chart's rules and the real Alertmanager
 with the chart's routing to stand-in Slack and PagerDuty receivers, every program on the chart's
-rendered configuration.
+rendered configuration. The same call is outside the tenant's allowed models and over its tokens
+per day, and those alerts fire with their exact values.
 
 test_alert_delivery.py proves the routing and the texts with alerts posted to Alertmanager
 directly, test_prometheus_rules.py the rules with promtool; this is the one test of the whole
@@ -24,6 +25,7 @@ SLACK_PATH = "/services/T0CHAIN/B0CHAIN/slack-chain-7c4a"
 ROUTING_KEY = "pagerduty-chain-routing-key-31f9"
 GRAFANA = "https://grafana.example.com"
 BUDGET_USD = 1.0
+TOKENS_PER_DAY = 500_000
 # One call of a million input tokens: its cost is well above the budget, in cents.
 INPUT_TOKENS, OUTPUT_TOKENS = 1_000_000, 10_000
 SPEND_USD = cost("gpt-4o", INPUT_TOKENS, 0, OUTPUT_TOKENS)
@@ -33,7 +35,8 @@ def chain_values(pagerduty_url: str) -> dict:
     """A tenant with a budget, the guide's channels for an exceeded budget, and a Grafana URL for
     the alerts' dashboard links."""
     return {
-        "global": {"tenants": [{"name": "acme", "monthlyBudgetUsd": BUDGET_USD}]},
+        "global": {"tenants": [{"name": "acme", "monthlyBudgetUsd": BUDGET_USD, "allowedModels": ["gpt-4o-mini"],
+                                "rateLimits": {"tokensPerDay": TOKENS_PER_DAY}}]},
         "monitoring": {
             "grafana": {"rootUrl": GRAFANA},
             "alertmanager": {
@@ -85,8 +88,17 @@ def test_an_over_budget_tenants_spans_page_slack_and_pagerduty_through_prometheu
             wait_until(lambda: pagerduty.requests, "the exceeded budget on PagerDuty", timeout=120)
             wait_until(lambda: any("TenantBudgetExceeded" in texts for texts in slack_texts(slack)),
                        "the exceeded budget on Slack")
-            firing = {a["labels"]["alertname"] for a in stack.prometheus.alerts() if a["state"] == "firing"}
-            assert {"TenantBudgetExceeded", "TenantBudgetUtilisationHigh"} <= firing
+            firing = {a["labels"]["alertname"]: a for a in stack.prometheus.alerts() if a["state"] == "firing"}
+            assert {"TenantBudgetExceeded", "TenantBudgetUtilisationHigh"} <= firing.keys()
+            # The call to gpt-4o is outside acme's models (one call in the last hour), and its
+            # tokens are 202% of acme's tokens per day: exact, from the rules' own steps.
+            outside = firing["TenantModelNotAllowed"]
+            assert (outside["labels"]["tenant_id"], outside["labels"]["model"]) == ("acme", "gpt-4o")
+            assert float(outside["value"]) == 1
+            assert f"${SPEND_USD:.2f}" in outside["annotations"]["description"]
+            tokens = firing["TenantTokensPerDayExceeded"]
+            assert float(tokens["value"]) == pytest.approx((INPUT_TOKENS + OUTPUT_TOKENS) / TOKENS_PER_DAY, rel=1e-12)
+            assert {"TenantTokensPerDayHigh"} <= firing.keys()
 
             # PagerDuty: the routing key read from the mounted Secret's file (the stand-in
             # refuses any other), the tenant, the exact spend and budget, and the panel's link.
