@@ -5,9 +5,26 @@ from __future__ import annotations
 import ipaddress
 import os
 import socket
+import socketserver
 import subprocess
+import threading
 import time
 from pathlib import Path
+
+
+class ServedInBackground:
+    """A context manager for the socketserver in `self.server` (a stand-in the tests talk to):
+    served on a daemon thread from `with`, shut down and its socket closed at the end."""
+
+    server: socketserver.BaseServer
+
+    def __enter__(self):
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
 
 
 def free_port() -> int:

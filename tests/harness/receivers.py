@@ -14,12 +14,11 @@ import email
 import email.policy
 import json
 import socketserver
-import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from .network import free_port
+from .network import ServedInBackground, free_port
 
 
 @dataclass
@@ -28,7 +27,7 @@ class Request:
     body: dict
 
 
-class HttpReceiver:
+class HttpReceiver(ServedInBackground):
     """Records POSTs to `accepted_paths` and refuses any other path (404), as a webhook URL with
     a wrong secret is refused. `routing_key`, when set, is required in a PagerDuty event's body
     (400 otherwise). Accepted requests get `answer` (status, content type, body): Slack's
@@ -70,14 +69,6 @@ class HttpReceiver:
         self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         self.url = f"http://127.0.0.1:{self.port}"
 
-    def __enter__(self):
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
-
 
 @dataclass
 class Mail:
@@ -96,7 +87,7 @@ class Mail:
 
 
 @dataclass
-class SmtpReceiver:
+class SmtpReceiver(ServedInBackground):
     """An SMTP server on loopback that advertises AUTH PLAIN and accepts mail only after a
     login with `username` and `password` (535 otherwise). Alertmanager's email notifier logs in
     with Go's smtp.PlainAuth, which sends credentials without TLS to localhost only."""
@@ -165,14 +156,6 @@ class SmtpReceiver:
 
         self.server = socketserver.ThreadingTCPServer(("127.0.0.1", self.port), Handler)
         self.server.daemon_threads = True
-
-    def __enter__(self):
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
 
 
 def wait_until(condition, what: str, timeout: float = 30.0):

@@ -15,10 +15,10 @@ import shutil
 import socket
 import ssl
 import subprocess
-import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from .network import ServedInBackground
 from .render import Manifest
 
 GENERATOR_CONFIGMAP = "obs-secret-generator"
@@ -33,7 +33,7 @@ def missing_reason() -> str | None:
     return None
 
 
-class SecretsApi:
+class SecretsApi(ServedInBackground):
     """Secrets of `namespace` served over HTTPS on `host` (an IPv4 or IPv6 literal)."""
 
     def __init__(self, host: str, namespace: str, workdir: Path, token: str = "stand-in-token"):
@@ -52,14 +52,6 @@ class SecretsApi:
         self.server = server_class((host, 0), self._handler())
         self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
         self.port = self.server.server_address[1]
-
-    def __enter__(self):
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
 
     def decoded(self, name: str) -> dict[str, str]:
         """The stored Secret's data, base64-decoded."""
