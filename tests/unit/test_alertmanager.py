@@ -38,9 +38,11 @@ def written_config(manifest, tmp_path) -> Path:
                                          pytest.param(EVERY_RECEIVER, id="every-receiver")])
 def test_amtool_accepts_every_rendered_alertmanager_config_with_its_templates(tools, values_file, tmp_path):
     manifest = render_chart(values_files=(values_file,))
-    if not manifest.of_kind("StatefulSet") or CONFIG_MAP not in manifest.names("ConfigMap"):
+    if CONFIG_MAP not in manifest.names("ConfigMap"):
+        # Without the embedded Prometheus (production.yaml: kube-prometheus-stack's) there is no
+        # Alertmanager of the chart's to configure, and none may run.
         assert "obs-alertmanager" not in manifest.names("StatefulSet")
-        pytest.skip(f"{values_file.name} runs no embedded Alertmanager")
+        return
     result = alertmanager.check_config(written_config(manifest, tmp_path))
     assert result.returncode == 0, result.stdout + result.stderr
     assert " - 1 templates" in result.stdout and "SUCCESS" in result.stdout
