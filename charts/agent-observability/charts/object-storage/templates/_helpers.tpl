@@ -42,12 +42,15 @@ object-storage.credentialEnv are the S3 keys as environment variables from the S
 
 {{/*
 object-storage.expiryCommands are the `weed shell` commands (single-quoted words for printf)
-that set each expiry rule: a per-path TTL in filer.conf (weed/shell/command_fs_configure.go at
-the image's version), which the filer gives every object written under the prefix
+that set each expiry rule: a per-path TTL in filer.conf (weed/shell/command_fs_configure.go,
+flags -locationPrefix, -ttl, -delete, -apply, at SeaweedFS 4.53, the appVersion: the module
+hack/tools/weed pins), which the filer gives every object written under the prefix
 (weed/server/filer_server_handlers_write.go detectStorageOption) and after which it no longer
 finds it and deletes it (weed/filer/filer.go FindEntry), while the volume drops its data; days 0
 deletes the rule. SeaweedFS counts a TTL in one byte of one unit (weed/storage/needle/
 volume_ttl.go fitTtlCount): up to 255 days exactly, longer ones in whole weeks, rounded down.
+A bucket's objects live under /buckets/<bucket>/, the filer's default buckets folder
+(weed/server/filer_server.go, filer.options.buckets_folder), which the chart does not change.
 */}}
 {{- define "object-storage.expiryCommands" -}}
 {{- $commands := list }}
