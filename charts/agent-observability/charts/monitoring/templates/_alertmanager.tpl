@@ -18,9 +18,10 @@ others.
 */}}
 {{- define "monitoring.alertmanagerPeers" -}}
 {{- $name := include "monitoring.componentName" (dict "context" . "component" "alertmanager") }}
+{{- $headless := include "monitoring.componentName" (dict "context" . "component" "alertmanager-headless") }}
 {{- $peers := list }}
 {{- range $i := until (int .Values.alertmanager.replicas) }}
-{{- $peers = append $peers (printf "%s-%d.%s-headless.%s.svc" $name $i $name $.Release.Namespace) }}
+{{- $peers = append $peers (printf "%s-%d.%s.%s.svc" $name $i $headless $.Release.Namespace) }}
 {{- end }}
 {{- toYaml $peers }}
 {{- end }}
