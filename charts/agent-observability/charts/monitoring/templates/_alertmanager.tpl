@@ -27,6 +27,14 @@ others.
 {{- end }}
 
 {{/*
+monitoring.alertmanagerWebPort is the port the Alertmanager container serves its API on, which
+the headless Service and Prometheus (each replica by name) connect to.
+*/}}
+{{- define "monitoring.alertmanagerWebPort" -}}
+9093
+{{- end }}
+
+{{/*
 monitoring.alertmanagerUrl is the URL of the embedded Alertmanager's Service (Grafana's
 Alertmanager datasource).
 */}}

@@ -59,7 +59,7 @@ each alert to all of them (Prometheus v3.16.0 config/config.go AlertmanagerConfi
 v2 by default). */}}
 {{- $peers := list }}
 {{- range include "monitoring.alertmanagerPeers" . | fromYamlArray }}
-{{- $peers = append $peers (printf "%s:9093" .) }}
+{{- $peers = append $peers (printf "%s:%s" . (include "monitoring.alertmanagerWebPort" $)) }}
 {{- end }}
 {{- $alertmanagers = prepend $alertmanagers (dict "scheme" "http" "static_configs" (list (dict "targets" $peers))) }}
 {{- end }}
