@@ -108,13 +108,6 @@ Usage: {{ include "monitoring.percent" 0.8 }}
 {{- end }}
 
 {{/*
-monitoring.policyTenants are the tenant policies (YAML list): global.tenants.
-*/}}
-{{- define "monitoring.policyTenants" -}}
-{{- toYaml (dig "tenants" list (.Values.global | default dict)) }}
-{{- end }}
-
-{{/*
 monitoring.agentRules is the rule group of the agents and their LLM calls: the
 recording rules the alerts and dashboards share, and the guide's four alerts (latency, error
 rate, rate limits, daily cost per tenant) with thresholds from alerts.*.

@@ -116,3 +116,12 @@ imagePullSecrets:
   {{- toYaml . | nindent 2 }}
 {{- end }}
 {{- end }}
+
+{{/*
+otel-collector.policyTenants are the tenants' policies (YAML list): global.tenants, declared once in
+agent-observability for every chart that reads them (the collector their names, monitoring the
+rest), or this chart's own global.tenants when it is installed alone.
+*/}}
+{{- define "otel-collector.policyTenants" -}}
+{{- toYaml (dig "tenants" list (.Values.global | default dict)) }}
+{{- end }}

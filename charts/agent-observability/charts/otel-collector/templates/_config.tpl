@@ -300,7 +300,11 @@ other metric's definition without copying the span's attributes (bench/ measures
   metrics.tenants lists only some tenants: its budget and limits are for its own series. */}}
 {{- with $v.metrics.tenants }}
 {{- $known := list }}
-{{- range concat . (include "otel-collector.policyTenants" $ | fromYamlArray) | uniq }}
+{{- $policies := list }}
+{{- range include "otel-collector.policyTenants" $ | fromYamlArray }}
+{{- $policies = append $policies (toString .name) }}
+{{- end }}
+{{- range concat . $policies | uniq }}
 {{- $known = append $known (regexQuoteMeta (toString .)) }}
 {{- end }}
 {{- $labels = append $labels (printf `set(span.attributes["tenant.id"], "other") where span.attributes["tenant.id"] != nil and not IsMatch(span.attributes["tenant.id"], %s)` (include "otel-collector.ottlString" (printf "^(?:%s)$" (join "|" $known)))) }}

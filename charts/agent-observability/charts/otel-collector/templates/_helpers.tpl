@@ -91,16 +91,3 @@ checksum/config: {{ include "otel-collector.config" . | sha256sum }}
 checksum/delivery-guard: {{ include "otel-collector.deliveryGuardConfig" . | sha256sum }}
 {{- end }}
 {{- end }}
-
-{{/*
-otel-collector.policyTenants are the names of the tenants with a policy (YAML list):
-global.tenants, which the parent chart shares with the monitoring chart (budgets, allowed
-models, rate limits), or this chart's own global.tenants when it is installed alone.
-*/}}
-{{- define "otel-collector.policyTenants" -}}
-{{- $names := list }}
-{{- range (dig "tenants" list (.Values.global | default dict)) }}
-{{- $names = append $names (toString .name) }}
-{{- end }}
-{{- toYaml $names }}
-{{- end }}
