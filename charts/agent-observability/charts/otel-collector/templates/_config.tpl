@@ -63,6 +63,12 @@ referenced as ${env:NAME}. The settings no value changes are in files/fixed-comp
 {{- $_ := set $config $section (merge (index $config $section) (index $content $section)) }}
 {{- end }}
 {{- $_ := set $config.service "pipelines" (merge $config.service.pipelines $content.pipelines) }}
+{{- /* Sampling's decisions (templates/_sampling.tpl); its exporter is among $traceExporters. */}}
+{{- $sampling := include "otel-collector.samplingComponents" . | fromYaml }}
+{{- range $section := list "receivers" "processors" "connectors" }}
+{{- $_ := set $config $section (merge (index $config $section) (index $sampling $section)) }}
+{{- end }}
+{{- $_ := set $config.service "pipelines" (merge $config.service.pipelines $sampling.pipelines) }}
 {{- end }}
 {{- if $v.metrics.enabled }}
 {{- $_ := set $config.processors "transform/genai-normalise" (dict
@@ -176,9 +182,10 @@ does not fit).
 {{- end }}
 
 {{/*
-otel-collector.traceExporters are the exporters of the traces pipeline (YAML map): LangFuse's
+otel-collector.traceExporters are the exporters of the traces pipelines (YAML map): LangFuse's
 OTLP/HTTP endpoint with Basic auth and the v4 ingestion header (through the delivery guard
-when it is on: templates/_delivery_guard.tpl), and each destination that is switched on.
+when it is on: templates/_delivery_guard.tpl), each destination that is switched on, and the
+loadbalancing exporter of sampling routed by trace ID (templates/_sampling.tpl).
 Credentials are ${env:...} references to Secret-backed variables.
 */}}
 {{- define "otel-collector.traceExporters" -}}
@@ -232,6 +239,9 @@ Credentials are ${env:...} references to Secret-backed variables.
 {{- end }}
 {{- if $v.destinations.debug.enabled }}
 {{- $_ := set $exporters "debug" (dict "verbosity" $v.destinations.debug.verbosity) }}
+{{- end }}
+{{- if eq (include "otel-collector.samplingMode" .) "by-trace-id" }}
+{{- $_ := set $exporters "loadbalancing/sampling" (include "otel-collector.samplingExporter" (dict "context" . "queue" $queue) | fromYaml) }}
 {{- end }}
 {{- $queues := list }}
 {{- range $exporters }}
@@ -311,39 +321,7 @@ other metric's definition without copying the span's attributes (bench/ measures
 {{- end }}
 {{- /* The spans of the metrics with a model label: agent invocations and LLM calls. */}}
 {{- $labels = append $labels (printf `set(span.attributes["model"], "unknown") where %s or span.attributes["gen_ai.operation.name"] == "invoke_agent"` $isInference) }}
-{{- /* A routing prefix (`openai/`, `bedrock/`) is taken off the model name once, into the
-  span's cache, rather than searched for by every row: a row's alternatives that start with the
-  prefix group match, anchored, the name or what follows its first `/` (several times faster, bench/). */}}
-{{- $route := "^(?:[^/]+/)?" }}
-{{- /* The rows read the name from the cache: a map of two or three entries is searched faster
-  than the span's attributes. */}}
-{{- $prices := list
-  `set(span.cache["model"], span.attributes["gen_ai.request.model"])`
-  `set(span.cache["route"], ExtractPatterns(span.cache["model"], "^[^/]+/(?P<rest>(?s:.*))")) where span.cache["model"] != nil` }}
-{{- range $index, $row := concat $v.prices.extraModels $v.prices.models }}
-{{- $patterns := ternary $row.match (list $row.match) (kindIs "slice" $row.match) }}
-{{- $routed := list }}
-{{- $alternatives := list }}
-{{- range $patterns }}
-{{- if hasPrefix $route . }}
-{{- $routed = append $routed (trimPrefix $route .) }}
-{{- else }}
-{{- $alternatives = append $alternatives (printf "(?:%s)" .) }}
-{{- end }}
-{{- end }}
-{{- $matches := list }}
-{{- if $routed }}
-{{- $anchored := include "otel-collector.ottlString" (printf "(?i)^(?:%s)" (join "|" $routed)) }}
-{{- $matches = append $matches (printf `IsMatch(span.cache["model"], %s)` $anchored) }}
-{{- $matches = append $matches (printf `IsMatch(span.cache["route"]["rest"], %s)` $anchored) }}
-{{- end }}
-{{- if $alternatives }}
-{{- $matches = append $matches (printf `IsMatch(span.cache["model"], %s)` (include "otel-collector.ottlString" (printf "(?i)%s" (join "|" $alternatives)))) }}
-{{- end }}
-{{- $price := printf `{"model": %s, "input": %s, "output": %s, "cached_input": %s}` (include "otel-collector.ottlString" $row.model) (include "otel-collector.ottlFloat" $row.input) (include "otel-collector.ottlFloat" $row.output) (include "otel-collector.ottlFloat" (ternary $row.cachedInput $row.input (hasKey $row "cachedInput"))) }}
-{{- /* The matched row is kept in the span's cache (a map of its own, not the attributes every row would search). */}}
-{{- $prices = append $prices (printf `set(span.cache["price"], %s) where span.cache["price"] == nil and (%s)` $price (join " or " $matches)) }}
-{{- end }}
+{{- $prices := concat (list `set(span.cache["model"], span.attributes["gen_ai.request.model"])`) (include "otel-collector.priceStatements" . | fromYamlArray) }}
 {{- $prices = append $prices `set(span.attributes["model"], span.cache["price"]["model"])` }}
 {{- if eq $v.metrics.unpricedModels "keep" }}
 {{- $prices = append $prices `set(span.attributes["model"], span.attributes["gen_ai.request.model"]) where span.cache["price"] == nil` }}
@@ -615,4 +593,47 @@ the configuration references as ${env:NAME}, from its Secret (never a value).
 {{- with $v.extraEnv }}
 {{ toYaml . }}
 {{- end }}
+{{- end }}
+
+{{/*
+otel-collector.priceStatements are the OTTL statements (YAML list) that find the row of the
+price table (prices.extraModels, then prices.models) of the model name in span.cache["model"]
+and keep it in span.cache["price"] ({model, input, output, cached_input}, USD per 1M tokens);
+nil when no row matches. Both the metrics' labels and sampling's cost rule price with them.
+*/}}
+{{- define "otel-collector.priceStatements" -}}
+{{- $v := .Values }}
+{{- /* A routing prefix (`openai/`, `bedrock/`) is taken off the model name once, into the
+  span's cache, rather than searched for by every row: a row's alternatives that start with the
+  prefix group match, anchored, the name or what follows its first `/` (several times faster, bench/). */}}
+{{- $route := "^(?:[^/]+/)?" }}
+{{- /* The rows read the name from the cache: a map of two or three entries is searched faster
+  than the span's attributes. */}}
+{{- $prices := list
+  `set(span.cache["route"], ExtractPatterns(span.cache["model"], "^[^/]+/(?P<rest>(?s:.*))")) where span.cache["model"] != nil` }}
+{{- range $index, $row := concat $v.prices.extraModels $v.prices.models }}
+{{- $patterns := ternary $row.match (list $row.match) (kindIs "slice" $row.match) }}
+{{- $routed := list }}
+{{- $alternatives := list }}
+{{- range $patterns }}
+{{- if hasPrefix $route . }}
+{{- $routed = append $routed (trimPrefix $route .) }}
+{{- else }}
+{{- $alternatives = append $alternatives (printf "(?:%s)" .) }}
+{{- end }}
+{{- end }}
+{{- $matches := list }}
+{{- if $routed }}
+{{- $anchored := include "otel-collector.ottlString" (printf "(?i)^(?:%s)" (join "|" $routed)) }}
+{{- $matches = append $matches (printf `IsMatch(span.cache["model"], %s)` $anchored) }}
+{{- $matches = append $matches (printf `IsMatch(span.cache["route"]["rest"], %s)` $anchored) }}
+{{- end }}
+{{- if $alternatives }}
+{{- $matches = append $matches (printf `IsMatch(span.cache["model"], %s)` (include "otel-collector.ottlString" (printf "(?i)%s" (join "|" $alternatives)))) }}
+{{- end }}
+{{- $price := printf `{"model": %s, "input": %s, "output": %s, "cached_input": %s}` (include "otel-collector.ottlString" $row.model) (include "otel-collector.ottlFloat" $row.input) (include "otel-collector.ottlFloat" $row.output) (include "otel-collector.ottlFloat" (ternary $row.cachedInput $row.input (hasKey $row "cachedInput"))) }}
+{{- /* The matched row is kept in the span's cache (a map of its own, not the attributes every row would search). */}}
+{{- $prices = append $prices (printf `set(span.cache["price"], %s) where span.cache["price"] == nil and (%s)` $price (join " or " $matches)) }}
+{{- end }}
+{{- toYaml $prices }}
 {{- end }}

@@ -54,6 +54,11 @@ spec:
         - name: health
           containerPort: {{ .Values.ports.health }}
           protocol: TCP
+        {{- if eq (include "otel-collector.samplingMode" .) "by-trace-id" }}
+        - name: sampling
+          containerPort: {{ .Values.ports.sampling }}
+          protocol: TCP
+        {{- end }}
       {{- with include "otel-collector.env" . }}
       env:
         {{- . | nindent 8 }}

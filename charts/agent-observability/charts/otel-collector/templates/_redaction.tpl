@@ -6,7 +6,8 @@ the spans as the agents sent them, so the metrics are the same under every polic
   traces                  as-sent destinations, nothing changes the spans
   traces/redacted         transform/redacted (the detectors) -> its destinations
   traces/no-content       transform/no-content (content left out, the rest redacted) -> its destinations
-and, with metrics.enabled, each redacting pipeline also forwards its spans to one that counts
+the same, named traces/sampled, traces/sampled-redacted and traces/sampled-no-content, after
+forward/sampled for the destinations that get the sampled traces (templates/_sampling.tpl), and, with metrics.enabled, each redacting pipeline also forwards its spans to one that counts
 the markers (traces/redactions-<policy>: transform/redactions-<policy> -> signaltometrics/redactions)
 for genai_redactions_total, on the metrics' endpoint (metrics/redactions).
 Delivery stays as it was: forward/traces hands the spans to every pipeline and returns their
@@ -15,8 +16,9 @@ fan-out refuses it to the agent, retryably, as the one traces pipeline did.
 */}}
 
 {{/*
-otel-collector.contentDestinations maps each trace exporter to its destination's name and
-content policy (YAML map: exporter -> {destination, policy}).
+otel-collector.contentDestinations maps each destination's exporter to its destination's name,
+content policy and whether it gets the sampled traces (YAML map: exporter -> {destination,
+policy, sampled}).
 */}}
 {{- define "otel-collector.contentDestinations" -}}
 {{- $v := .Values }}
@@ -28,14 +30,20 @@ content policy (YAML map: exporter -> {destination, policy}).
   "otlphttp/backend" (list "otlp" $v.destinations.otlp.content)
   "awsxray" (list "xray" $v.destinations.xray.content)
   "debug" (list "debug" $v.destinations.debug.content) }}
+{{- $sampled := dict
+  "langfuse" $v.langfuse.sampled "langsmith" $v.destinations.langsmith.sampled "otlp" $v.destinations.otlp.sampled
+  "xray" $v.destinations.xray.sampled "debug" $v.destinations.debug.sampled }}
 {{- $out := dict }}
 {{- range $exporter := keys $exporters | sortAlpha }}
-{{- $source := index $sources $exporter }}
+{{- /* Not a destination: sampling's loadbalancing exporter. */}}
+{{- with index $sources $exporter }}
+{{- $source := . }}
 {{- $policy := index $source 1 }}
 {{- if and $v.redaction.everywhere (eq $policy "as-sent") }}
 {{- $policy = "redacted" }}
 {{- end }}
-{{- $_ := set $out $exporter (dict "destination" (index $source 0) "policy" $policy) }}
+{{- $_ := set $out $exporter (dict "destination" (index $source 0) "policy" $policy "sampled" (and $v.sampling.enabled (index $sampled (index $source 0)))) }}
+{{- end }}
 {{- end }}
 {{- toYaml $out }}
 {{- end }}
@@ -217,23 +225,32 @@ redactions (see the top of this file).
 {{- define "otel-collector.contentPipelines" -}}
 {{- $v := .Values }}
 {{- $destinations := include "otel-collector.contentDestinations" . | fromYaml }}
-{{- $byPolicy := dict }}
+{{- /* A pipeline per content policy, and per source: every trace (forward/traces) or the
+  sampled ones (forward/sampled, templates/_sampling.tpl). */}}
+{{- $groups := dict }}
 {{- range $exporter := keys $destinations | sortAlpha }}
-{{- $policy := (index $destinations $exporter).policy }}
-{{- $_ := set $byPolicy $policy (append (get $byPolicy $policy | default list) $exporter) }}
+{{- $destination := index $destinations $exporter }}
+{{- $name := $destination.policy | replace "as-sent" "" }}
+{{- if $destination.sampled }}
+{{- $name = trimSuffix "-" (printf "sampled-%s" $name) }}
+{{- end }}
+{{- $name = trimSuffix "/" (printf "traces/%s" $name) }}
+{{- $group := get $groups $name | default (dict "policy" $destination.policy "sampled" $destination.sampled "exporters" list) }}
+{{- $_ := set $group "exporters" (append $group.exporters $exporter) }}
+{{- $_ := set $groups $name $group }}
 {{- end }}
 {{- $out := dict "processors" dict "connectors" dict "pipelines" dict }}
 {{- $redact := include "otel-collector.redactStatements" . | fromYamlArray }}
 {{- $counted := false }}
-{{- range $policy, $exporters := $byPolicy }}
-{{- if eq $policy "as-sent" }}
-{{- $_ := set $out.pipelines "traces" (dict "receivers" (list "forward/traces") "exporters" $exporters) }}
-{{- else }}
+{{- range $name, $group := $groups }}
+{{- $policy := $group.policy }}
+{{- $exporters := $group.exporters }}
+{{- $pipeline := dict "receivers" (list (ternary "forward/sampled" "forward/traces" $group.sampled)) "exporters" $exporters }}
+{{- if ne $policy "as-sent" }}
 {{- $statements := $redact }}
 {{- if eq $policy "no-content" }}
 {{- $statements = concat (include "otel-collector.noContentStatements" $ | fromYamlArray) $redact }}
 {{- end }}
-{{- $pipeline := dict "receivers" (list "forward/traces") "exporters" $exporters }}
 {{- if $statements }}
 {{- /* propagate: a statement that fails refuses the export (retryably) rather than pass a span unredacted. */}}
 {{- $_ := set $out.processors (printf "transform/%s" $policy) (dict "error_mode" "propagate" "trace_statements" $statements) }}
@@ -252,8 +269,8 @@ redactions (see the top of this file).
     "processors" (list (printf "transform/redactions-%s" $policy))
     "exporters" (list "signaltometrics/redactions")) }}
 {{- end }}
-{{- $_ := set $out.pipelines (printf "traces/%s" $policy) $pipeline }}
 {{- end }}
+{{- $_ := set $out.pipelines $name $pipeline }}
 {{- end }}
 {{- if $counted }}
 {{- $_ := set $out.connectors "signaltometrics/redactions" (dict "spans" (include "otel-collector.redactionMetrics" (dict "context" . "destinations" $destinations) | fromYamlArray)) }}
