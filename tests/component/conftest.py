@@ -42,13 +42,14 @@ def otelcol():
 def run_collector(otelcol, tmp_path):
     """Start the umbrella's rendered collector with `values` for the otel-collector section (and
     `global_values` for the umbrella's global section);
-    `endpoints` maps exporter names to local stand-ins. When the render has the delivery guard,
+    `endpoints` maps exporter names to local stand-ins, `samplers` lists the sampling receivers
+    (host:port) of the collectors that route traces among themselves. When the render has the delivery guard,
     it runs too, on its rendered configuration, between the LangFuse exporter and LangFuse's
     stand-in (the collector's `delivery_guard`). Stopped at the end of the test."""
     started = []
 
     def run(values: dict | None = None, endpoints: dict | None = None, queue_dir=None, ports=None,
-            global_values: dict | None = None):
+            global_values: dict | None = None, samplers: list[str] | None = None):
         manifest = render_chart(UMBRELLA_CHART, values={"otel-collector": values or {}, "global": global_values or {}})
         queue = queue_dir or tmp_path / "queue"
         queue.mkdir(exist_ok=True)
@@ -65,7 +66,7 @@ def run_collector(otelcol, tmp_path):
             guard = delivery_guard.DeliveryGuard.rendered(manifest, workdir, stand_in.netloc)
             started.append(guard.start())
             endpoints[LANGFUSE] = guard.url(stand_in.path)
-        config = collector.localise(collector.rendered_config(manifest), ports, queue, endpoints)
+        config = collector.localise(collector.rendered_config(manifest), ports, queue, endpoints, samplers)
         env = collector.environment(collector.rendered_container(manifest), SECRETS)
         instance = collector.Collector(config, workdir, env, ports)
         instance.delivery_guard = guard

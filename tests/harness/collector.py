@@ -105,15 +105,29 @@ class Ports:
     metrics: int = field(default_factory=free_port)
     telemetry: int = field(default_factory=free_port)
     health: int = field(default_factory=free_port)
+    sampling: int = field(default_factory=free_port)
 
 
-def localise(config: dict, ports: Ports, queue_dir: Path, endpoints: dict[str, str] | None = None) -> dict:
+SAMPLING_RECEIVER = "otlp/sampling"
+SAMPLING_EXPORTER = "loadbalancing/sampling"
+
+
+def localise(config: dict, ports: Ports, queue_dir: Path, endpoints: dict[str, str] | None = None,
+             samplers: list[str] | None = None) -> dict:
     """The configuration with its listeners on 127.0.0.1, its queue in queue_dir, and each
-    exporter named in `endpoints` sending to the given URL instead."""
+    exporter named in `endpoints` sending to the given URL instead. With sampling routed by
+    trace ID, `samplers` (host:port of each collector's sampling receiver, its own included)
+    stand for the headless Service's DNS records: a static list in the loadbalancing
+    exporter's resolver, as loopback ports have no DNS name each."""
     config = copy.deepcopy(config)
     protocols = config["receivers"]["otlp"]["protocols"]
     protocols["grpc"]["endpoint"] = f"127.0.0.1:{ports.otlp_grpc}"
     protocols["http"]["endpoint"] = f"127.0.0.1:{ports.otlp_http}"
+    if SAMPLING_RECEIVER in config["receivers"]:
+        config["receivers"][SAMPLING_RECEIVER]["protocols"]["grpc"]["endpoint"] = f"127.0.0.1:{ports.sampling}"
+    if SAMPLING_EXPORTER in config.get("exporters", {}):
+        config["exporters"][SAMPLING_EXPORTER]["resolver"] = {
+            "static": {"hostnames": samplers or [f"127.0.0.1:{ports.sampling}"]}}
     config["extensions"]["health_check"]["endpoint"] = f"127.0.0.1:{ports.health}"
     if "prometheus" in config.get("exporters", {}):
         config["exporters"]["prometheus"]["endpoint"] = f"127.0.0.1:{ports.metrics}"
