@@ -36,6 +36,12 @@ RENDERS = [pytest.param(UMBRELLA_CHART, (path,), {}, id=str(path.relative_to(REP
                  id="OTLP/HTTP backend, queue in memory"),
     pytest.param(UMBRELLA_CHART, (), {"otel-collector": {"metrics": {"enabled": False}}}, id="traces only"),
     pytest.param(UMBRELLA_CHART, (), {"otel-collector": {"langfuse": {"enabled": False}}}, id="metrics only"),
+    pytest.param(UMBRELLA_CHART, (), {"otel-collector": {"sampling": {"enabled": True, "keep": {"tenants": ["acme"]}}}},
+                 id="sampling in process"),
+    pytest.param(UMBRELLA_CHART, (), {"otel-collector": {
+        **EVERY_DESTINATION["otel-collector"], "replicas": 3, "redaction": {"everywhere": True},
+        "langfuse": {"sampled": False}, "sampling": {"enabled": True, "keep": {"tenants": ["acme"]}}}},
+                 id="sampling routed by trace ID, every destination, LangFuse unsampled"),
 ]
 
 
