@@ -56,3 +56,20 @@ def test_the_guides_tenant_policies_render_with_every_shipped_values_file(values
     levels = {(rule["labels"]["tenant_id"], rule["labels"]["threshold"]) for rule in rules
               if rule.get("alert") == "TenantBudgetUtilisationHigh"}
     assert levels == {("tenant-a", "0.8"), ("tenant-b", "0.8"), ("tenant-c", "0.9")}
+
+
+SAMPLING = REPO_ROOT / "examples" / "sampling" / "values.yaml"
+
+
+@pytest.mark.parametrize("values_file", shipped_values_params())
+def test_the_sampling_example_routes_by_trace_id_with_every_shipped_values_file(values_file):
+    manifest = render_chart(values_files=(values_file, SAMPLING))
+    config = yaml.safe_load(manifest.get("ConfigMap", "obs-otel-collector")["data"]["config.yaml"])
+    resolver = config["exporters"]["loadbalancing/sampling"]["resolver"]["dns"]
+    service = manifest.get("Service", resolver["hostname"])
+    assert service["spec"]["clusterIP"] == "None"
+    assert [(p["name"], str(p["port"])) for p in service["spec"]["ports"]] == [("sampling", resolver["port"])]
+    policies = {p["name"] for p in config["processors"]["tail_sampling"]["policies"]}
+    assert policies == {"errors", "rate-limited", "slow", "expensive", "tenants", "share"}
+    # The metrics read every span, before the decisions.
+    assert config["service"]["pipelines"]["traces/genai-metrics"]["receivers"] == ["forward/traces"]
