@@ -4,8 +4,8 @@
 Every run uses bin/otelcol (the chart's collector version and components) and the same load:
 OTLP/HTTP export requests of 512 spans shaped like an agent's (per run of an agent: the
 agent span, two LLM calls with token usage and message content, two tool calls, one vector
-search), sent by concurrent clients on loopback to a collector whose exporter sends to a local
-stand-in for LangFuse. The configurations, each a stage more than the one before:
+search; each request with new random trace IDs), sent by concurrent clients on loopback to a
+collector whose exporter sends to a local stand-in for LangFuse. The configurations, each a stage more than the one before:
   * passthrough        otlp receiver -> otlphttp exporter, nothing else (in-memory queue);
   * passthrough+queue  the chart with metrics off: memory limiter and the disk queue to LangFuse,
                        what the durability guarantee costs;
@@ -75,8 +75,9 @@ def attributes(values: dict) -> list[KeyValue]:
     return result
 
 
-def export_request(seed: int) -> bytes:
-    """One OTLP export request of SPANS_PER_REQUEST spans: agent runs of 6 spans each."""
+def export_request(seed: int, trace_ids: list[bytes]) -> bytes:
+    """One OTLP export request of SPANS_PER_REQUEST spans: agent runs of 6 spans each, run i
+    with trace_ids[i]."""
     request = ExportTraceServiceRequest()
     resource = request.resource_spans.add()
     resource.resource.attributes.extend(attributes({"service.name": "support-bot", "tenant.id": f"tenant-{seed % 7}",
@@ -87,7 +88,7 @@ def export_request(seed: int) -> bytes:
     for index in range(SPANS_PER_REQUEST):
         run, role = divmod(index, SPANS_PER_RUN)
         span = scope.spans.add()
-        span.trace_id = (seed * 1_000_003 + run).to_bytes(16, "big")
+        span.trace_id = trace_ids[run]
         span.span_id = (seed * 10_007 + index + 1).to_bytes(8, "big")
         span.start_time_unix_nano = start + index * 1_000_000
         span.end_time_unix_nano = span.start_time_unix_nano + (role + 1) * 250_000_000
@@ -111,6 +112,46 @@ def export_request(seed: int) -> bytes:
             values = {"gen_ai.operation.name": "retrieval", "gen_ai.data_source.id": "kb"}
         span.attributes.extend(attributes(values))
     return request.SerializeToString()
+
+
+class Load:
+    """The export requests the clients send, built once (`seeds` of them, sent in turn), each
+    sent with new random trace IDs, as SDKs make them: a trace ID never comes back (the tail
+    sampling processor would follow its cached decision instead of deciding) and the share's
+    hash (FNV-1a of the ID) gets the uniform input it is meant for, which counted IDs are not.
+    The IDs are written into the built request at the byte offsets of placeholder IDs, so
+    that the clients cost little CPU of the cores they share with the collector."""
+
+    TRACES = -(-SPANS_PER_REQUEST // SPANS_PER_RUN)
+
+    def __init__(self, seeds: int = 16):
+        self.requests: list[tuple[bytes, list[tuple[int, int]]]] = []
+        for seed in range(seeds):
+            placeholders = [os.urandom(16) for _ in range(self.TRACES)]
+            body = export_request(seed, placeholders)
+            offsets = []  # (byte offset, which trace of the request)
+            for trace, placeholder in enumerate(placeholders):
+                found, index = [], body.find(placeholder)
+                while index >= 0:
+                    found.append(index)
+                    index = body.find(placeholder, index + 1)
+                expected = min(SPANS_PER_RUN, SPANS_PER_REQUEST - trace * SPANS_PER_RUN)
+                if len(found) != expected:
+                    raise RuntimeError(f"trace {trace} of request {seed}: {len(found)} placeholder IDs, not {expected}")
+                offsets += [(index, trace) for index in found]
+            self.requests.append((body, offsets))
+
+    def size(self) -> int:
+        """Bytes of a request, on average."""
+        return sum(len(body) for body, _ in self.requests) // len(self.requests)
+
+    def body(self, index: int) -> bytearray:
+        """Request `index` (in turn among the built ones) with new trace IDs."""
+        template, offsets = self.requests[index % len(self.requests)]
+        body, ids = bytearray(template), os.urandom(16 * self.TRACES)
+        for offset, trace in offsets:
+            body[offset:offset + 16] = ids[16 * trace:16 * trace + 16]
+        return body
 
 
 class NullSink:
@@ -140,9 +181,9 @@ class NullSink:
         self.server.server_close()
 
 
-def send(port: int, payloads: list[bytes], requests: int, clients: int) -> None:
+def send(port: int, load: Load, requests: int, clients: int) -> None:
     """`requests` exports from `clients` concurrent keep-alive connections, each waiting for
-    its answer (as SDKs do); a refused export (memory limiter) is retried."""
+    its answer (as SDKs do); a refused export (memory limiter) is retried as it was."""
     counter = iter(range(requests))
     lock = threading.Lock()
 
@@ -153,8 +194,9 @@ def send(port: int, payloads: list[bytes], requests: int, clients: int) -> None:
                 index = next(counter, None)
             if index is None:
                 return
+            body = load.body(index)
             while True:
-                connection.request("POST", "/v1/traces", body=payloads[index % len(payloads)],
+                connection.request("POST", "/v1/traces", body=body,
                                    headers={"Content-Type": "application/x-protobuf"})
                 response = connection.getresponse()
                 response.read()
@@ -202,7 +244,7 @@ def with_pprof(config: dict, port: int) -> dict:
     return config
 
 
-def run(name: str, config: dict, env: dict, payloads: list[bytes], requests: int, clients: int,
+def run(name: str, config: dict, env: dict, load: Load, requests: int, clients: int,
         profile: Path | None = None) -> dict:
     sink = NullSink()
     with tempfile.TemporaryDirectory() as scratch:
@@ -223,7 +265,7 @@ def run(name: str, config: dict, env: dict, payloads: list[bytes], requests: int
                             and "transform/genai-labels" in metrics_pipeline.get("processors", []))
         instance = collector.Collector(config, workdir, env, ports).start()
         try:
-            send(ports.otlp_http, payloads, 20, clients)  # warm-up, not measured
+            send(ports.otlp_http, load, 20, clients)  # warm-up, not measured
             deadline = time.monotonic() + 300
             while sent_spans(instance) < 20 * SPANS_PER_REQUEST and time.monotonic() < deadline:
                 time.sleep(0.05)
@@ -240,7 +282,7 @@ def run(name: str, config: dict, env: dict, payloads: list[bytes], requests: int
                                            timeout=60).read()), daemon=True)
                 profiler.start()
             started, cpu_before = time.monotonic(), cpu_seconds(instance)
-            send(ports.otlp_http, payloads, requests, clients)
+            send(ports.otlp_http, load, requests, clients)
             deadline = time.monotonic() + 300
             while time.monotonic() < deadline:
                 done = sent_spans(instance) - baseline_sent >= spans
@@ -331,9 +373,9 @@ def main() -> int:
         configs = {name: configs[name] for name in args.only}
     if args.profile:
         args.profile.mkdir(parents=True, exist_ok=True)
-    payloads = [export_request(seed) for seed in range(16)]
+    load = Load()
     print(f"load: {args.requests} OTLP/HTTP requests of {SPANS_PER_REQUEST} spans "
-          f"({sum(map(len, payloads)) // len(payloads) // 1024} KiB each) from {args.clients} clients; "
+          f"({load.size() // 1024} KiB each) from {args.clients} clients; "
           f"GOMEMLIMIT={env.get('GOMEMLIMIT', 'unset')}; {os.cpu_count()} CPUs, "
           f"load average {os.getloadavg()[0]:.1f} at the start", flush=True)
     names = list(configs)
@@ -343,7 +385,7 @@ def main() -> int:
         results = {}
         for name in order:
             env_of_run = {"GOMEMLIMIT": env.get("GOMEMLIMIT", "")} if name == "passthrough" else env
-            results[name] = run(name, configs[name], env_of_run, payloads, args.requests, args.clients,
+            results[name] = run(name, configs[name], env_of_run, load, args.requests, args.clients,
                                 args.profile if index == 0 else None)
         rounds.append(results)
         print(f"round {index + 1}: " + ", ".join(f"{name} {results[name]['spans_per_second']:,.0f}" for name in names)
