@@ -61,7 +61,8 @@ from harness.render import render_chart  # noqa: E402
 
 SPANS_PER_REQUEST = 512
 SPANS_PER_RUN = 6
-LLM_CALLS_PER_RUN = 2
+LLM_ROLES = (1, 2)  # which spans of a run are LLM calls
+LLM_CALLS_PER_REQUEST = sum(index % SPANS_PER_RUN in LLM_ROLES for index in range(SPANS_PER_REQUEST))
 PROMPT = json.dumps([{"role": "system", "content": "You are a support agent. " * 20},
                      {"role": "user", "content": "Where is my order 12345? " * 10}])
 ANSWER = json.dumps([{"role": "assistant", "content": "Your order ships tomorrow. " * 8}])
@@ -96,7 +97,7 @@ def export_request(seed: int, trace_ids: list[bytes]) -> bytes:
             span.name = "invoke_agent planner"
             values = {"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "planner",
                       "gen_ai.request.model": "gpt-4o"}
-        elif role in (1, 2):
+        elif role in LLM_ROLES:
             span.name = "chat gpt-4o"
             values = {"gen_ai.operation.name": "chat", "gen_ai.provider.name": "openai",
                       "gen_ai.request.model": "gpt-4o-2024-08-06" if role == 1 else "claude-sonnet-4-6",
@@ -211,18 +212,43 @@ def send(port: int, load: Load, requests: int, clients: int) -> None:
         thread.join()
 
 
-def sent_spans(instance: collector.Collector) -> float:
-    return sum(v for k, v in instance.telemetry().items() if k[0] == "otelcol_exporter_sent_spans_total")
+LANGFUSE_EXPORTER = "otlphttp/langfuse"
+# No count of a healthy run stays still this long: the batch processor's timeout, the sampled
+# stages' decisionWait and decision tick, an exporter's retry backoff (at most 30 s) are shorter.
+STALLED_SECONDS = 60
 
 
-def passed_on_spans(instance: collector.Collector, batch_processor: str) -> float:
+def sent_spans(telemetry: dict[tuple, float]) -> float:
+    """Spans the exporter to the LangFuse stand-in has sent (and only it: the routed sampling
+    stage's loadbalancing exporter counts the same spans once more)."""
+    return sum(v for k, v in telemetry.items()
+               if k[0] == "otelcol_exporter_sent_spans_total" and ("exporter", LANGFUSE_EXPORTER) in k[1:])
+
+
+def passed_on_spans(telemetry: dict[tuple, float], batch_processor: str) -> float:
     """Spans a batch processor has passed on to the next component."""
-    return sum(v for k, v in instance.telemetry().items()
+    return sum(v for k, v in telemetry.items()
                if k[0] == "otelcol_processor_batch_batch_send_size_sum" and ("processor", batch_processor) in k[1:])
 
 
 def counted_llm_calls(instance: collector.Collector) -> float:
     return sum(v for k, v in instance.metrics().items() if k[0] == "llm_inference_duration_seconds_count")
+
+
+def wait_for(name: str, instance: collector.Collector, progress, targets: tuple[float, ...]) -> None:
+    """Returns once each count progress() returns has reached its target; fails when none has
+    moved for STALLED_SECONDS, with the counts and the end of the collector's log."""
+    last, moved = None, time.monotonic()
+    while True:
+        counts = progress()
+        if all(count >= target for count, target in zip(counts, targets)):
+            return
+        if counts != last:
+            last, moved = counts, time.monotonic()
+        elif time.monotonic() - moved > STALLED_SECONDS:
+            raise TimeoutError(f"{name}: stalled at {counts} of {targets} (spans sent to LangFuse, passed on to "
+                               f"the metrics, LLM calls counted)\n{instance.log()[-2000:]}")
+        time.sleep(0.02)
 
 
 def cpu_seconds(instance: collector.Collector) -> float:
@@ -264,17 +290,24 @@ def run(name: str, config: dict, env: dict, load: Load, requests: int, clients: 
         counts_llm_calls = ("signaltometrics" in metrics_pipeline.get("exporters", [])
                             and "transform/genai-labels" in metrics_pipeline.get("processors", []))
         instance = collector.Collector(config, workdir, env, ports).start()
+
+        def progress() -> tuple[float, float, float]:
+            """Spans sent to LangFuse, spans the metrics' batch processor passed on, LLM calls
+            the metrics counted (0 where the configuration has no such stage)."""
+            telemetry = instance.telemetry()
+            return (sent_spans(telemetry), passed_on_spans(telemetry, last_processor) if last_processor else 0,
+                    counted_llm_calls(instance) if counts_llm_calls else 0)
+
+        def expected(requests_sent: int) -> tuple[float, float, float]:
+            spans_sent = requests_sent * SPANS_PER_REQUEST
+            return (spans_sent, spans_sent if last_processor else 0,
+                    requests_sent * LLM_CALLS_PER_REQUEST if counts_llm_calls else 0)
+
         try:
             send(ports.otlp_http, load, 20, clients)  # warm-up, not measured
-            deadline = time.monotonic() + 300
-            while sent_spans(instance) < 20 * SPANS_PER_REQUEST and time.monotonic() < deadline:
-                time.sleep(0.05)
-            time.sleep(1.5)  # the batch processor's timeout: the warm-up's spans have left it
-            baseline_sent = sent_spans(instance)
-            baseline_passed = passed_on_spans(instance, last_processor) if last_processor else 0
-            baseline_llm = counted_llm_calls(instance) if counts_llm_calls else 0
+            wait_for(name, instance, progress, expected(20))
+            baseline = progress()
             spans = requests * SPANS_PER_REQUEST
-            llm_calls = requests * (SPANS_PER_REQUEST // SPANS_PER_RUN) * LLM_CALLS_PER_RUN
             profiler = None
             if profile:
                 profiler = threading.Thread(target=lambda: (profile / f"{name}.cpu.pprof").write_bytes(
@@ -283,18 +316,7 @@ def run(name: str, config: dict, env: dict, load: Load, requests: int, clients: 
                 profiler.start()
             started, cpu_before = time.monotonic(), cpu_seconds(instance)
             send(ports.otlp_http, load, requests, clients)
-            deadline = time.monotonic() + 300
-            while time.monotonic() < deadline:
-                done = sent_spans(instance) - baseline_sent >= spans
-                if last_processor:
-                    done = done and passed_on_spans(instance, last_processor) - baseline_passed >= spans
-                if counts_llm_calls:
-                    done = done and counted_llm_calls(instance) - baseline_llm >= llm_calls
-                if done:
-                    break
-                time.sleep(0.02)
-            else:
-                raise TimeoutError(f"{name}: not every span was delivered\n{instance.log()[-2000:]}")
+            wait_for(name, instance, progress, tuple(b + e for b, e in zip(baseline, expected(requests))))
             elapsed = time.monotonic() - started
             cpu = cpu_seconds(instance) - cpu_before
             if profiler:
