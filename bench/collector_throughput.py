@@ -5,7 +5,8 @@ Every run uses bin/otelcol (the chart's collector version and components) and th
 OTLP/HTTP export requests of 512 spans shaped like an agent's (per run of an agent: the
 agent span, two LLM calls with token usage and message content, two tool calls, one vector
 search; each request with new random trace IDs), sent by concurrent clients on loopback to a
-collector whose exporter sends to a local stand-in for LangFuse. The configurations, each a stage more than the one before:
+collector whose exporter sends to a local stand-in for LangFuse. The configurations, each a
+stage more than the one before:
   * passthrough        otlp receiver -> otlphttp exporter, nothing else (in-memory queue);
   * passthrough+queue  the chart with metrics off: memory limiter and the disk queue to LangFuse,
                        what the durability guarantee costs;
@@ -19,16 +20,34 @@ collector whose exporter sends to a local stand-in for LangFuse. The configurati
   * chart, redacted    the chart with redaction.everywhere: LangFuse's copy goes through every
                        detector (transform/redacted) and its markers are counted
                        (genai_redactions_total), what redaction costs;
+  * chart, sampled     the chart with sampling.enabled, in process (one collector): LangFuse's
+                       copy priced (transform/sampling-signals), held and decided by
+                       tail_sampling with every rule (errors, rate limits, latency, cost,
+                       tenants; none holds for the bench's runs) and the share, what the
+                       sampling tier costs;
+  * chart, sampled, routed  the same with sampling.routeByTraceId: the collector routes every
+                       trace by trace ID (loadbalancing exporter, its own disk queue, OTLP/gRPC)
+                       to its own sampling receiver, as each replica of several does for the
+                       traces it decides; on top of the stage before, what the hop costs;
   * spanmetrics        passthrough+queue plus what a user would otherwise write by hand: the
                        contrib spanmetrics connector (durations by span name and kind, no tokens,
                        cost or GenAI labels) and a Prometheus exporter.
 The configurations run interleaved, `--rounds` times (each round in a rotated order), and the
 figures are medians, so that a machine whose load changes affects them all alike; each ratio is
-the median of the ratios within a round. A run ends when the exporter has sent every span and
-the metrics pipeline has passed every span on (for the chart: its metrics count every LLM
-call). The collector's CPU time gives spans per CPU-second (the load generator shares the
-machine's cores); its peak memory is its peak resident set (VmHWM). `--profile DIR` also
-writes each configuration's CPU and allocation profiles (the pprof extension) to DIR.
+the median of the ratios within a round. A run ends when the LangFuse exporter has sent every
+span and the metrics pipeline has passed every span on (for the chart: its metrics count every
+LLM call). The sampled stages keep every trace (percentage 100), so that "every span sent"
+still ends their runs: the rules are evaluated for each trace all the same (the processor
+evaluates every policy). The processor hands each kept trace on by itself
+(tailsamplingprocessor processor.go, releaseSampledTrace), so LangFuse's queue stores it and
+its exporter sends it as one request each: that part of the cost scales with the share kept,
+and keeping every trace shows the most of it. Their decisionWait is 1 s (the chart's default is
+30 s): it delays each trace's export, once at the end of a run (their spans/s are lower by a
+second or two of each run), not the CPU a span costs; held longer, the traces take more memory,
+which their peak memory here does not show. The collector's CPU time gives spans per CPU-second
+(the load generator shares the machine's cores); its peak memory is its peak resident set
+(VmHWM). `--profile DIR` also writes each configuration's CPU and allocation profiles (the
+pprof extension) to DIR.
 `make bench` runs it; the README's sizing section quotes its output.
 
 Usage: bench/collector_throughput.py [--requests N] [--clients N] [--rounds N] [--profile DIR]
@@ -277,8 +296,10 @@ def run(name: str, config: dict, env: dict, load: Load, requests: int, clients: 
         workdir = Path(scratch)
         (workdir / "queue").mkdir()
         ports = collector.Ports()
+        # The routed stage's one collector is the whole sampling tier: its own receiver decides.
         config = collector.localise(config, ports, workdir / "queue",
-                                    {"otlphttp/langfuse": f"http://127.0.0.1:{sink.port}/api/public/otel"})
+                                    {LANGFUSE_EXPORTER: f"http://127.0.0.1:{sink.port}/api/public/otel"},
+                                    samplers=[f"127.0.0.1:{ports.sampling}"])
         pprof_port = free_port()
         if profile:
             config = with_pprof(config, pprof_port)
@@ -331,6 +352,14 @@ def run(name: str, config: dict, env: dict, load: Load, requests: int, clients: 
             sink.stop()
 
 
+# The component tests' rules (tests/component/test_sampling.py), keeping every trace: none of
+# them holds for the bench's runs (no error, no 429, 1.5 s long, 0.004 USD an LLM call, tenants
+# tenant-0 to tenant-6), so each trace is kept by the share after every rule is evaluated.
+SAMPLING = {"enabled": True, "percentage": 100, "decisionWait": "1s",
+            "keep": {"errors": True, "rateLimited": True, "slowerThanSeconds": 5, "costlierThanUsd": 0.05,
+                     "tenants": ["vip"]}}
+
+
 def configurations(env: dict) -> dict[str, dict]:
     """The benchmark's configurations by name, in stage order."""
     chart = collector.rendered_config(render_chart())
@@ -365,9 +394,12 @@ def configurations(env: dict) -> dict[str, dict]:
     spanmetrics["service"]["pipelines"]["metrics/spanmetrics"] = {
         "receivers": ["spanmetrics"], "exporters": ["prometheus"]}
     redacted = collector.rendered_config(render_chart(values={"otel-collector": {"redaction": {"everywhere": True}}}))
+    sampled = collector.rendered_config(render_chart(values={"otel-collector": {"sampling": SAMPLING}}))
+    routed = collector.rendered_config(render_chart(values={"otel-collector": {
+        "sampling": {**SAMPLING, "routeByTraceId": True}}}))
     return {"passthrough": passthrough, "passthrough+queue": with_queue, "chart, no transforms": no_transforms,
             "chart, no signaltometrics": no_aggregation, "chart": chart, "chart, redacted": redacted,
-            "spanmetrics": spanmetrics}
+            "chart, sampled": sampled, "chart, sampled, routed": routed, "spanmetrics": spanmetrics}
 
 
 def median_ratio(rounds: list[dict[str, dict]], numerator: str, denominator: str) -> float:
@@ -424,14 +456,21 @@ def main() -> int:
               ("the metrics pipeline, no OTTL (batch, idle aggregation)", "passthrough+queue", "chart, no transforms"),
               ("the OTTL, with the copy of the spans it changes", "chart, no transforms", "chart, no signaltometrics"),
               ("signaltometrics, deltatocumulative, Prometheus", "chart, no signaltometrics", "chart"),
-              ("redaction of LangFuse's copy, and its count", "chart", "chart, redacted")]
-    if all(stage in cpu_us for _, before, after in stages for stage in (before, after)):
+              ("redaction of LangFuse's copy, and its count", "chart", "chart, redacted"),
+              ("tail sampling in process, every trace kept", "chart", "chart, sampled"),
+              ("tail sampling routed by trace ID, every trace kept", "chart", "chart, sampled, routed"),
+              ("  of which the hop (loadbalancing, its disk queue, OTLP)", "chart, sampled", "chart, sampled, routed")]
+    stages = [stage for stage in stages if stage[1] in cpu_us and stage[2] in cpu_us]
+    if stages:
         print("collector CPU per span, what each stage adds (medians; noisy when a stage adds little):")
         for label, before, after in stages:
             print(f"  {label:<56} {cpu_us[after] - cpu_us[before]:+6.1f} us")
+    if "chart" in cpu_us:
         print(f"  {'chart in all':<56} {cpu_us['chart']:6.1f} us")
     for numerator, denominator in (("chart", "passthrough"), ("chart", "passthrough+queue"),
                                    ("chart, redacted", "passthrough+queue"),
+                                   ("chart, sampled", "passthrough+queue"),
+                                   ("chart, sampled, routed", "passthrough+queue"),
                                    ("spanmetrics", "passthrough+queue"), ("chart", "spanmetrics")):
         if numerator in names and denominator in names:
             print(f"ratio {numerator}/{denominator}: {median_ratio(rounds, numerator, denominator):.2f}")
