@@ -57,6 +57,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import itertools
 import json
 import os
 import statistics
@@ -289,20 +290,35 @@ def with_pprof(config: dict, port: int) -> dict:
     return config
 
 
+def start_collector(config: dict, workdir: Path, env: dict, sink: NullSink,
+                    profiled: bool) -> tuple[collector.Collector, dict, int]:
+    """The collector on free loopback ports, its localised configuration and its pprof port.
+    A port can be taken between being chosen and the collector binding it (by an outgoing
+    connection's ephemeral port, or another program): it is started again on new ports."""
+    for attempt in itertools.count(1):
+        ports = collector.Ports()
+        # The routed stage's one collector is the whole sampling tier: its own receiver decides.
+        localised = collector.localise(config, ports, workdir / "queue",
+                                       {LANGFUSE_EXPORTER: f"http://127.0.0.1:{sink.port}/api/public/otel"},
+                                       samplers=[f"127.0.0.1:{ports.sampling}"])
+        pprof_port = free_port()
+        if profiled:
+            localised = with_pprof(localised, pprof_port)
+        try:
+            return collector.Collector(localised, workdir, env, ports).start(), localised, pprof_port
+        except RuntimeError as error:
+            if "address already in use" not in str(error) or attempt == 3:
+                raise
+
+
 def run(name: str, config: dict, env: dict, load: Load, requests: int, clients: int,
         profile: Path | None = None) -> dict:
     sink = NullSink()
     with tempfile.TemporaryDirectory() as scratch:
         workdir = Path(scratch)
         (workdir / "queue").mkdir()
-        ports = collector.Ports()
-        # The routed stage's one collector is the whole sampling tier: its own receiver decides.
-        config = collector.localise(config, ports, workdir / "queue",
-                                    {LANGFUSE_EXPORTER: f"http://127.0.0.1:{sink.port}/api/public/otel"},
-                                    samplers=[f"127.0.0.1:{ports.sampling}"])
-        pprof_port = free_port()
-        if profile:
-            config = with_pprof(config, pprof_port)
+        instance, config, pprof_port = start_collector(config, workdir, env, sink, profile is not None)
+        ports = instance.ports
         pipelines = config["service"]["pipelines"]
         # The batch processor that feeds signaltometrics: once it has passed every span on, the
         # metrics have been computed from them (the other pipelines are synchronous).
@@ -310,7 +326,6 @@ def run(name: str, config: dict, env: dict, load: Load, requests: int, clients: 
         metrics_pipeline = pipelines.get("traces/genai-metrics", {})
         counts_llm_calls = ("signaltometrics" in metrics_pipeline.get("exporters", [])
                             and "transform/genai-labels" in metrics_pipeline.get("processors", []))
-        instance = collector.Collector(config, workdir, env, ports).start()
 
         def progress() -> tuple[float, float, float]:
             """Spans sent to LangFuse, spans the metrics' batch processor passed on, LLM calls
