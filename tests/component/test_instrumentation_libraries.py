@@ -126,6 +126,32 @@ def venv_python(library: str):
     return VENVS / LIBRARIES[library][0] / "bin" / "python"
 
 
+def drive(library: str, model: StandinModel, otlp_http: str, langfuse_url: str, workdir, **extra_env) -> tuple[dict, str]:
+    """Run one library's calls (instrumented_calls.py, in the library's own environment) against
+    the stand-in provider, the spans to the collector's OTLP/HTTP endpoint and the LangFuse SDK's
+    own export to langfuse_url: ({provider: {call type: outcome}}, the driver's log)."""
+    python = venv_python(library)
+    if not python.exists():
+        pytest.skip(f"{python.parent.parent.relative_to(REPO_ROOT)} is not there: `make tools` creates it from "
+                    f"tests/component/instrumentations/{LIBRARIES[library][0]}/requirements.txt")
+    driver = subprocess.run(
+        [str(python), str(DRIVER), library, "--openai-base-url", model.base_url,
+         "--anthropic-base-url", model.anthropic_base_url],
+        env={"PATH": os.environ["PATH"], "HOME": str(workdir),
+             "OTEL_EXPORTER_OTLP_ENDPOINT": otlp_http, "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
+             "OTEL_SERVICE_NAME": SERVICE, "OTEL_RESOURCE_ATTRIBUTES": f"tenant.id={TENANT}",
+             "OTEL_SEMCONV_STABILITY_OPT_IN": "gen_ai_latest_experimental",
+             # OpenLLMetry: spans only, and no usage reports to Traceloop.
+             "TRACELOOP_METRICS_ENABLED": "false", "TRACELOOP_LOGGING_ENABLED": "false",
+             "TRACELOOP_TELEMETRY": "false",
+             # The LangFuse SDK's own export.
+             "LANGFUSE_BASE_URL": langfuse_url, "LANGFUSE_PUBLIC_KEY": "pk-lf-component-test",
+             "LANGFUSE_SECRET_KEY": "sk-lf-component-test", **extra_env},
+        capture_output=True, text=True, timeout=180, check=False)
+    assert driver.returncode == 0, driver.stderr[-3000:]
+    return json.loads(driver.stdout.strip().splitlines()[-1]), driver.stderr
+
+
 @dataclass
 class Run:
     outcomes: dict
@@ -142,10 +168,6 @@ def run_library(otelcol, tmp_path_factory):
     def run(library: str) -> Run:
         if library in runs:
             return runs[library]
-        python = venv_python(library)
-        if not python.exists():
-            pytest.skip(f"{python.parent.parent.relative_to(REPO_ROOT)} is not there: `make tools` creates it from "
-                        f"tests/component/instrumentations/{LIBRARIES[library][0]}/requirements.txt")
         workdir = tmp_path_factory.mktemp(library)
         ports = collector.Ports()
         langfuse = collector.OtlpSink().start()  # LangFuse's OTLP endpoint, for the collector and the SDK
@@ -155,21 +177,7 @@ def run_library(otelcol, tmp_path_factory):
         instance = collector.Collector(config, workdir, env, ports).start()
         model = StandinModel(0).start()
         try:
-            driver = subprocess.run(
-                [str(python), str(DRIVER), library, "--openai-base-url", model.base_url,
-                 "--anthropic-base-url", model.anthropic_base_url],
-                env={"PATH": os.environ["PATH"], "HOME": str(workdir),
-                     "OTEL_EXPORTER_OTLP_ENDPOINT": instance.otlp_http, "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
-                     "OTEL_SERVICE_NAME": SERVICE, "OTEL_RESOURCE_ATTRIBUTES": f"tenant.id={TENANT}",
-                     "OTEL_SEMCONV_STABILITY_OPT_IN": "gen_ai_latest_experimental",
-                     # OpenLLMetry: spans only, and no usage reports to Traceloop.
-                     "TRACELOOP_METRICS_ENABLED": "false", "TRACELOOP_LOGGING_ENABLED": "false",
-                     "TRACELOOP_TELEMETRY": "false",
-                     # LangFuse's own export goes to the stand-in of LangFuse.
-                     "LANGFUSE_BASE_URL": langfuse.url(), "LANGFUSE_PUBLIC_KEY": "pk-lf-component-test",
-                     "LANGFUSE_SECRET_KEY": "sk-lf-component-test"},
-                capture_output=True, text=True, timeout=180, check=False)
-            assert driver.returncode == 0, driver.stderr[-3000:]
+            outcomes, log = drive(library, model, instance.otlp_http, langfuse.url(), workdir)
             expected = library_expected(library)
             deadline = time.monotonic() + 20
             while True:
@@ -177,8 +185,7 @@ def run_library(otelcol, tmp_path_factory):
                 if samples == expected or time.monotonic() > deadline:
                     break
                 time.sleep(0.3)
-            runs[library] = Run(json.loads(driver.stdout.strip().splitlines()[-1]), instance.metrics(),
-                                driver.stderr)
+            runs[library] = Run(outcomes, instance.metrics(), log)
         finally:
             model.stop()
             instance.kill()

@@ -15,7 +15,7 @@ import pytest
 from kubernetes import client, config
 
 from harness import diagnostics
-from harness.cluster import KwokCluster, missing_kwok_binaries
+from harness.cluster import KwokCluster, add_static_volumes, missing_kwok_binaries
 
 RESTRICTED = {f"pod-security.kubernetes.io/{mode}": "restricted" for mode in ("enforce", "audit", "warn")}
 
@@ -50,23 +50,6 @@ def cluster():
         yield Cluster(kubeconfig, runs_containers=False, kind="KWOK")
     finally:
         kwok.delete()
-
-
-def add_static_volumes(cluster, owner: str, count: int = 8) -> None:
-    """PersistentVolumes for one namespace's claims (the stores, Prometheus, and a queue claim
-    for each of up to two collector replicas): KWOK has no provisioner to create them. Named
-    after the namespace, so modules never share them."""
-    if cluster.runs_containers:
-        return
-    core = client.CoreV1Api(cluster.api)
-    for index in range(count):
-        name = f"{owner}-volume-{index}"
-        core.create_persistent_volume({
-            "apiVersion": "v1", "kind": "PersistentVolume",
-            "metadata": {"name": name, "labels": {"e2e": "static"}},
-            "spec": {"capacity": {"storage": "500Gi"}, "accessModes": ["ReadWriteOnce"],
-                     "persistentVolumeReclaimPolicy": "Retain", "hostPath": {"path": f"/tmp/{name}"}},
-        })
 
 
 @pytest.fixture(scope="module")

@@ -54,6 +54,25 @@ def run_secret_generator(cluster, namespace: str, config_map: dict) -> str:
     return result.stdout
 
 
+def add_static_volumes(cluster, owner: str, count: int = 8) -> None:
+    """PersistentVolumes for one namespace's claims (the stores, Prometheus, and a queue claim
+    for each of up to two collector replicas): KWOK has no provisioner to create them. Named
+    after the namespace, so modules never share them."""
+    if cluster.runs_containers:
+        return
+    from kubernetes import client
+
+    core = client.CoreV1Api(cluster.api)
+    for index in range(count):
+        name = f"{owner}-volume-{index}"
+        core.create_persistent_volume({
+            "apiVersion": "v1", "kind": "PersistentVolume",
+            "metadata": {"name": name, "labels": {"e2e": "static"}},
+            "spec": {"capacity": {"storage": "500Gi"}, "accessModes": ["ReadWriteOnce"],
+                     "persistentVolumeReclaimPolicy": "Retain", "hostPath": {"path": f"/tmp/{name}"}},
+        })
+
+
 @dataclass
 class KwokCluster:
     """A throw-away KWOK cluster with simulated nodes; `make tools` provides the binaries."""

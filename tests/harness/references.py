@@ -4,7 +4,9 @@ Four kinds, one function each; each returns Dangling entries (who refers, to wha
 it does not resolve), empty when every reference of that kind resolves:
 - unresolved_hosts: in-cluster hosts written anywhere (ConfigMap and Secret data, whole config
   files included; container env, command and args; `*_HOST` and `*_PORT` pairs; Ingress
-  backends; StatefulSet serviceName) that are not a rendered Service with that port.
+  backends; StatefulSet serviceName) that are not a rendered Service with that port; and the
+  collector's loadbalancing exporters' DNS resolvers (a hostname and a port apart), whose
+  Service must be headless with pods that listen on that port.
 - unresolved_objects: Secrets, ConfigMaps, ServiceAccounts, PersistentVolumeClaims and Roles
   that pods and RBAC name, and that are neither rendered, nor made by the chart's secret
   generator, nor named in the user's values, nor objects every cluster has.
@@ -161,6 +163,7 @@ class HostReference:
     referrer: str
     written: str  # the host as written
     port: int | None
+    per_pod: bool = False  # each address the name resolves to is sent to (a DNS resolver), not the Service's
 
 
 def hosts_in(text: str) -> Iterator[tuple[str, int | None]]:
@@ -251,6 +254,7 @@ def host_references(manifest, namespace: str = DEFAULT_NAMESPACE) -> list[HostRe
             for key, value in data.items():
                 if key != GENERATOR_SPEC_KEY:  # names and kinds of Secrets: unresolved_objects reads it
                     scan(f"{_where(obj)} data {key}", value)
+                    found.extend(_dns_resolvers(f"{_where(obj)} data {key}", value))
             pairs(f"{_where(obj)} data", {k: str(v) for k, v in data.items()}, data)
         elif obj["kind"] == "Secret":
             for key, value in _secret_data(obj).items():
@@ -280,6 +284,30 @@ def host_references(manifest, namespace: str = DEFAULT_NAMESPACE) -> list[HostRe
                 for part in container.get(field) or []:
                     scan(f"{where} {field}", expand(str(part), env))
     return found
+
+
+# The port the loadbalancing exporter sends to when its resolver names none
+# (exporter/loadbalancingexporter loadbalancer.go, defaultPort).
+LOADBALANCING_DEFAULT_PORT = 4317
+
+
+def _dns_resolvers(referrer: str, text) -> Iterator[HostReference]:
+    """The DNS resolvers of the loadbalancing exporters in a collector configuration: the
+    exporter looks the hostname up and sends to each address it gets, on the resolver's port
+    (exporter/loadbalancingexporter resolver_dns.go, resolve)."""
+    if not isinstance(text, str) or "resolver" not in text:
+        return
+    try:
+        config = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return
+    exporters = config.get("exporters") if isinstance(config, dict) else None
+    for name, exporter in (exporters or {}).items() if isinstance(exporters, dict) else ():
+        dns = ((exporter or {}).get("resolver") or {}).get("dns") if isinstance(exporter, dict) else None
+        if isinstance(dns, dict) and dns.get("hostname"):
+            port = str(dns.get("port") or LOADBALANCING_DEFAULT_PORT)
+            yield HostReference(f"{referrer} exporter {name} resolver dns", str(dns["hostname"]),
+                                int(port) if port.isdigit() else None, per_pod=True)
 
 
 def _secret_data(secret: dict) -> dict[str, str]:
@@ -319,6 +347,9 @@ def unresolved_hosts(manifest, user: frozenset[str] = frozenset(),
             continue
         target = reference.written + (f":{reference.port}" if reference.port is not None else "")
         reason = _unresolved_address(address, reference.port, services, manifest, pod_list, namespace)
+        if not reason and reference.per_pod:
+            reason = _unresolved_pods(services[(address.namespace, address.service)], reference.port, pod_list,
+                                      address.namespace)
         if reason:
             found.append(Dangling(reference.referrer, target, reason))
     return _unique(found)
@@ -355,6 +386,21 @@ def _unresolved_address(address: ClusterAddress, port, services, manifest, pod_l
         return None
     if not any(port in (p["port"], p.get("name")) for p in ports):
         return f"Service {address.service!r} has no port {port} (its ports: {[p['port'] for p in ports]})"
+    return None
+
+
+def _unresolved_pods(service: dict, port: int | None, pod_list, namespace: str) -> str | None:
+    """Why a name resolved to each pod does not reach them: a Service with a cluster IP resolves
+    to that one address (every connection to one place), and a pod that does not listen on the
+    port refuses what is sent to it."""
+    if service["spec"].get("clusterIP") != "None":
+        return (f"Service {service['metadata']['name']!r} is not headless (clusterIP: None): its name resolves "
+                "to one address")
+    selected = _service_selected(pod_list, namespace, service)
+    deaf = [pod.where for pod in selected if port is not None
+            and port not in [p["containerPort"] for p in pod.container_ports()]]
+    if not selected or deaf:
+        return f"no container port {port} in {deaf or 'the pods it selects (none)'}"
     return None
 
 

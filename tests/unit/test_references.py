@@ -15,6 +15,7 @@ dangling reference fails.
 from __future__ import annotations
 
 import base64
+import copy
 import functools
 import json
 import os
@@ -79,6 +80,9 @@ EXISTING_SECRETS = ("langfuse.secrets.existingSecret", "langfuse.init.projectKey
                     "object-storage.auth.existingSecret", "otel-collector.langfuse.projectKeys.existingSecret",
                     "monitoring.grafana.admin.existingSecret")
 NETWORK_POLICIES_ON = {"global": {"networkPolicy": {"enabled": True}}}
+# Sampling on several replicas: each routes traces, by trace ID, to the replica that decides
+# them, found through a headless Service (the loadbalancing exporter's DNS resolver).
+SAMPLING_ROUTED = {"otel-collector": {"replicas": 3, "sampling": {"enabled": True}}}
 
 
 def setting(path: str, value) -> dict:
@@ -100,6 +104,8 @@ RENDERS = [
       for path, value in OVERRIDES],
     # NetworkPolicies name pods by label, and only the production file turns them on.
     pytest.param(Render(values=NETWORK_POLICIES_ON), id="network-policies-on"),
+    pytest.param(Render(values=SAMPLING_ROUTED), id="sampling-routed-by-trace-id"),
+    pytest.param(Render(values={**NETWORK_POLICIES_ON, **SAMPLING_ROUTED}), id="network-policies-on,sampling-routed"),
     *[pytest.param(Render(values={**NETWORK_POLICIES_ON, **setting(path, value)}, refusal_names=path),
                    id=f"network-policies-on,{path}={value}")
       for path, value in OVERRIDES],
@@ -193,6 +199,46 @@ def test_the_checker_reports_an_object_taken_out_of_the_default_render(kinds, na
     assert reported not in report(check(whole))
     broken = Manifest(tuple(obj for obj in whole if not (obj["kind"] in kinds and obj["metadata"]["name"] == name)))
     assert reported in report(check(broken))
+
+
+SAMPLING_RESOLVER = ("ConfigMap/obs-otel-collector data config.yaml exporter loadbalancing/sampling resolver dns -> "
+                     "obs-otel-collector-sampling:14317")
+
+
+def is_sampling_service(obj) -> bool:
+    return obj["kind"] == "Service" and obj["metadata"]["name"] == "obs-otel-collector-sampling"
+
+
+def without_sampling_service(objects):
+    return [obj for obj in objects if not is_sampling_service(obj)]
+
+
+def with_cluster_ip(objects):
+    return [{**obj, "spec": {**obj["spec"], "clusterIP": ""}} if is_sampling_service(obj) else obj
+            for obj in objects]
+
+
+def without_sampling_container_port(objects):
+    changed = []
+    for obj in objects:
+        if obj["kind"] == "StatefulSet" and obj["metadata"]["name"] == "obs-otel-collector":
+            obj = copy.deepcopy(obj)
+            for container in obj["spec"]["template"]["spec"]["containers"]:
+                container["ports"] = [port for port in container.get("ports", []) if port.get("name") != "sampling"]
+        changed.append(obj)
+    return changed
+
+
+@pytest.mark.parametrize(("break_it", "reason"), [
+    pytest.param(without_sampling_service, "no Service 'obs-otel-collector-sampling'", id="headless-service-gone"),
+    pytest.param(with_cluster_ip, "is not headless", id="service-with-a-cluster-ip"),
+    pytest.param(without_sampling_container_port, "no container port 14317", id="pods-not-listening"),
+])
+def test_the_checker_reports_a_sampling_resolver_that_does_not_reach_each_collector(break_it, reason):
+    whole = render_chart(values=SAMPLING_ROUTED, validate=False)
+    assert SAMPLING_RESOLVER not in report(unresolved_hosts(whole))
+    found = report(unresolved_hosts(Manifest(tuple(break_it(list(whole))))))
+    assert SAMPLING_RESOLVER in found and reason in found, found
 
 
 def service(name, ports, selector=None, labels=None):

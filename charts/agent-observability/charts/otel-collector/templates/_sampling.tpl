@@ -101,11 +101,13 @@ conditions hold when one span (or span event) of the trace meets one of them
     "spanevent" (list `name == "exception"`))) }}
 {{- end }}
 {{- if $s.keep.rateLimited }}
-{{- /* As transform/genai-labels marks a call for llm_rate_limit_errors_total. */}}
+{{- /* As transform/genai-labels marks a call for llm_rate_limit_errors_total, on the attributes
+  files/genai-normalise.yaml reads them from: the exception's type, and the LangFuse SDK's
+  status message, its only sign of a 429. */}}
 {{- $rateLimit := `"(?i)(rate.?limit|too.?many.?requests|^429$)"` }}
 {{- $policies = append $policies (dict "name" "rate-limited" "type" "ottl_condition" "ottl_condition" (dict
     "error_mode" "ignore"
-    "span" (list (printf `IsMatch(attributes["error.type"], %s)` $rateLimit) `attributes["http.response.status_code"] == 429` `attributes["http.status_code"] == 429`)
+    "span" (list (printf `IsMatch(attributes["error.type"], %s)` $rateLimit) `attributes["http.response.status_code"] == 429` `attributes["http.status_code"] == 429` `IsMatch(attributes["langfuse.observation.status_message"], "^Error code: 429\\b")`)
     "spanevent" (list (printf `name == "exception" and IsMatch(attributes["exception.type"], %s)` $rateLimit)))) }}
 {{- end }}
 {{- if $s.keep.slowerThanSeconds }}
