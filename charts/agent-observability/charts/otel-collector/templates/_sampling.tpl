@@ -4,11 +4,12 @@ sampling processor keeps, the others every trace. The metrics pipeline is untouc
 forward/traces, the spans as the agents sent them, before any decision.
   traces/sampling          forward/traces -> transform/sampling-signals (the cost of each LLM
                            call, for the cost rule) -> then, in process (one replica):
-                           tail_sampling -> transform/sampling-signals-removed -> forward/sampled
+                           tail_sampling -> transform/sampling-signals-removed -> batch/sampled
+                           -> forward/sampled
                            or, routed by trace ID (several replicas): loadbalancing/sampling,
                            which sends each trace's spans to the replica that decides it
   traces/sampling-decide   (routed only) otlp/sampling -> memory_limiter -> tail_sampling
-                           -> transform/sampling-signals-removed -> forward/sampled
+                           -> transform/sampling-signals-removed -> batch/sampled -> forward/sampled
   traces/sampled...        forward/sampled -> the sampled destinations, by content policy
                            (templates/_redaction.tpl)
 Every replica is both tiers: the agent-facing one and the one that decides the traces routed
@@ -164,6 +165,8 @@ forward/sampled (see the top of this file); empty maps when sampling is off.
 {{- $prepare = list "transform/sampling-signals" }}
 {{- $decide = append $decide "transform/sampling-signals-removed" }}
 {{- end }}
+{{- $_ := set $out.processors "batch/sampled" (index (.Files.Get "files/fixed-components.yaml" | fromYaml).processors "batch/sampled") }}
+{{- $decide = append $decide "batch/sampled" }}
 {{- if eq $mode "in-process" }}
 {{- $_ := set $out.pipelines "traces/sampling" (dict "receivers" (list "forward/traces") "processors" (concat $prepare $decide) "exporters" (list "forward/sampled")) }}
 {{- else }}
