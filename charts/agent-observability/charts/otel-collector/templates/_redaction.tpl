@@ -128,7 +128,9 @@ target's text. Most values hold no detector's match: a prefilter, which starts w
 that Go's regexp looks for with strings.Index (the prefix of regexp.go, backtrack.go), costs a
 small part of what a pattern costs, which is tried at every position of every value (bench/).
 An attributes' text is what ToKeyValueString writes of them, in the context's cache (one
-group's statements share it on one span, ottlspan's TransformContext, v0.142.0), written again
+group's statements share it on one span: transformprocessor's internal/common/traces.go makes
+one TransformContext a span for each group, v0.142.0; a group's conditions, "any of", gate all
+its statements, so each detector's gate is a statement's where), written again
 after a detector whose prefilters matched, so that the next detector's read the values as the
 ones before it left them. ToKeyValueString keeps every string value but for `"`, which it
 escapes (escapeAndQuoteKV, ottlfuncs/func_to_key_value_string.go, v0.142.0), and never fails
