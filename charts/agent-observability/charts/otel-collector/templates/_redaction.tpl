@@ -61,20 +61,20 @@ otel-collector.hashesContent is "true" when a destination gets redacted spans wi
 {{- end }}
 
 {{/*
-otel-collector.redactionDetectors are the detectors switched on (YAML list of {kind,
-pattern}): files/redaction-detectors.yaml's whose redaction.detectors key is true, then
-redaction.patterns.
+otel-collector.redactionDetectors are the detectors switched on (YAML list of {kind, pattern,
+prefilter}): files/redaction-detectors.yaml's whose redaction.detectors key is true, then
+redaction.patterns (no prefilter: they always run).
 */}}
 {{- define "otel-collector.redactionDetectors" -}}
 {{- $v := .Values }}
 {{- $on := list }}
 {{- range (.Files.Get "files/redaction-detectors.yaml" | fromYamlArray) }}
 {{- if index $v.redaction.detectors .detector }}
-{{- $on = append $on (dict "kind" .kind "pattern" .pattern) }}
+{{- $on = append $on (dict "kind" .kind "pattern" .pattern "prefilter" .prefilter) }}
 {{- end }}
 {{- end }}
 {{- range $v.redaction.patterns }}
-{{- $on = append $on (dict "kind" .name "pattern" .pattern) }}
+{{- $on = append $on (dict "kind" .name "pattern" .pattern "prefilter" list) }}
 {{- end }}
 {{- toYaml $on }}
 {{- end }}
@@ -101,32 +101,91 @@ replace_all_patterns changes each string value of a map that matches and leaves 
 replaced by the kind and SHA256 of the key and the match (applyOptReplaceFunction hashes the
 expanded replacement, `${env:...}$${0}`, and formats it); the key is read from its Secret's
 variable when the collector loads its configuration.
+A detector's pattern runs only where one of its prefilters matches
+(otel-collector.prefilteredRedaction); the status message, most often empty, has a group of its
+own that runs only when it is not.
 */}}
 {{- define "otel-collector.redactStatements" -}}
 {{- $v := .Values }}
-{{- $span := list }}
-{{- $event := list }}
-{{- $resource := list }}
+{{- $detectors := list }}
 {{- range (include "otel-collector.redactionDetectors" . | fromYamlArray) }}
 {{- $pattern := include "otel-collector.ottlString" .pattern }}
 {{- $replace := printf `%s, %s` $pattern (include "otel-collector.ottlString" (printf "[REDACTED:%s]" .kind)) }}
 {{- if eq $v.redaction.replacement "hash" }}
 {{- $replace = printf `%s, "${env:REDACTION_HASH_KEY}$${0}", SHA256, %s` $pattern (include "otel-collector.ottlString" (printf "[REDACTED:%s:%%s]" .kind)) }}
 {{- end }}
-{{- $span = concat $span (list
-    (printf `replace_all_patterns(span.attributes, "value", %s)` $replace)
-    (printf `replace_pattern(span.status.message, %s)` $replace)) }}
-{{- $event = append $event (printf `replace_all_patterns(spanevent.attributes, "value", %s)` $replace) }}
-{{- $resource = append $resource (printf `replace_all_patterns(resource.attributes, "value", %s)` $replace) }}
+{{- $detectors = append $detectors (dict "kind" .kind "replace" $replace "prefilter" .prefilter) }}
 {{- end }}
 {{- $groups := list }}
-{{- if $span }}
+{{- if $detectors }}
 {{- $groups = list
-    (dict "context" "resource" "statements" $resource)
-    (dict "context" "span" "statements" $span)
-    (dict "context" "spanevent" "statements" $event) }}
+    (dict "context" "resource" "statements" (include "otel-collector.prefilteredRedaction" (dict "detectors" $detectors "target" "resource.attributes") | fromYamlArray))
+    (dict "context" "span" "statements" (include "otel-collector.prefilteredRedaction" (dict "detectors" $detectors "target" "span.attributes") | fromYamlArray))
+    (dict "context" "span" "conditions" (list `span.status.message != ""`)
+      "statements" (include "otel-collector.prefilteredRedaction" (dict "detectors" $detectors "target" "span.status.message") | fromYamlArray))
+    (dict "context" "spanevent" "statements" (include "otel-collector.prefilteredRedaction" (dict "detectors" $detectors "target" "spanevent.attributes") | fromYamlArray)) }}
 {{- end }}
 {{- toYaml $groups }}
+{{- end }}
+
+{{/*
+otel-collector.prefilteredRedaction are the redaction statements (YAML list) of one target, a
+context's attributes or the span's status message: each detector's replace_all_patterns
+(replace_pattern on the status), run only where one of the detector's prefilters matches the
+target's text. Most values hold no detector's match: a prefilter, which starts with a literal
+that Go's regexp looks for with strings.Index (the prefix of regexp.go, backtrack.go), costs a
+small part of what a pattern costs, which is tried at every position of every value (bench/).
+An attributes' text is what ToKeyValueString writes of them, in the context's cache (one
+group's statements share it on one span: transformprocessor's internal/common/traces.go makes
+one TransformContext a span for each group, v0.142.0; a group's conditions, "any of", gate all
+its statements, so each detector's gate is a statement's where), written again
+after a detector whose prefilters matched, so that the next detector's read the values as the
+ones before it left them. ToKeyValueString keeps every string value but for `"`, which it
+escapes (escapeAndQuoteKV, ottlfuncs/func_to_key_value_string.go, v0.142.0), and never fails
+(String would, on a NaN double). The prefilters are sound: every match of a detector's pattern
+contains no `"` and a match of one of its prefilters (tests/unit/test_redaction_prefilters.py
+proves it for each detector), so a value its pattern would change is in a text they match.
+Usage: {{ include "otel-collector.prefilteredRedaction" (dict "detectors" $detectors "target" "span.attributes") }}
+*/}}
+{{- define "otel-collector.prefilteredRedaction" -}}
+{{- $target := .target }}
+{{- $statements := list }}
+{{- if eq $target "span.status.message" }}
+{{- range .detectors }}
+{{- $isMatch := list }}
+{{- range .prefilter }}
+{{- $isMatch = append $isMatch (printf `IsMatch(span.status.message, %s)` (include "otel-collector.ottlString" .)) }}
+{{- end }}
+{{- $statements = append $statements (printf `replace_pattern(span.status.message, %s)%s` .replace (ternary (printf " where %s" (join " or " $isMatch)) "" (gt (len $isMatch) 0))) }}
+{{- end }}
+{{- else }}
+{{- $cache := printf "%s.cache" (regexReplaceAll `\.attributes$` $target "") }}
+{{- $text := printf `set(%s["text"], ToKeyValueString(%s))` $cache $target }}
+{{- $guarded := list }}
+{{- range .detectors }}
+{{- $guarded = append $guarded (gt (len .prefilter) 0) }}
+{{- end }}
+{{- if has true $guarded }}
+{{- $statements = append $statements $text }}
+{{- end }}
+{{- range $index, $detector := .detectors }}
+{{- $where := "" }}
+{{- if .prefilter }}
+{{- $isMatch := list }}
+{{- range .prefilter }}
+{{- $isMatch = append $isMatch (printf `IsMatch(%s["text"], %s)` $cache (include "otel-collector.ottlString" .)) }}
+{{- end }}
+{{- $matched := printf `%s[%s]` $cache (include "otel-collector.ottlString" .kind) }}
+{{- $statements = append $statements (printf `set(%s, true) where %s` $matched (join " or " $isMatch)) }}
+{{- $where = printf ` where %s == true` $matched }}
+{{- end }}
+{{- $statements = append $statements (printf `replace_all_patterns(%s, "value", %s)%s` $target .replace $where) }}
+{{- if has true (slice $guarded (add1 $index)) }}
+{{- $statements = append $statements (printf `%s%s` $text $where) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- toYaml $statements }}
 {{- end }}
 
 {{/*
