@@ -12,6 +12,7 @@ the switches. An ordinary agent's text passes every detector unchanged.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -288,8 +289,11 @@ def test_the_keyed_hash_keeps_equal_values_equal_and_redaction_everywhere_covers
         answered = re.findall(r"\[REDACTED:email:([0-9a-f]{64})\]", attributes["gen_ai.output.messages"])
         assert len(asked) == 2 and asked[0] != asked[1]
         assert answered == asked[:1]  # the same address, the same hash
-        import hashlib
-        assert asked[0] == hashlib.sha256(b"0123456789abcdef0123456789abcdef" + b"jane.doe@example.com").hexdigest()
+        # HMAC's nested form, keyed twice: no hash anyone without the key can extend.
+        key = b"0123456789abcdef0123456789abcdef"
+        inner = hashlib.sha256(key + b"jane.doe@example.com").hexdigest()
+        assert asked[0] == hashlib.sha256(key + b":email:" + inner.encode()).hexdigest()
+
 
 
 def test_a_detector_switched_off_lets_its_values_pass_and_a_pattern_of_ones_own_is_redacted(

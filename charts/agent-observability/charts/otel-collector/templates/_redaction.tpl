@@ -98,9 +98,10 @@ tool call arguments and results), its status message, its events' attributes (ex
 content events) and its resource's attributes (e.g. user.email).
 replace_all_patterns changes each string value of a map that matches and leaves other types
 (ottlfuncs/func_replace_all_patterns.go, v0.142.0). With replacement `hash`, each match is
-replaced by the kind and SHA256 of the key and the match (applyOptReplaceFunction hashes the
-expanded replacement, `${env:...}$${0}`, and formats it); the key is read from its Secret's
-variable when the collector loads its configuration.
+replaced by the kind and SHA256(key ":" kind ":" SHA256(key match)), in hex (applyOptReplaceFunction
+hashes the expanded replacement, `${env:...}$${0}`, and formats it; a second statement hashes the
+inner digest again); the key is read from its Secret's variable when the collector loads its
+configuration.
 A detector's pattern runs only where one of its prefilters matches
 (otel-collector.prefilteredRedaction); the status message, most often empty, has a group of its
 own that runs only when it is not.
@@ -110,11 +111,17 @@ own that runs only when it is not.
 {{- $detectors := list }}
 {{- range (include "otel-collector.redactionDetectors" . | fromYamlArray) }}
 {{- $pattern := include "otel-collector.ottlString" .pattern }}
-{{- $replace := printf `%s, %s` $pattern (include "otel-collector.ottlString" (printf "[REDACTED:%s]" .kind)) }}
+{{- $replaces := list (printf `%s, %s` $pattern (include "otel-collector.ottlString" (printf "[REDACTED:%s]" .kind))) }}
 {{- if eq $v.redaction.replacement "hash" }}
-{{- $replace = printf `%s, "${env:REDACTION_HASH_KEY}$${0}", SHA256, %s` $pattern (include "otel-collector.ottlString" (printf "[REDACTED:%s:%%s]" .kind)) }}
+{{- /* HMAC's nested form: the inner hash, of the key and the value, is hashed again with
+  the key and the kind, so the marker is no hash anyone without the key can extend. (OTTL has
+  neither HMAC nor a hex decoder to feed the inner digest's bytes to the outer one.) */}}
+{{- $format := include "otel-collector.ottlString" (printf "[REDACTED:%s:%%s]" .kind) }}
+{{- $replaces = list
+    (printf `%s, "${env:REDACTION_HASH_KEY}$${0}", SHA256, %s` $pattern $format)
+    (printf `%s, %s, SHA256, %s` (include "otel-collector.ottlString" (printf `\[REDACTED:%s:([0-9a-f]{64})\]` .kind)) (include "otel-collector.ottlString" (printf "${env:REDACTION_HASH_KEY}:%s:$${1}" .kind)) $format) }}
 {{- end }}
-{{- $detectors = append $detectors (dict "kind" .kind "replace" $replace "prefilter" .prefilter) }}
+{{- $detectors = append $detectors (dict "kind" .kind "replaces" $replaces "prefilter" .prefilter) }}
 {{- end }}
 {{- $groups := list }}
 {{- if $detectors }}
@@ -156,7 +163,10 @@ Usage: {{ include "otel-collector.prefilteredRedaction" (dict "detectors" $detec
 {{- range .prefilter }}
 {{- $isMatch = append $isMatch (printf `IsMatch(span.status.message, %s)` (include "otel-collector.ottlString" .)) }}
 {{- end }}
-{{- $statements = append $statements (printf `replace_pattern(span.status.message, %s)%s` .replace (ternary (printf " where %s" (join " or " $isMatch)) "" (gt (len $isMatch) 0))) }}
+{{- $where := ternary (printf " where %s" (join " or " $isMatch)) "" (gt (len $isMatch) 0) }}
+{{- range .replaces }}
+{{- $statements = append $statements (printf `replace_pattern(span.status.message, %s)%s` . $where) }}
+{{- end }}
 {{- end }}
 {{- else }}
 {{- $cache := printf "%s.cache" (regexReplaceAll `\.attributes$` $target "") }}
@@ -179,7 +189,9 @@ Usage: {{ include "otel-collector.prefilteredRedaction" (dict "detectors" $detec
 {{- $statements = append $statements (printf `set(%s, true) where %s` $matched (join " or " $isMatch)) }}
 {{- $where = printf ` where %s == true` $matched }}
 {{- end }}
-{{- $statements = append $statements (printf `replace_all_patterns(%s, "value", %s)%s` $target .replace $where) }}
+{{- range .replaces }}
+{{- $statements = append $statements (printf `replace_all_patterns(%s, "value", %s)%s` $target . $where) }}
+{{- end }}
 {{- if has true (slice $guarded (add1 $index)) }}
 {{- $statements = append $statements (printf `%s%s` $text $where) }}
 {{- end }}
