@@ -59,6 +59,9 @@ CANARY = "Quetzalcoatlus"  # ordinary content, in no pattern: a no-content desti
 QUESTION = "; ".join([CANARY] + [value for values in PERSONAL.values() for value in values] + ORDINARY)
 DETECTED = [value for values in PERSONAL.values() for value in values]
 REDACTED_METRIC = "genai_redactions_total"
+# Card-shaped numbers a span's attributes (or status, an event's, the resource's) have checked
+# one at a time (otel-collector.detectorRedaction).
+LUHN_CANDIDATES = 8
 
 
 def seen(bodies: list[bytes], text: str) -> bool:
@@ -312,13 +315,63 @@ def test_a_detector_switched_off_lets_its_values_pass_and_a_pattern_of_ones_own_
     assert attributes["gen_ai.input.messages"] == "[REDACTED:employee_id] at 203.0.113.42 ([REDACTED:email])"
 
 
+def luhn_valid(number: str) -> bool:
+    digits = [int(d) for d in re.sub(r"[^0-9]", "", number)][::-1]
+    return sum(d if i % 2 == 0 else (2 * d if d < 5 else 2 * d - 9) for i, d in enumerate(digits)) % 10 == 0
+
+
+def with_check_digit(number: str) -> str:
+    """`number` followed by the digit that makes it pass Luhn's check."""
+    return next(number + digit for digit in "0123456789" if luhn_valid(number + digit))
+
+
+@pytest.mark.parametrize("replacement", ["marker", "hash"])
+def test_a_card_shaped_number_is_redacted_only_when_its_check_digit_is_right(otelcol, tmp_path, destinations,
+                                                                             replacement):
+    valid = ["4111 1111 1111 1111", "5555-5555-5555-4444", "378282246310005", "4012888888881881"]
+    wrong = ["4111 1111 1111 1112", "5555-5555-5555-4445", "378282246310006"]
+    assert all(map(luhn_valid, valid)) and not any(map(luhn_valid, wrong))
+    values = {**destinations.values, "redaction": {"replacement": replacement, "hashKey": {"existingSecret": "redaction-key"}}}
+    instance = start_collector(values, destinations.endpoints, tmp_path)
+    agent = Agent(instance.otlp_http, {"service.name": "support-bot"})
+    mixed = "pay with " + ", or ".join([v for pair in zip(valid, wrong) for v in pair] + valid[3:]) + f" ({valid[0]} again)"
+    agent.span("chat gpt-4o", {**inference_attributes("current", "gpt-4o", "openai", 10, 2),
+                               "gen_ai.input.messages": mixed}, 0.1)
+    # More distinct candidates in one span than are checked one by one (LUHN_CANDIDATES).
+    many = [with_check_digit(f"4{index:014d}") for index in range(LUHN_CANDIDATES)] + wrong[:1]
+    agent.span("chat gpt-4o", {"gen_ai.input.messages": " ".join(many)}, 0.1)
+    agent.flush()
+    destinations.wait(2)
+    instance.kill()
+    texts = [{kv.key: kv.value.string_value for kv in span.attributes}["gen_ai.input.messages"]
+             for request in destinations.langsmith.received for span in request.spans()]
+    [checked] = [text for text in texts if text.startswith("pay with")]
+    [past_the_limit] = [text for text in texts if not text.startswith("pay with")]
+    marker = r"\[REDACTED:payment_card(?::[0-9a-f]{64})?\]"
+    # The wrong check digits pass as sent; each right one, wherever it is, is replaced.
+    assert [part for part in re.split(marker, checked) if re.search(r"[0-9]{4}", part)] \
+        == [f", or {wrong[0]}, or ", f", or {wrong[1]}, or ", f", or {wrong[2]}, or "]
+    found = re.findall(marker, checked)
+    assert len(found) == 5 and found[0] == found[-1]  # the same number, the same marker
+    # Past the limit the rest are replaced by their shape, a wrong check digit too: nothing passes.
+    assert not re.search(r"[0-9]{4}", re.sub(marker, "", past_the_limit))
+    assert len(re.findall(marker, past_the_limit)) == len(many)
+
+
 def without_prefilters(config: dict) -> None:
-    """transform/redacted as it was before prefilters: every detector's pattern on every value."""
+    """transform/redacted as it was before prefilters: every detector's pattern on every value
+    (each detector's gate and its statements' `where` on it gone; the Luhn check stays)."""
+    import yaml
+
+    detectors = yaml.safe_load((UMBRELLA_CHART / "charts/otel-collector/files/redaction-detectors.yaml").read_text())
+    kinds = "|".join(detector["kind"] for detector in detectors)
+    gate = re.compile(rf'^set\(\w+\.cache\["(?:{kinds})"\], true\) where ')
+    gated = re.compile(rf' where (?:\w+\.cache\["(?:{kinds})"\] == true|IsMatch\(span\.status\.message, .*)$')
     groups = config["processors"]["transform/redacted"]["trace_statements"]
     for group in groups:
         group.pop("conditions", None)
-        group["statements"] = [re.sub(r" where (?:IsMatch\(span\.status\.message|\w+\.cache\[).*$", "", statement)
-                               for statement in group["statements"] if not re.match(r"set\(\w+\.cache\[", statement)]
+        group["statements"] = [gated.sub("", statement) for statement in group["statements"]
+                               if not gate.match(statement)]
 
 
 def export_request(values: list[str]) -> bytes:

@@ -70,7 +70,7 @@ redaction.patterns (no prefilter: they always run).
 {{- $on := list }}
 {{- range (.Files.Get "files/redaction-detectors.yaml" | fromYamlArray) }}
 {{- if index $v.redaction.detectors .detector }}
-{{- $on = append $on (dict "kind" .kind "pattern" .pattern "prefilter" .prefilter) }}
+{{- $on = append $on (dict "kind" .kind "pattern" .pattern "prefilter" .prefilter "luhn" .luhn) }}
 {{- end }}
 {{- end }}
 {{- range $v.redaction.patterns }}
@@ -110,18 +110,19 @@ own that runs only when it is not.
 {{- $v := .Values }}
 {{- $detectors := list }}
 {{- range (include "otel-collector.redactionDetectors" . | fromYamlArray) }}
-{{- $pattern := include "otel-collector.ottlString" .pattern }}
-{{- $replaces := list (printf `%s, %s` $pattern (include "otel-collector.ottlString" (printf "[REDACTED:%s]" .kind))) }}
+{{- /* Each detector's replacement: `first`, what follows the pattern in its first statement,
+  and `rest`, whole arguments of the statements after it. */}}
+{{- $first := include "otel-collector.ottlString" (printf "[REDACTED:%s]" .kind) }}
+{{- $rest := list }}
 {{- if eq $v.redaction.replacement "hash" }}
 {{- /* HMAC's nested form: the inner hash, of the key and the value, is hashed again with
   the key and the kind, so the marker is no hash anyone without the key can extend. (OTTL has
   neither HMAC nor a hex decoder to feed the inner digest's bytes to the outer one.) */}}
 {{- $format := include "otel-collector.ottlString" (printf "[REDACTED:%s:%%s]" .kind) }}
-{{- $replaces = list
-    (printf `%s, "${env:REDACTION_HASH_KEY}$${0}", SHA256, %s` $pattern $format)
-    (printf `%s, %s, SHA256, %s` (include "otel-collector.ottlString" (printf `\[REDACTED:%s:([0-9a-f]{64})\]` .kind)) (include "otel-collector.ottlString" (printf "${env:REDACTION_HASH_KEY}:%s:$${1}" .kind)) $format) }}
+{{- $first = printf `"${env:REDACTION_HASH_KEY}$${0}", SHA256, %s` $format }}
+{{- $rest = list (printf `%s, %s, SHA256, %s` (include "otel-collector.ottlString" (printf `\[REDACTED:%s:([0-9a-f]{64})\]` .kind)) (include "otel-collector.ottlString" (printf "${env:REDACTION_HASH_KEY}:%s:$${1}" .kind)) $format) }}
 {{- end }}
-{{- $detectors = append $detectors (dict "kind" .kind "replaces" $replaces "prefilter" .prefilter) }}
+{{- $detectors = append $detectors (dict "kind" .kind "pattern" .pattern "first" $first "rest" $rest "prefilter" .prefilter "luhn" .luhn) }}
 {{- end }}
 {{- $groups := list }}
 {{- if $detectors }}
@@ -164,9 +165,7 @@ Usage: {{ include "otel-collector.prefilteredRedaction" (dict "detectors" $detec
 {{- $isMatch = append $isMatch (printf `IsMatch(span.status.message, %s)` (include "otel-collector.ottlString" .)) }}
 {{- end }}
 {{- $where := ternary (printf " where %s" (join " or " $isMatch)) "" (gt (len $isMatch) 0) }}
-{{- range .replaces }}
-{{- $statements = append $statements (printf `replace_pattern(span.status.message, %s)%s` . $where) }}
-{{- end }}
+{{- $statements = concat $statements (include "otel-collector.detectorRedaction" (dict "detector" . "target" $target "cache" "span.cache" "text" "span.status.message" "where" $where) | fromYamlArray) }}
 {{- end }}
 {{- else }}
 {{- $cache := printf "%s.cache" (regexReplaceAll `\.attributes$` $target "") }}
@@ -189,9 +188,7 @@ Usage: {{ include "otel-collector.prefilteredRedaction" (dict "detectors" $detec
 {{- $statements = append $statements (printf `set(%s, true) where %s` $matched (join " or " $isMatch)) }}
 {{- $where = printf ` where %s == true` $matched }}
 {{- end }}
-{{- range .replaces }}
-{{- $statements = append $statements (printf `replace_all_patterns(%s, "value", %s)%s` $target . $where) }}
-{{- end }}
+{{- $statements = concat $statements (include "otel-collector.detectorRedaction" (dict "detector" . "target" $target "cache" $cache "text" (printf `%s["text"]` $cache) "where" $where) | fromYamlArray) }}
 {{- if has true (slice $guarded (add1 $index)) }}
 {{- $statements = append $statements (printf `%s%s` $text $where) }}
 {{- end }}
@@ -352,4 +349,54 @@ redactions (see the top of this file).
     "exporters" (list "prometheus")) }}
 {{- end }}
 {{- toYaml $out }}
+{{- end }}
+
+{{/*
+otel-collector.detectorRedaction are the statements (YAML list) that replace one detector's
+matches in one target (a context's attributes, or the span's status message), each under
+`where` (its prefilters' gate, or empty). A Luhn-checked detector (payment_card) replaces
+only the numbers whose check digit is right: OTTL's IsValidLuhn (ottlfuncs/func_luhn_valid.go,
+v0.142.0) checks a whole string, so the candidates are taken one at a time from a copy of the
+target's text (`text`; ExtractPatterns finds the first), each checked, replaced where it is a
+card number (a pattern may be an expression: regex_helpers.go newDynamicRegex), and cut from the
+copy, up to eight a target; a ninth and more are replaced by their shape alone, unchecked.
+Usage: {{ include "otel-collector.detectorRedaction" (dict "detector" $detector "target" "span.attributes" "cache" "span.cache" "text" `span.cache["text"]` "where" $where) }}
+*/}}
+{{- define "otel-collector.detectorRedaction" -}}
+{{- $d := .detector }}
+{{- $statements := list }}
+{{- $replace := `replace_all_patterns(%s, "value", %s, %s)` }}
+{{- $again := `replace_all_patterns(%s, "value", %s)` }}
+{{- if eq .target "span.status.message" }}
+{{- $replace = `replace_pattern(%s, %s, %s)` }}
+{{- $again = `replace_pattern(%s, %s)` }}
+{{- end }}
+{{- $pattern := include "otel-collector.ottlString" $d.pattern }}
+{{- if $d.luhn }}
+{{- $c := .cache }}
+{{- $candidate := printf `%s["luhn_candidate"]` $c }}
+{{- $digits := printf `%s["luhn_digits"]` $c }}
+{{- $literal := printf `%s["luhn_literal"]` $c }}
+{{- $scan := printf `%s["luhn_scan"]` $c }}
+{{- $found := printf `where %s != nil` $candidate }}
+{{- $statements = append $statements (printf `set(%s, %s)%s` $scan .text .where) }}
+{{- range until 8 }}
+{{- $statements = concat $statements (list
+    (printf `delete_key(%s, "luhn_candidate")` $c)
+    (printf `set(%s["luhn_found"], ExtractPatterns(%s, %s)) where %s != nil` $c $scan (include "otel-collector.ottlString" (printf "(?P<card>%s)" $d.pattern)) $scan)
+    (printf `set(%s, %s["luhn_found"]["card"]) where %s != nil` $candidate $c $scan)
+    (printf `set(%s, %s) %s` $digits $candidate $found)
+    (printf `replace_pattern(%s, "[^0-9]", "") %s` $digits $found)
+    (printf `set(%s, Concat(["\\b", %s, "\\b"], "")) %s` $literal $candidate $found)
+    (printf `%s %s and IsValidLuhn(%s)` (printf $replace $.target $literal $d.first) $found $digits)
+    (printf `replace_pattern(%s, %s, "") %s` $scan $literal $found)) }}
+{{- end }}
+{{- $statements = append $statements (printf `%s where %s != nil and IsMatch(%s, %s)` (printf $replace .target $pattern $d.first) $scan $scan $pattern) }}
+{{- else }}
+{{- $statements = append $statements (printf `%s%s` (printf $replace .target $pattern $d.first) .where) }}
+{{- end }}
+{{- range $d.rest }}
+{{- $statements = append $statements (printf `%s%s` (printf $again $.target .) $.where) }}
+{{- end }}
+{{- toYaml $statements }}
 {{- end }}
