@@ -31,6 +31,16 @@ def rendered_config(tmp_path, values: dict | None = None):
 @pytest.mark.parametrize("values", [
     pytest.param({}, id="defaults"),
     pytest.param({"prometheus": {"alertmanagers": ALERTMANAGERS}}, id="alertmanagers"),
+    pytest.param({"prometheus": {"replicas": 2, "externalLabels": {"cluster": "prod-eu-1"}, "remoteWrite": [
+        {"name": "mimir", "url": "https://mimir.example.com/api/v1/push", "headers": {"X-Scope-OrgID": "agents"},
+         "basicAuth": {"username": "agents", "passwordSecret": {"name": "mimir-write", "key": "password"}},
+         "queueConfig": {"capacity": 20000, "maxShards": 10, "minShards": 2, "maxSamplesPerSend": 5000,
+                         "batchSendDeadline": "10s", "minBackoff": "100ms", "maxBackoff": "10s",
+                         "retryOnHttp429": True, "sampleAgeLimit": "1h"}},
+        {"url": "http://thanos-receive.thanos:19291/api/v1/receive",
+         "bearerTokenSecret": {"name": "thanos-write", "key": "token"}},
+        {"url": "https://aps-workspaces.eu-west-1.amazonaws.com/workspaces/ws-1/api/v1/remote_write",
+         "sigv4": {"region": "eu-west-1"}}]}}, id="remote-write-and-replicas"),
 ])
 def test_promtool_accepts_the_rendered_configuration(promtool, tmp_path, values):
     result = prometheus.check_config(rendered_config(tmp_path, values))

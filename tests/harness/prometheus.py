@@ -71,16 +71,18 @@ class Prometheus(Server):
 
     `rule_files` maps file names to rule files (YAML text or a dict); they are written beside the
     configuration, which lists them unless it names its own rule_files. The TSDB and the log
-    live in `workdir`. `flags` are added to the command line (e.g. --enable-feature=...).
+    live in `workdir`. `flags` are added to the command line (e.g. --enable-feature=...), `env`
+    to its environment (e.g. POD_NAME, which the chart's external labels read).
     """
 
     def __init__(self, config: dict, workdir: Path, rule_files: dict[str, str | dict] | None = None,
-                 flags: Sequence[str] = (), port: int | None = None):
+                 flags: Sequence[str] = (), port: int | None = None, env: dict[str, str] | None = None):
         super().__init__("prometheus", workdir / "prometheus.log")
         self.config = dict(config)
         self.workdir = workdir
         self.rule_files = rule_files or {}
         self.flags = list(flags)
+        self.env = dict(env or {})
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.config_path = workdir / "prometheus.yml"
@@ -94,7 +96,7 @@ class Prometheus(Server):
         self.config_path.write_text(yaml.safe_dump(self.config, sort_keys=False))
         self.launch([str(PROMETHEUS), f"--config.file={self.config_path}", f"--storage.tsdb.path={self.workdir / 'data'}",
                      f"--web.listen-address=127.0.0.1:{self.port}", *self.flags],
-                    f"{self.url}/-/ready", cwd=self.workdir, timeout=timeout)
+                    f"{self.url}/-/ready", env=self.env, cwd=self.workdir, timeout=timeout)
         return self
 
     def _api(self, path: str, **params) -> dict | list:
