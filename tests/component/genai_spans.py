@@ -129,11 +129,16 @@ def raw_export(span_ids: range, attributes: dict, name: str = "chat gpt-4o") -> 
         span.trace_id, span.span_id = span_id.to_bytes(16, "big"), span_id.to_bytes(8, "big")
         span.name = name
         span.start_time_unix_nano, span.end_time_unix_nano = 1_700_000_000 * SECOND, 1_700_000_001 * SECOND
-        for key, value in attributes.items():
-            attribute = span.attributes.add()
-            attribute.key = key
-            if isinstance(value, int):
-                attribute.value.int_value = value
-            else:
-                attribute.value.string_value = value
+        add_attributes(span.attributes, attributes)
     return request.SerializeToString()
+
+
+def add_attributes(target, attributes: dict) -> None:
+    """Add `attributes` (strings and ints) to a protobuf KeyValue list (a span's, an event's)."""
+    for key, value in attributes.items():
+        attribute = target.add()
+        attribute.key = key
+        if isinstance(value, int):
+            attribute.value.int_value = value
+        else:
+            attribute.value.string_value = value

@@ -22,6 +22,7 @@ from harness.collector import Ports, SAMPLING_EXPORTER, OtlpSink, assert_samples
 
 from chart_prices import cost
 from collector_inputs import FAST_RETRIES, LANGFUSE, LANGFUSE_PATH
+from genai_spans import add_attributes
 
 SECOND = 1_000_000_000
 SHARE = 20  # percent of the traces no rule keeps
@@ -101,19 +102,11 @@ def export(traces: list[Trace], collector_index: int) -> bytes | None:
             out.start_time_unix_nano, out.end_time_unix_nano = start, start + int(span.seconds * SECOND)
             if span.error:
                 out.status.code = 2  # STATUS_CODE_ERROR
-            for key, value in span.attributes.items():
-                attribute = out.attributes.add()
-                attribute.key = key
-                if isinstance(value, int):
-                    attribute.value.int_value = value
-                else:
-                    attribute.value.string_value = value
+            add_attributes(out.attributes, span.attributes)
             for name, attributes in span.events:
                 event = out.events.add()
                 event.name, event.time_unix_nano = name, start
-                for key, value in attributes.items():
-                    attribute = event.attributes.add()
-                    attribute.key, attribute.value.string_value = key, value
+                add_attributes(event.attributes, attributes)
     return request.SerializeToString() if len(spans) else None
 
 
