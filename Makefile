@@ -43,7 +43,7 @@ CHECKOV_VENV := $(CURDIR)/.venv-checkov
 ##@ Tools
 
 .PHONY: tools
-tools: prerequisites $(GO_TOOLS) $(CRDS) $(GITOPS_CRDS) $(VENV)/.installed $(INSTRUMENTATION_VENVS) $(CHECKOV_VENV)/.installed system-packages ## Install every pinned tool the tests need into ./bin, ./.venv, ./.venv-instrumentations and ./.venv-checkov
+tools: prerequisites $(GO_TOOLS) $(CRDS) $(GITOPS_CRDS) $(VENV)/.installed $(INSTRUMENTATION_VENVS) $(CHECKOV_VENV)/.installed system-packages ioredis ## Install every pinned tool the tests need into ./bin, ./.venv, ./.venv-instrumentations, ./.venv-checkov and .cache/ioredis
 
 .PHONY: prerequisites
 prerequisites: ## Check Go, Python with venv and Node.js: one line for each that is missing or too old
@@ -55,6 +55,10 @@ $(GO_TOOLS) $(CRDS) $(GITOPS_CRDS) $(VENV)/.installed $(INSTRUMENTATION_VENVS) $
 .PHONY: system-packages
 system-packages: ## Debian packages the component tests run as servers (Redis, PostgreSQL), when root
 	@hack/install-system-packages.sh
+
+.PHONY: ioredis
+ioredis: | prerequisites ## The Redis client LangFuse uses (ioredis, LangFuse's pin), for the Sentinel component test
+	@hack/install-ioredis.sh
 
 # Each Go tool is rebuilt when its wrapper module (version pin or checksums) changes.
 $(BIN)/helm: hack/tools/helm/go.mod hack/tools/helm/go.sum

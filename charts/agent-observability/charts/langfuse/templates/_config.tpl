@@ -17,6 +17,21 @@ Usage: {{ $stores := include "langfuse.stores" . | fromYaml }}
 {{- end }}
 {{- $_ := set $stores $store $settings }}
 {{- end }}
+{{- /* redis.sentinel.enabled with no nodes, beside a bundled Valkey (its `sentinel` block,
+imported whole; agent-observability's validate.yaml checks it is the one the store runs with):
+its pods' Sentinels, each pod <host>-<ordinal> of the StatefulSet named like the Service, under
+the headless Service <host>-headless (valkey's valkey.podHosts), on 26379. The Sentinels take
+the data password. */}}
+{{- $redis := $stores.redis }}
+{{- $bundledSentinel := dig "redis" "sentinel" dict ($.Values.bundled | default dict) }}
+{{- if and $redis.sentinel.enabled (not $redis.sentinel.nodes) $bundledSentinel }}
+{{- $host := include "langfuse.tpl" (dict "value" $redis.host "context" $) }}
+{{- $nodes := list }}
+{{- range $ordinal := until (int $bundledSentinel.replicas) }}
+{{- $nodes = append $nodes (printf "%s-%d.%s-headless.%s.svc.%s:26379" $host $ordinal $host $.Release.Namespace $bundledSentinel.clusterDomain) }}
+{{- end }}
+{{- $_ := set $redis "sentinel" (mustMergeOverwrite (deepCopy $redis.sentinel) (dict "nodes" $nodes "masterName" (default $bundledSentinel.masterName $redis.sentinel.masterName) "existingSecret" (default $redis.existingSecret $redis.sentinel.existingSecret))) }}
+{{- end }}
 {{- /* ClickHouse's default ports, plain or TLS (as ClickHouse Cloud serves them). */}}
 {{- $clickhouse := $stores.clickhouse }}
 {{- $_ := set $clickhouse "httpPort" (int $clickhouse.httpPort | default (ternary 8443 8123 $clickhouse.tls)) }}
@@ -59,6 +74,25 @@ dict so every value is a string. Credentials are never here (see langfuse.env).
 {{- with $v.redis.username }}
 {{- $_ := set $config "REDIS_USERNAME" . }}
 {{- end }}
+{{- /* Sentinel and Cluster as LangFuse v4.16.0 reads them: packages/shared/src/env.ts (the
+schema) and packages/shared/src/server/redis/redis.ts (createRedisSentinelInstance,
+createRedisClusterInstance: nodes "host1:port1,host2:port2"). Only when on, so a single-server
+install renders as before. */}}
+{{- with $v.redis.sentinel }}
+{{- if .enabled }}
+{{- $_ := set $config "REDIS_SENTINEL_ENABLED" "true" }}
+{{- $_ := set $config "REDIS_SENTINEL_NODES" (include "langfuse.redisNodes" (dict "nodes" .nodes "context" $)) }}
+{{- $_ := set $config "REDIS_SENTINEL_MASTER_NAME" .masterName }}
+{{- $_ := set $config "REDIS_SENTINEL_TLS_ENABLED" (toString .tls) }}
+{{- with .username }}
+{{- $_ := set $config "REDIS_SENTINEL_USERNAME" . }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- if $v.redis.cluster.enabled }}
+{{- $_ := set $config "REDIS_CLUSTER_ENABLED" "true" }}
+{{- $_ := set $config "REDIS_CLUSTER_NODES" (include "langfuse.redisNodes" (dict "nodes" $v.redis.cluster.nodes "context" $)) }}
+{{- end }}
 {{- $endpoint := include "langfuse.tpl" (dict "value" $v.s3.endpoint "context" .) }}
 {{- $publicEndpoint := include "langfuse.tpl" (dict "value" $v.s3.publicEndpoint "context" .) }}
 {{- /* Events stay inside the cluster; media has one endpoint for pods and browsers alike
@@ -85,4 +119,17 @@ endpoint and sign their download links with the external one (StorageService.ts,
 {{- end }}
 {{- end }}
 {{- toYaml $config }}
+{{- end }}
+
+{{/*
+langfuse.redisNodes is a list of host:port templates as LangFuse reads REDIS_SENTINEL_NODES and
+REDIS_CLUSTER_NODES: comma-separated.
+Usage: {{ include "langfuse.redisNodes" (dict "nodes" $list "context" $) }}
+*/}}
+{{- define "langfuse.redisNodes" -}}
+{{- $nodes := list }}
+{{- range .nodes }}
+{{- $nodes = append $nodes (include "langfuse.tpl" (dict "value" . "context" $.context)) }}
+{{- end }}
+{{- join "," $nodes }}
 {{- end }}

@@ -26,6 +26,11 @@ secret value is ever rendered into a ConfigMap, an env value or an annotation.
 {{- with $stores.redis.existingSecret }}
 {{ include "langfuse.secretEnv" (dict "name" "REDIS_AUTH" "secret" (include "langfuse.tpl" (dict "value" . "context" $)) "key" $.Values.redis.passwordKey) }}
 {{- end }}
+{{- if $stores.redis.sentinel.enabled }}
+{{- with $stores.redis.sentinel.existingSecret }}
+{{ include "langfuse.secretEnv" (dict "name" "REDIS_SENTINEL_PASSWORD" "secret" (include "langfuse.tpl" (dict "value" . "context" $)) "key" $stores.redis.sentinel.passwordKey) }}
+{{- end }}
+{{- end }}
 {{- with $stores.s3.existingSecret }}
 {{- $s3 := include "langfuse.tpl" (dict "value" . "context" $) }}
 {{- range $use := concat (list "EVENT_UPLOAD" "MEDIA_UPLOAD") (ternary (list "BATCH_EXPORT") (list) $.Values.s3.batchExport.enabled) }}
