@@ -5,7 +5,7 @@ import yaml
 
 from harness.charts import values_passed_to
 from harness.paths import SUBCHARTS, SUPPORTED_KUBE_VERSIONS, UMBRELLA_CHART
-from harness.render import render_chart
+from harness.render import pod_template, render_chart
 
 SUBCHART_PARAMS = [pytest.param(path, id=path.name) for path in SUBCHARTS]
 RECOMMENDED_LABELS = {"app.kubernetes.io/name", "app.kubernetes.io/instance",
@@ -65,3 +65,19 @@ def test_only_the_secret_generator_and_prometheus_mount_an_api_token():
 def test_subchart_installs_on_its_own_with_its_documented_values(chart, kube_version):
     standalone = chart / "ci" / "standalone-values.yaml"
     assert len(render_chart(chart, values_files=(standalone,), kube_version=kube_version)) > 0
+
+
+NUMERIC_NAMED = ["langfuse", "postgres", "clickhouse", "valkey", "object-storage", "otel-collector"]
+
+
+@pytest.mark.parametrize("subchart", NUMERIC_NAMED)
+def test_a_service_account_name_yaml_reads_as_a_number_stays_a_string(subchart):
+    """`serviceAccount.name: "0"` (a valid name) is written quoted: unquoted, YAML reads it as the
+    integer 0, which the API server refuses (Hypothesis found it in the fuzzed values)."""
+    from harness import kube_schema
+    from harness.paths import KUBE_VERSION_NEWEST
+
+    manifest = render_chart(values={subchart: {"serviceAccount": {"name": "0"}}})
+    kube_schema.validate_all(list(manifest), KUBE_VERSION_NEWEST)
+    names = {pod_template(workload)["spec"].get("serviceAccountName") for workload in manifest.workloads()}
+    assert "0" in names

@@ -38,7 +38,7 @@ spec:
         {{- toYaml . | nindent 8 }}
         {{- end }}
     spec:
-      serviceAccountName: {{ include "langfuse.serviceAccountName" $ctx }}
+      serviceAccountName: {{ include "langfuse.serviceAccountName" $ctx | quote }}
       automountServiceAccountToken: false
       securityContext:
         {{- include "langfuse.podSecurityContext" $ctx | nindent 8 }}

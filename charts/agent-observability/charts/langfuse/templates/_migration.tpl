@@ -23,7 +23,7 @@ metadata:
     {{- include "langfuse.labels" (dict "context" . "component" "migration") | nindent 4 }}
 spec:
   restartPolicy: Never
-  serviceAccountName: {{ include "langfuse.serviceAccountName" . }}
+  serviceAccountName: {{ include "langfuse.serviceAccountName" . | quote }}
   automountServiceAccountToken: false
   securityContext:
     {{- include "langfuse.podSecurityContext" . | nindent 4 }}

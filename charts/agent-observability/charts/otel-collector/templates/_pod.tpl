@@ -13,7 +13,7 @@ metadata:
     {{- toYaml . | nindent 4 }}
     {{- end }}
 spec:
-  serviceAccountName: {{ include "otel-collector.serviceAccountName" . }}
+  serviceAccountName: {{ include "otel-collector.serviceAccountName" . | quote }}
   automountServiceAccountToken: false
   securityContext:
     {{- include "otel-collector.podSecurityContext" . | nindent 4 }}
