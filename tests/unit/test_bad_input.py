@@ -161,6 +161,11 @@ BAD_VALUES = [
                  "valkey.sentinel.replicas is 5, which LangFuse cannot see: also set langfuse.redis.sentinel.nodes: "
                  '["obs-valkey-0.obs-valkey-headless.observability.svc.cluster.local:26379",',
                  id="valkey-sentinel-replicas-langfuse-cannot-see"),
+    pytest.param({"valkey": {"sentinel": {"enabled": True, "port": 26380}},
+                  "langfuse": {"redis": {"sentinel": {"enabled": True}}}},
+                 "valkey.sentinel.port is 26380, which LangFuse cannot see: also set langfuse.redis.sentinel.nodes: "
+                 '["obs-valkey-0.obs-valkey-headless.observability.svc.cluster.local:26380",',
+                 id="valkey-sentinel-port-langfuse-cannot-see"),
     pytest.param({"valkey": {"enabled": False},
                   "langfuse": {"redis": {"sentinel": {"enabled": True, "nodes": ["s:26379"], "masterName": "m"},
                                          "cluster": {"enabled": True, "nodes": ["c:6379"]}}}},

@@ -21,3 +21,18 @@ Usage: {{ include "agent-observability.imageReference" (dict "image" .Values.ima
 {{- end }}
 {{- printf "%s:%v" $repository (default .context.Chart.AppVersion .image.tag) }}
 {{- end }}
+
+{{/*
+agent-observability.sentinelHosts are the DNS names of the bundled Valkey's pods (YAML list, in ordinal
+order): <service>-<ordinal>.<service>-headless.<namespace>.svc.<clusterDomain>, the StatefulSet
+named like its Service. The valkey chart announces them, LangFuse connects to their Sentinels,
+and agent-observability names them when it refuses a setting LangFuse cannot see.
+Usage: {{ include "agent-observability.sentinelHosts" (dict "service" "obs-valkey" "replicas" 3 "clusterDomain" "cluster.local" "context" .) }}
+*/}}
+{{- define "agent-observability.sentinelHosts" -}}
+{{- $hosts := list }}
+{{- range $ordinal := until (int .replicas) }}
+{{- $hosts = append $hosts (printf "%s-%d.%s-headless.%s.svc.%s" $.service $ordinal $.service $.context.Release.Namespace $.clusterDomain) }}
+{{- end }}
+{{- toYaml $hosts }}
+{{- end }}

@@ -116,3 +116,18 @@ imagePullSecrets:
   {{- toYaml . | nindent 2 }}
 {{- end }}
 {{- end }}
+
+{{/*
+langfuse.sentinelHosts are the DNS names of the bundled Valkey's pods (YAML list, in ordinal
+order): <service>-<ordinal>.<service>-headless.<namespace>.svc.<clusterDomain>, the StatefulSet
+named like its Service. The valkey chart announces them, LangFuse connects to their Sentinels,
+and agent-observability names them when it refuses a setting LangFuse cannot see.
+Usage: {{ include "langfuse.sentinelHosts" (dict "service" "obs-valkey" "replicas" 3 "clusterDomain" "cluster.local" "context" .) }}
+*/}}
+{{- define "langfuse.sentinelHosts" -}}
+{{- $hosts := list }}
+{{- range $ordinal := until (int .replicas) }}
+{{- $hosts = append $hosts (printf "%s-%d.%s-headless.%s.svc.%s" $.service $ordinal $.service $.context.Release.Namespace $.clusterDomain) }}
+{{- end }}
+{{- toYaml $hosts }}
+{{- end }}

@@ -19,16 +19,15 @@ Usage: {{ $stores := include "langfuse.stores" . | fromYaml }}
 {{- end }}
 {{- /* redis.sentinel.enabled with no nodes, beside a bundled Valkey (its `sentinel` block,
 imported whole; agent-observability's validate.yaml checks it is the one the store runs with):
-its pods' Sentinels, each pod <host>-<ordinal> of the StatefulSet named like the Service, under
-the headless Service <host>-headless (valkey's valkey.podHosts), on 26379. The Sentinels take
-the data password. */}}
+its pods' Sentinels (langfuse.sentinelHosts, as the valkey chart names its pods), on its
+sentinel.port. The Sentinels take the data password. */}}
 {{- $redis := $stores.redis }}
 {{- $bundledSentinel := dig "redis" "sentinel" dict ($.Values.bundled | default dict) }}
 {{- if and $redis.sentinel.enabled (not $redis.sentinel.nodes) $bundledSentinel }}
 {{- $host := include "langfuse.tpl" (dict "value" $redis.host "context" $) }}
 {{- $nodes := list }}
-{{- range $ordinal := until (int $bundledSentinel.replicas) }}
-{{- $nodes = append $nodes (printf "%s-%d.%s-headless.%s.svc.%s:26379" $host $ordinal $host $.Release.Namespace $bundledSentinel.clusterDomain) }}
+{{- range include "langfuse.sentinelHosts" (dict "service" $host "replicas" $bundledSentinel.replicas "clusterDomain" $bundledSentinel.clusterDomain "context" $) | fromYamlArray }}
+{{- $nodes = append $nodes (printf "%s:%v" . $bundledSentinel.port) }}
 {{- end }}
 {{- $_ := set $redis "sentinel" (mustMergeOverwrite (deepCopy $redis.sentinel) (dict "nodes" $nodes "masterName" (default $bundledSentinel.masterName $redis.sentinel.masterName) "existingSecret" (default $redis.existingSecret $redis.sentinel.existingSecret))) }}
 {{- end }}

@@ -39,12 +39,8 @@ elsewhere, with another IP, is the same replica to the primary and the same peer
 Sentinels.
 */}}
 {{- define "valkey.podHosts" -}}
-{{- $hosts := list }}
-{{- $fullname := include "valkey.fullname" . }}
-{{- range $ordinal := until (int .Values.sentinel.replicas) }}
-{{- $hosts = append $hosts (printf "%s-%d.%s-headless.%s.svc.%s" $fullname $ordinal $fullname $.Release.Namespace $.Values.sentinel.clusterDomain) }}
-{{- end }}
-{{- join " " $hosts }}
+{{- $s := .Values.sentinel }}
+{{- include "valkey.sentinelHosts" (dict "service" (include "valkey.fullname" .) "replicas" $s.replicas "clusterDomain" $s.clusterDomain "context" .) | fromYamlArray | join " " }}
 {{- end }}
 
 {{/*
@@ -63,7 +59,7 @@ pod's identity across rescheduling, where its IP changes.
 */}}
 {{- define "valkey.sentinelConfig" -}}
 bind * -::*
-port 26379
+port {{ .Values.sentinel.port }}
 dir /run/valkey
 sentinel resolve-hostnames yes
 sentinel announce-hostnames yes
@@ -91,7 +87,7 @@ self="$(echo "$hosts" | tr ' ' '\n' | sed -n "$((ordinal + 1))p")"
 primary=""
 for host in $hosts; do
   [ "$host" = "$self" ] && continue
-  answer="$(timeout 5 valkey-cli -h "$host" -p 26379 --raw sentinel get-master-addr-by-name {{ $master }} 2>/dev/null | head -n 1)" || true
+  answer="$(timeout 5 valkey-cli -h "$host" -p {{ .Values.sentinel.port }} --raw sentinel get-master-addr-by-name {{ $master }} 2>/dev/null | head -n 1)" || true
   case " $hosts " in
     *" $answer "*) primary="$answer"; break ;;
   esac
