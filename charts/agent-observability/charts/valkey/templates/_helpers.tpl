@@ -55,7 +55,12 @@ valkey.sentinelConfig is the part of sentinel.conf every pod shares; the init co
 the pod's own name, the password and the primary to monitor (valkey.initScript).
 Sentinel rewrites its file as the topology changes, so it runs from a copy in /run/valkey.
 Hostnames (resolve-hostnames, announce-hostnames: Redis 6.2 / Valkey 7.2 and later) keep a
-pod's identity across rescheduling, where its IP changes.
+pod's identity across rescheduling, where its IP changes. Every directive written here and by
+valkey.initScript (sentinel resolve-hostnames, announce-hostnames, announce-ip, auth-pass,
+down-after-milliseconds, failover-timeout, monitor; replica-announce-ip, masterauth) is read by
+valkey-io/valkey's src/sentinel.c and documented in its sentinel.conf and valkey.conf at 8.0.1,
+the newest tag the stored mirror has (the image is 8.1.1, a patch release on 8.1; the component
+test runs them on Debian's Redis 7.0).
 */}}
 {{- define "valkey.sentinelConfig" -}}
 bind * -::*
