@@ -83,6 +83,9 @@ NETWORK_POLICIES_ON = {"global": {"networkPolicy": {"enabled": True}}}
 # Sampling on several replicas: each routes traces, by trace ID, to the replica that decides
 # them, found through a headless Service (the loadbalancing exporter's DNS resolver).
 SAMPLING_ROUTED = {"otel-collector": {"replicas": 3, "sampling": {"enabled": True}}}
+# Valkey with Sentinel: LangFuse reaches the primary through each pod's Sentinel, by pod name
+# behind the headless Service.
+VALKEY_SENTINEL = {"valkey": {"sentinel": {"enabled": True}}, "langfuse": {"redis": {"sentinel": {"enabled": True}}}}
 
 
 def setting(path: str, value) -> dict:
@@ -106,6 +109,8 @@ RENDERS = [
     pytest.param(Render(values=NETWORK_POLICIES_ON), id="network-policies-on"),
     pytest.param(Render(values=SAMPLING_ROUTED), id="sampling-routed-by-trace-id"),
     pytest.param(Render(values={**NETWORK_POLICIES_ON, **SAMPLING_ROUTED}), id="network-policies-on,sampling-routed"),
+    pytest.param(Render(values=VALKEY_SENTINEL), id="valkey-sentinel"),
+    pytest.param(Render(values={**NETWORK_POLICIES_ON, **VALKEY_SENTINEL}), id="network-policies-on,valkey-sentinel"),
     *[pytest.param(Render(values={**NETWORK_POLICIES_ON, **setting(path, value)}, refusal_names=path),
                    id=f"network-policies-on,{path}={value}")
       for path, value in OVERRIDES],

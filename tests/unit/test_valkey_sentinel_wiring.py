@@ -9,7 +9,7 @@ SENTINEL = {"valkey": {"sentinel": {"enabled": True}}, "langfuse": {"redis": {"s
 
 
 def langfuse_config(manifest):
-    return next(c["data"] for c in manifest.of_kind("ConfigMap") if "REDIS_HOST" in c.get("data", {}))
+    return next(c["data"] for c in manifest.of_kind("ConfigMap") if "REDIS_TLS_ENABLED" in c.get("data", {}))
 
 
 def secret_refs(manifest, workload, container):
@@ -37,6 +37,19 @@ def test_langfuse_asks_every_pods_sentinel_for_the_primary_by_the_name_they_anno
     assert f'hosts="{" ".join(pods)}"' in init  # what each pod announces (replica-announce-ip, announce-ip)
     assert f"sentinel monitor {config['REDIS_SENTINEL_MASTER_NAME']} " in init
     assert {p["port"] for p in manifest.get("Service", headless)["spec"]["ports"]} == {6379, 26379}
+
+
+def test_no_client_address_reaches_a_replica_at_random():
+    """With Sentinel, any one pod may be a read-only replica: a Service that balances clients over
+    all pods' Valkey port sends half their writes to a replica (READONLY). The client Service
+    carries the Sentinels only, and LangFuse gets no REDIS_HOST, which redis.ts ignores once
+    REDIS_SENTINEL_ENABLED is true (v4.16.0: createRedisSentinelInstance is chosen first)."""
+    manifest = render_chart(values=SENTINEL)
+    assert [p["port"] for p in manifest.get("Service", "obs-valkey")["spec"]["ports"]] == [26379]
+    config = langfuse_config(manifest)
+    assert "REDIS_HOST" not in config and "REDIS_PORT" not in config
+    single = langfuse_config(render_chart())
+    assert (single["REDIS_HOST"], single["REDIS_PORT"]) == ("obs-valkey", "6379")
 
 
 def test_langfuse_authenticates_to_valkey_and_its_sentinels_with_the_stores_secret():

@@ -56,8 +56,6 @@ dict so every value is a string. Credentials are never here (see langfuse.env).
   "CLICKHOUSE_USER" $v.clickhouse.username
   "CLICKHOUSE_DB" $v.clickhouse.database
   "CLICKHOUSE_CLUSTER_ENABLED" (toString $v.clickhouse.clusterEnabled)
-  "REDIS_HOST" (include "langfuse.tpl" (dict "value" $v.redis.host "context" .))
-  "REDIS_PORT" (toString $v.redis.port)
   "REDIS_TLS_ENABLED" (toString $v.redis.tls)
   "TELEMETRY_ENABLED" (toString $v.features.telemetryEnabled)
   "AUTH_DISABLE_SIGNUP" (toString $v.features.signUpDisabled)
@@ -69,6 +67,12 @@ dict so every value is a string. Credentials are never here (see langfuse.env).
 }}
 {{- with $v.database.args }}
 {{- $_ := set $config "DATABASE_ARGS" . }}
+{{- end }}
+{{- /* One server by host and port, unless Sentinel or Cluster is on: LangFuse then ignores
+REDIS_HOST (redis.ts, createNewRedisInstance), and a host that names no primary would only mislead. */}}
+{{- if not (or $v.redis.sentinel.enabled $v.redis.cluster.enabled) }}
+{{- $_ := set $config "REDIS_HOST" (include "langfuse.tpl" (dict "value" $v.redis.host "context" .)) }}
+{{- $_ := set $config "REDIS_PORT" (toString $v.redis.port) }}
 {{- end }}
 {{- with $v.redis.username }}
 {{- $_ := set $config "REDIS_USERNAME" . }}
