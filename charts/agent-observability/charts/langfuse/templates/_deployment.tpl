@@ -127,18 +127,13 @@ spec:
         - name: next-cache
           emptyDir: {}
         {{- end }}
-      affinity:
-        {{- include "langfuse.antiAffinity" (dict "context" $ctx "component" $component "affinity" $settings.affinity) | nindent 8 }}
+      {{- include "langfuse.placement" (dict "context" $ctx "component" $component "affinity" $settings.affinity "topologySpreadConstraints" $settings.topologySpreadConstraints "spread" true) | nindent 6 }}
       {{- with $settings.nodeSelector }}
       nodeSelector:
         {{- toYaml . | nindent 8 }}
       {{- end }}
       {{- with $settings.tolerations }}
       tolerations:
-        {{- toYaml . | nindent 8 }}
-      {{- end }}
-      {{- with $settings.topologySpreadConstraints }}
-      topologySpreadConstraints:
         {{- toYaml . | nindent 8 }}
       {{- end }}
 {{- end }}

@@ -41,22 +41,3 @@ capabilities:
   drop: ["ALL"]
 {{- end }}
 
-{{/*
-langfuse.antiAffinity prefers spreading a component's replicas over nodes, unless the user
-gave an affinity of their own.
-Usage: {{ include "langfuse.antiAffinity" (dict "context" $ "component" "web" "affinity" .Values.web.affinity) }}
-*/}}
-{{- define "langfuse.antiAffinity" -}}
-{{- if .affinity }}
-{{- toYaml .affinity }}
-{{- else }}
-podAntiAffinity:
-  preferredDuringSchedulingIgnoredDuringExecution:
-    - weight: 100
-      podAffinityTerm:
-        topologyKey: kubernetes.io/hostname
-        labelSelector:
-          matchLabels:
-            {{- include "langfuse.selectorLabels" (dict "context" .context "component" .component) | nindent 12 }}
-{{- end }}
-{{- end }}

@@ -125,3 +125,36 @@ rest), or this chart's own global.tenants when it is installed alone.
 {{- define "otel-collector.policyTenants" -}}
 {{- toYaml (dig "tenants" list (.Values.global | default dict)) }}
 {{- end }}
+
+{{/*
+otel-collector.placement is where a component's pods may run: the pod spec's affinity and
+topologySpreadConstraints. The affinity is the user's, or, when `spread` is true, a preferred
+anti-affinity that spreads the replicas over nodes. Each topology spread constraint is the
+user's; one that names no labelSelector selects the component's own pods, since a constraint
+without one counts no pods and spreads nothing, and the chart's labels are not the user's to
+guess (values files can write `topologyKey: topology.kubernetes.io/zone` and stop there).
+Usage: {{ include "otel-collector.placement" (dict "context" $ "component" "web" "affinity" .affinity "topologySpreadConstraints" .topologySpreadConstraints "spread" true) }}
+*/}}
+{{- define "otel-collector.placement" -}}
+{{- $selector := include "otel-collector.selectorLabels" (dict "context" .context "component" .component) | fromYaml }}
+{{- if .affinity }}
+affinity:
+  {{- toYaml .affinity | nindent 2 }}
+{{- else if .spread }}
+affinity:
+  podAntiAffinity:
+    preferredDuringSchedulingIgnoredDuringExecution:
+      - weight: 100
+        podAffinityTerm:
+          topologyKey: kubernetes.io/hostname
+          labelSelector:
+            matchLabels:
+              {{- toYaml $selector | nindent 14 }}
+{{- end }}
+{{- with .topologySpreadConstraints }}
+topologySpreadConstraints:
+{{- range . }}
+  - {{- toYaml (ternary . (merge (dict "labelSelector" (dict "matchLabels" $selector)) .) (hasKey . "labelSelector")) | nindent 4 }}
+{{- end }}
+{{- end }}
+{{- end }}

@@ -118,29 +118,13 @@ spec:
     {{- with .Values.extraVolumes }}
     {{- toYaml . | nindent 4 }}
     {{- end }}
-  affinity:
-    {{- if .Values.affinity }}
-    {{- toYaml .Values.affinity | nindent 4 }}
-    {{- else }}
-    podAntiAffinity:
-      preferredDuringSchedulingIgnoredDuringExecution:
-        - weight: 100
-          podAffinityTerm:
-            topologyKey: kubernetes.io/hostname
-            labelSelector:
-              matchLabels:
-                {{- include "otel-collector.selectorLabels" (dict "context" .) | nindent 16 }}
-    {{- end }}
+  {{- include "otel-collector.placement" (dict "context" . "affinity" .Values.affinity "topologySpreadConstraints" .Values.topologySpreadConstraints "spread" true) | nindent 2 }}
   {{- with .Values.nodeSelector }}
   nodeSelector:
     {{- toYaml . | nindent 4 }}
   {{- end }}
   {{- with .Values.tolerations }}
   tolerations:
-    {{- toYaml . | nindent 4 }}
-  {{- end }}
-  {{- with .Values.topologySpreadConstraints }}
-  topologySpreadConstraints:
     {{- toYaml . | nindent 4 }}
   {{- end }}
 {{- end }}
