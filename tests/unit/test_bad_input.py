@@ -10,6 +10,19 @@ SHORT_KEY = {"existingSecret": "", "nextauthSecret": "nextauth-value", "salt": "
              "encryptionKey": "abc123"}
 
 BAD_VALUES = [
+    pytest.param({"monitoring": {"grafana": {"replicas": 2}}},
+                 "grafana.replicas is 2 with grafana.database.type sqlite3: each replica would keep its own "
+                 "users and sessions in its own file. Set grafana.database (type postgres or mysql, host, "
+                 "existingSecret) to a shared database, or grafana.replicas to 1",
+                 id="grafana-replicas-on-sqlite"),
+    pytest.param({"monitoring": {"grafana": {"replicas": 2, "persistence": {"enabled": True}, "database": {
+                     "type": "postgres", "host": "db:5432", "existingSecret": "grafana-db"}}}},
+                 "grafana.persistence.enabled keeps SQLite's file on one ReadWriteOnce claim",
+                 id="grafana-replicas-on-one-claim"),
+    pytest.param({"monitoring": {"grafana": {"database": {"type": "mysql"}}}},
+                 "grafana.database.type is mysql: set grafana.database.host (host:port) and "
+                 "grafana.database.existingSecret",
+                 id="grafana-database-without-host"),
     pytest.param({"grafana-provisioning": {"prometheus": {"enabled": False}}},
                  "grafana-provisioning is now called monitoring (it runs Prometheus and Grafana as well as "
                  "provisioning them): move your grafana-provisioning values (prometheus) under monitoring",

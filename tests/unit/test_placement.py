@@ -24,6 +24,9 @@ TIERS = [
         "enabled": True, "replicas": 2, "topologySpreadConstraints": [ZONE]}}}),
     ("obs-alertmanager", {"monitoring": {"prometheus": {"enabled": True}, "alertmanager": {
         "enabled": True, "replicas": 2, "topologySpreadConstraints": [ZONE]}}}),
+    ("obs-grafana", {"monitoring": {"prometheus": {"enabled": True}, "grafana": {
+        "enabled": True, "replicas": 2, "topologySpreadConstraints": [ZONE],
+        "database": {"type": "postgres", "host": "grafana-db.example.com:5432", "existingSecret": "grafana-db"}}}}),
 ]
 
 
@@ -60,7 +63,7 @@ def test_a_selector_the_user_wrote_is_kept_as_written():
 
 
 @pytest.mark.parametrize("workload,values", TIERS[3:], ids=[name for name, _ in TIERS[3:]])
-def test_a_replicated_store_keeps_all_but_one_pod_through_a_drain(workload, values):
+def test_a_replicated_tier_keeps_all_but_one_pod_through_a_drain(workload, values):
     manifest = render_chart(values=values)
     labels = pod_template(manifest.workload(workload))["metadata"]["labels"]
     budgets = [b for b in manifest.of_kind("PodDisruptionBudget") if selects(b["spec"]["selector"], labels)]
@@ -71,3 +74,22 @@ def test_a_single_prometheus_has_no_budget_and_no_spread():
     manifest = render_chart(values={"monitoring": {"prometheus": {"enabled": True}}})
     assert "obs-prometheus" not in manifest.names("PodDisruptionBudget")
     assert "affinity" not in pod_template(manifest.workload("obs-prometheus"))["spec"]
+
+
+def test_grafana_replicas_share_one_database_and_roll_without_downtime():
+    """More than one Grafana reads the same users and sessions from the database the user names
+    (Grafana's [database] settings as GF_DATABASE_*), its password by reference only; a single
+    Grafana on SQLite keeps Recreate, since two pods must never write one file."""
+    values = dict(TIERS[-1][1])
+    manifest = render_chart(values=values)
+    deployment = manifest.workload("obs-grafana")
+    assert deployment["spec"]["replicas"] == 2 and "strategy" not in deployment["spec"]
+    env = {e["name"]: e for e in manifest.containers("obs-grafana")["grafana"]["env"]}
+    assert {k: env[k].get("value") for k in ("GF_DATABASE_TYPE", "GF_DATABASE_HOST", "GF_DATABASE_NAME",
+                                                 "GF_DATABASE_USER", "GF_DATABASE_SSL_MODE")} == {
+        "GF_DATABASE_TYPE": "postgres", "GF_DATABASE_HOST": "grafana-db.example.com:5432",
+        "GF_DATABASE_NAME": "grafana", "GF_DATABASE_USER": "grafana", "GF_DATABASE_SSL_MODE": "require"}
+    assert env["GF_DATABASE_PASSWORD"]["valueFrom"]["secretKeyRef"] == {"name": "grafana-db", "key": "password"}
+    single = render_chart(values={"monitoring": {"prometheus": {"enabled": True}, "grafana": {"enabled": True}}})
+    assert single.workload("obs-grafana")["spec"]["strategy"] == {"type": "Recreate"}
+    assert not [e for e in single.containers("obs-grafana")["grafana"]["env"] if e["name"].startswith("GF_DATABASE")]
