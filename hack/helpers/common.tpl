@@ -148,8 +148,5 @@ checks.
 Usage: {{ include "CHART.cloudnativepgService" (dict "cluster" "obs-postgres" "role" "rw") }}
 */}}
 {{- define "CHART.cloudnativepgService" -}}
-{{- if not (has .role (list "rw" "ro" "r")) }}
-{{- fail (printf "CHART.cloudnativepgService: role %q is none of CloudNativePG's Services (rw, ro, r)" .role) }}
-{{- end }}
 {{- printf "%s-%s" .cluster .role }}
 {{- end }}

@@ -47,8 +47,5 @@ checks.
 Usage: {{ include "agent-observability.cloudnativepgService" (dict "cluster" "obs-postgres" "role" "rw") }}
 */}}
 {{- define "agent-observability.cloudnativepgService" -}}
-{{- if not (has .role (list "rw" "ro" "r")) }}
-{{- fail (printf "agent-observability.cloudnativepgService: role %q is none of CloudNativePG's Services (rw, ro, r)" .role) }}
-{{- end }}
 {{- printf "%s-%s" .cluster .role }}
 {{- end }}

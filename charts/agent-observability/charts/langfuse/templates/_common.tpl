@@ -142,8 +142,5 @@ checks.
 Usage: {{ include "langfuse.cloudnativepgService" (dict "cluster" "obs-postgres" "role" "rw") }}
 */}}
 {{- define "langfuse.cloudnativepgService" -}}
-{{- if not (has .role (list "rw" "ro" "r")) }}
-{{- fail (printf "langfuse.cloudnativepgService: role %q is none of CloudNativePG's Services (rw, ro, r)" .role) }}
-{{- end }}
 {{- printf "%s-%s" .cluster .role }}
 {{- end }}
