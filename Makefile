@@ -28,6 +28,10 @@ GO_TOOLS := $(BIN)/helm $(BIN)/helm3 $(BIN)/ct $(BIN)/kwok $(BIN)/kwokctl $(BIN)
 # The Prometheus Operator CRDs the offline schema validation checks monitoring.coreos.com objects against.
 CRDS := $(BIN)/crds/monitoring.coreos.com_servicemonitors.yaml $(BIN)/crds/monitoring.coreos.com_podmonitors.yaml \
 	$(BIN)/crds/monitoring.coreos.com_prometheusrules.yaml $(BIN)/crds/monitoring.coreos.com_alertmanagerconfigs.yaml
+# The CloudNativePG CRDs (and its Barman Cloud plugin's) the postgres chart's CloudNativePG mode is
+# validated against, offline and on the e2e tier's API server.
+CNPG_CRDS := $(BIN)/crds/postgresql.cnpg.io_clusters.yaml $(BIN)/crds/postgresql.cnpg.io_scheduledbackups.yaml \
+	$(BIN)/crds/barmancloud.cnpg.io_objectstores.yaml
 # The Argo CD and Flux CRDs the offline validation checks examples/argocd and examples/flux against.
 GITOPS_CRDS := $(BIN)/gitops-crds/application-crd.yaml $(BIN)/gitops-crds/applicationset-crd.yaml \
 	$(BIN)/gitops-crds/helm.toolkit.fluxcd.io_helmreleases.yaml \
@@ -43,14 +47,14 @@ CHECKOV_VENV := $(CURDIR)/.venv-checkov
 ##@ Tools
 
 .PHONY: tools
-tools: prerequisites $(GO_TOOLS) $(CRDS) $(GITOPS_CRDS) $(VENV)/.installed $(INSTRUMENTATION_VENVS) $(CHECKOV_VENV)/.installed system-packages ioredis ## Install every pinned tool the tests need into ./bin, ./.venv, ./.venv-instrumentations, ./.venv-checkov and .cache/ioredis
+tools: prerequisites $(GO_TOOLS) $(CRDS) $(CNPG_CRDS) $(GITOPS_CRDS) $(VENV)/.installed $(INSTRUMENTATION_VENVS) $(CHECKOV_VENV)/.installed system-packages ioredis ## Install every pinned tool the tests need into ./bin, ./.venv, ./.venv-instrumentations, ./.venv-checkov and .cache/ioredis
 
 .PHONY: prerequisites
 prerequisites: ## Check Go, Python with venv and Node.js: one line for each that is missing or too old
 	@hack/check-prerequisites.sh
 
 # Nothing is built before the prerequisites are known to be there.
-$(GO_TOOLS) $(CRDS) $(GITOPS_CRDS) $(VENV)/.installed $(INSTRUMENTATION_VENVS) $(CHECKOV_VENV)/.installed: | prerequisites
+$(GO_TOOLS) $(CRDS) $(CNPG_CRDS) $(GITOPS_CRDS) $(VENV)/.installed $(INSTRUMENTATION_VENVS) $(CHECKOV_VENV)/.installed: | prerequisites
 
 .PHONY: system-packages
 system-packages: ## Debian packages the component tests run as servers (Redis, PostgreSQL), when root
@@ -121,6 +125,10 @@ $(CRDS) &: hack/tools/prometheus-operator/go.mod hack/tools/prometheus-operator/
 		hack/fetch-prometheus-operator-crds.sh
 	@hack/fetch-prometheus-operator-crds.sh
 
+# Only the CRD manifests are taken from the CloudNativePG operator and plugin modules; nothing is built.
+$(CNPG_CRDS) &: hack/tools/cloudnative-pg/go.mod hack/tools/cloudnative-pg/go.sum hack/fetch-cloudnative-pg-crds.sh
+	@hack/fetch-cloudnative-pg-crds.sh
+
 # Only the CRD manifests are taken from the Argo CD and Flux modules; nothing is built.
 $(GITOPS_CRDS) &: hack/tools/gitops-crds/go.mod hack/tools/gitops-crds/go.sum hack/fetch-gitops-crds.sh
 	@hack/fetch-gitops-crds.sh
@@ -175,7 +183,14 @@ lint-helm: tools ## helm lint --strict the chart with every values file and each
 			helm lint --strict --quiet --kube-version $$kube --values $$subchart/ci/standalone-values.yaml $$subchart; \
 		done; \
 		for values in $(VALUES_FILES); do \
-			helm lint --strict --quiet --kube-version $$kube --values $$values $(CHART); \
+			kinds=$$(sed -n 's/^# api-versions: //p' $$values); \
+			if [ -n "$$kinds" ]; then \
+				: "helm lint cannot be told the kinds the API server serves: render as the cluster would"; \
+				helm template obs $(CHART) --kube-version $$kube --values $$values \
+					$$(printf -- '--api-versions %s ' $$kinds) > /dev/null; \
+			else \
+				helm lint --strict --quiet --kube-version $$kube --values $$values $(CHART); \
+			fi; \
 		done; \
 	done
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import re
 import subprocess
 import sys
 import tempfile
@@ -41,8 +42,11 @@ def load_skips() -> list[dict]:
 
 def render(values_file: str, into: Path) -> Path:
     target = into / (values_file.replace("/", "__"))
+    # The kinds the file needs its API server to serve (tests/harness/paths.py, declared_api_versions).
+    kinds = " ".join(re.findall(r"^# api-versions: (.+)$", (REPO_ROOT / values_file).read_text(), re.M)).split()
     result = subprocess.run(["helm", "template", "obs", str(CHART), "--namespace", "observability",
-                             "--kube-version", KUBE_VERSION, "--values", values_file],
+                             "--kube-version", KUBE_VERSION, "--values", values_file,
+                             *[arg for kind in kinds for arg in ("--api-versions", kind)]],
                             capture_output=True, text=True, check=False, cwd=REPO_ROOT)
     if result.returncode != 0:
         sys.exit(f"helm template with {values_file} failed:\n{result.stderr}")

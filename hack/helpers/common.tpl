@@ -170,3 +170,16 @@ topologySpreadConstraints:
 {{- end }}
 {{- end }}
 {{- end }}
+
+{{/*
+CHART.cloudnativepgService is the name of a Service CloudNativePG makes for a Cluster: "rw"
+(the primary, read-write), "ro" (the standbys) or "r" (any instance), each
+"<cluster>-<role>" on port 5432 (CloudNativePG v1.30.0 api/v1/cluster_types.go
+ServiceReadWriteSuffix and its siblings, pkg/specs/services.go). The postgres chart names its
+Cluster, LangFuse connects to the read-write one, and agent-observability names it in its
+checks.
+Usage: {{ include "CHART.cloudnativepgService" (dict "cluster" "obs-postgres" "role" "rw") }}
+*/}}
+{{- define "CHART.cloudnativepgService" -}}
+{{- printf "%s-%s" .cluster .role }}
+{{- end }}

@@ -134,3 +134,28 @@ class PortForward:
         if self.process:
             self.process.terminate()
             self.process.wait(timeout=10)
+
+
+def crd_files(api_versions) -> list[Path]:
+    """The CRDs in bin/crds (`make tools`) that define the groups of "group/version/Kind" strings."""
+    groups = sorted({api_version.split("/")[0] for api_version in api_versions if api_version.count("/") == 2})
+    return [path for group in groups for path in sorted(BIN_DIR.glob(f"crds/{group}_*.yaml"))]
+
+
+def apply_crds(cluster, paths: list[Path], timeout: float = 60) -> None:
+    """Apply CRDs server-side (so a second apply is a no-op) and wait until the API server serves them."""
+    import time
+
+    import yaml
+    from kubernetes import client
+
+    names = {yaml.safe_load(path.read_text())["metadata"]["name"] for path in paths}
+    for path in paths:
+        run([str(BIN_DIR / "kubectl"), "--kubeconfig", str(cluster.kubeconfig), "apply", "--server-side", "-f", str(path)])
+    extensions = client.ApiextensionsV1Api(cluster.api)
+    deadline = time.monotonic() + timeout
+    while (missing := names - {crd.metadata.name for crd in extensions.list_custom_resource_definition().items
+                               if any(c.type == "Established" and c.status == "True"
+                                      for c in crd.status.conditions or [])}):
+        assert time.monotonic() < deadline, f"CRDs not established: {missing}"
+        time.sleep(0.5)

@@ -5,9 +5,10 @@ fields). Validators are built once per (version, apiVersion, kind) and reused, b
 building one reads and links the large definitions file.
 
 Custom resources of the groups in CRD_GROUPS (the Prometheus Operator's ServiceMonitor,
-PodMonitor, PrometheusRule, AlertmanagerConfig) are validated against the openAPIV3Schema of their CRDs, which
-`make tools` copies into bin/crds from the pinned operator module, with their metadata checked
-as ObjectMeta of that Kubernetes version. The CRDs' CEL rules (x-kubernetes-validations) are not
+PodMonitor, PrometheusRule, AlertmanagerConfig; CloudNativePG's Cluster and ScheduledBackup and
+its Barman Cloud plugin's ObjectStore) are validated against the openAPIV3Schema of their CRDs,
+which `make tools` copies into bin/crds from the pinned operator modules, with their metadata
+checked as ObjectMeta of that Kubernetes version. The CRDs' CEL rules (x-kubernetes-validations) are not
 evaluated: that needs an API server.
 """
 
@@ -28,7 +29,12 @@ from .paths import BIN_DIR
 
 SCHEMA_ROOT = resources.files("kubernetes_validate") / "kubernetes-json-schema"
 CRD_DIR = BIN_DIR / "crds"
-CRD_GROUPS = ("monitoring.coreos.com",)
+# Each group whose CRDs bin/crds holds, and the files of that group (what `make tools` fetches).
+CRD_GROUPS = {
+    "monitoring.coreos.com": "the Prometheus Operator's",
+    "postgresql.cnpg.io": "CloudNativePG's",
+    "barmancloud.cnpg.io": "the CloudNativePG Barman Cloud plugin's",
+}
 OBJECT_META = "https://kubernetes.io/api/_definitions.json#/$defs/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
 
 
@@ -65,10 +71,10 @@ def _registry(kube_version: str) -> referencing.Registry:
     return resource @ referencing.Registry()
 
 
-def crds_missing_reason() -> str | None:
-    """Why custom resources of CRD_GROUPS cannot be validated here, or None."""
-    if not any(CRD_DIR.glob("*.yaml")):
-        return "bin/crds has no Prometheus Operator CRDs (make tools fetches them)"
+def crds_missing_reason(group: str = "monitoring.coreos.com") -> str | None:
+    """Why custom resources of one of CRD_GROUPS cannot be validated here, or None."""
+    if not any(CRD_DIR.glob(f"{group}_*.yaml")):
+        return f"bin/crds has no {CRD_GROUPS[group]} CRDs ({group}; make tools fetches them)"
     return None
 
 
@@ -149,8 +155,8 @@ def problems(obj: dict, kube_version: str) -> list[str]:
     where = f"{obj.get('kind')}/{obj.get('metadata', {}).get('name')}"
     validator = _validator(kube_version, obj["apiVersion"], obj["kind"])
     if validator is None:
-        if obj["apiVersion"].split("/")[0] in CRD_GROUPS:
-            missing = crds_missing_reason() or "the CRDs in bin/crds do not define it"
+        if (group := obj["apiVersion"].split("/")[0]) in CRD_GROUPS:
+            missing = crds_missing_reason(group) or "the CRDs in bin/crds do not define it"
             return [f"{where}: no schema for {obj['apiVersion']} {obj['kind']}: {missing}"]
         return [f"{where}: Kubernetes {kube_version} has no {obj['apiVersion']} {obj['kind']}"]
     return [

@@ -35,6 +35,18 @@ def shipped_values_files() -> list[Path]:
     )
 
 
+def declared_api_versions(values_files) -> tuple[str, ...]:
+    """The kinds beyond Kubernetes' own that values files need the API server to serve, as
+    each declares them in a line `# api-versions: group/version/Kind ...` (the chart refuses to
+    render their objects otherwise). Renders pass them as `--api-versions`, as Argo CD passes
+    its cluster's and a user passes them to `helm template`; the Makefile's lint reads the same line."""
+    found: list[str] = []
+    for path in values_files:
+        for line in re.findall(r"^# api-versions: (.+)$", Path(path).read_text(), re.M):
+            found += [kind for kind in line.split() if kind not in found]
+    return tuple(found)
+
+
 def shipped_values_params() -> list:
     """shipped_values_files() as pytest parameters named by their repository path."""
     import pytest  # only the tests parametrise; the harness's other users need no pytest

@@ -15,6 +15,11 @@ it does not resolve), empty when every reference of that kind resolves:
 - unscraped_collector: the Prometheus scrape jobs and ServiceMonitors meant for the collector
   that do not end at the collector's Service: its pods, on the ports it names.
 
+Objects an operator makes from a rendered custom resource count as rendered: for a
+CloudNativePG Cluster (with_operator_objects), its Services, instance pods and ServiceAccount;
+what the Cluster and its ObjectStore name (Secrets and their keys, the import source's host) is
+checked like a pod's references, and PodMonitors must select a pod with the port they scrape.
+
 "The user's values" are the strings of the values a render was given (not the chart's
 defaults): a name the user wrote is documented by their own values file, so it is theirs to
 create. A host or name counts as the user's when it appears in one of those strings.
@@ -107,6 +112,68 @@ def _named_by_user(name: str, user: frozenset[str]) -> bool:
 
 
 # What a render holds.
+
+# What CloudNativePG v1.30.0 makes for a Cluster <name>: the Services <name>-rw, -ro and -r on
+# port 5432, named "postgres" (api/v1/cluster_types.go ServiceReadWriteSuffix..., pkg/specs/
+# services.go buildInstanceServicePorts); instance pods labelled cnpg.io/cluster=<name> and
+# cnpg.io/podRole=instance (pkg/utils/labels_annotations.go), serving postgres 5432, metrics
+# 9187 and status 8000 (pkg/specs/pods.go; pkg/management/url/url.go), with the Cluster's
+# inheritedMetadata; and their ServiceAccount, named like the Cluster (GetServiceAccountName).
+CLOUDNATIVEPG_SERVICE_ROLES = {"rw": "primary", "ro": "replica", "r": None}
+CLOUDNATIVEPG_POD_PORTS = {"postgres": 5432, "metrics": 9187, "status": 8000}
+
+
+def with_operator_objects(manifest) -> list[dict]:
+    """The render's objects, and what CloudNativePG makes from each of its Clusters."""
+    objects = list(manifest)
+    for cluster in [obj for obj in manifest if obj["kind"] == "Cluster"
+                    and obj["apiVersion"].startswith("postgresql.cnpg.io/")]:
+        name = cluster["metadata"]["name"]
+        meta = {"namespace": cluster["metadata"]["namespace"]} if cluster["metadata"].get("namespace") else {}
+        inherited = cluster["spec"].get("inheritedMetadata") or {}
+        selector = {"cnpg.io/cluster": name, "cnpg.io/podRole": "instance"}
+        made = f"made by CloudNativePG from Cluster/{name}"
+        for role, instance_role in CLOUDNATIVEPG_SERVICE_ROLES.items():
+            objects.append({"kind": "Service", "metadata": {"name": f"{name}-{role}", **meta,
+                                                            "annotations": {"made-by": made}},
+                            "spec": {"selector": {**selector, **({"cnpg.io/instanceRole": instance_role}
+                                                                  if instance_role else {})},
+                                     "ports": [{"name": "postgres", "port": 5432, "targetPort": 5432}]}})
+        objects.append({"kind": "ServiceAccount", "metadata": {"name": name, **meta}})
+        for instance, instance_role in enumerate(("primary", "replica"), start=1):
+            objects.append({"kind": "Pod", "metadata": {
+                "name": f"{name}-{instance}", **meta,
+                "labels": {**(inherited.get("labels") or {}), **selector, "cnpg.io/instanceRole": instance_role},
+                "annotations": inherited.get("annotations") or {}},
+                "spec": {"serviceAccountName": name, "containers": [{
+                    "name": "postgres", "image": cluster["spec"].get("imageName", ""),
+                    "ports": [{"name": port_name, "containerPort": port}
+                              for port_name, port in CLOUDNATIVEPG_POD_PORTS.items()]}]}})
+    return objects
+
+
+def custom_resource_references(manifest, namespace: str = DEFAULT_NAMESPACE):
+    """(referrer, kind, namespace, name, key) of the Secrets CloudNativePG's objects name: the
+    Cluster's initdb secret (username and password, internal/management/utils/secrets.go),
+    import source password and pull secrets; an ObjectStore's S3 credentials."""
+    for obj in manifest:
+        ns, where = _namespace(obj, namespace), _where(obj)
+        if obj["kind"] == "Cluster" and obj["apiVersion"].startswith("postgresql.cnpg.io/"):
+            spec = obj["spec"]
+            secret = ((spec.get("bootstrap") or {}).get("initdb") or {}).get("secret")
+            for key in ("username", "password") if secret else ():
+                yield f"{where} bootstrap.initdb.secret", "Secret", ns, secret["name"], key
+            for external in spec.get("externalClusters") or []:
+                if external.get("password"):
+                    yield (f"{where} externalClusters {external['name']} password", "Secret", ns,
+                           external["password"]["name"], external["password"]["key"])
+            for pull in spec.get("imagePullSecrets") or []:
+                yield f"{where} imagePullSecrets", "Secret", ns, pull["name"], None
+        elif obj["kind"] == "ObjectStore" and obj["apiVersion"].startswith("barmancloud.cnpg.io/"):
+            credentials = obj["spec"]["configuration"].get("s3Credentials") or {}
+            for field_name, reference in credentials.items():
+                if isinstance(reference, dict):
+                    yield f"{where} s3Credentials.{field_name}", "Secret", ns, reference["name"], reference["key"]
 
 def _namespace(obj: dict, namespace: str) -> str:
     return obj["metadata"].get("namespace") or namespace
@@ -263,6 +330,13 @@ def host_references(manifest, namespace: str = DEFAULT_NAMESPACE) -> list[HostRe
             found.extend(_ingress_backends(obj))
         elif obj["kind"] == "StatefulSet" and obj["spec"].get("serviceName"):
             found.append(HostReference(f"{_where(obj)} serviceName", obj["spec"]["serviceName"], None))
+        elif obj["kind"] == "Cluster" and obj["apiVersion"].startswith("postgresql.cnpg.io/"):
+            for external in obj["spec"].get("externalClusters") or []:
+                parameters = external.get("connectionParameters") or {}
+                if parameters.get("host"):
+                    port = str(parameters.get("port", "5432"))
+                    found.append(HostReference(f"{_where(obj)} externalClusters {external['name']}",
+                                               parameters["host"], int(port) if port.isdigit() else None))
     for pod in pods(manifest, namespace):
         for container in pod.containers():
             where = f"{pod.where} container {container['name']}"
@@ -337,6 +411,7 @@ def unresolved_hosts(manifest, user: frozenset[str] = frozenset(),
                      namespace: str = DEFAULT_NAMESPACE) -> list[Dangling]:
     """In-cluster hosts that are not a rendered Service with that port (or, for <pod>.<service>,
     a pod of a StatefulSet behind that Service), unless the user's values name the host."""
+    manifest = _Objects(with_operator_objects(manifest))
     services = {(_namespace(svc, namespace), svc["metadata"]["name"]): svc for svc in manifest.of_kind("Service")}
     service_names = {name for _, name in services}
     pod_list = pods(manifest, namespace)
@@ -402,6 +477,13 @@ def _unresolved_pods(service: dict, port: int | None, pod_list, namespace: str) 
     if not selected or deaf:
         return f"no container port {port} in {deaf or 'the pods it selects (none)'}"
     return None
+
+
+class _Objects(list):
+    """A list of objects with the one lookup the checks use (Manifest.of_kind)."""
+
+    def of_kind(self, kind: str) -> list[dict]:
+        return [obj for obj in self if obj["kind"] == kind]
 
 
 # 2. Secrets, ConfigMaps, ServiceAccounts, PersistentVolumeClaims, Roles.
@@ -518,9 +600,12 @@ def unresolved_objects(manifest, user: frozenset[str] = frozenset(),
                        namespace: str = DEFAULT_NAMESPACE) -> list[Dangling]:
     """Named Secrets, ConfigMaps, ServiceAccounts, claims and Roles nothing provides (and keys
     a rendered or generated Secret or ConfigMap lacks)."""
+    manifest = _Objects(with_operator_objects(manifest))
     provided = provided_objects(manifest, namespace)
     found = []
-    for ref in object_references(manifest, namespace):
+    references = object_references(manifest, namespace) + [
+        ObjectReference(*reference) for reference in custom_resource_references(manifest, namespace)]
+    for ref in references:
         target = f"{ref.kind} {ref.name!r}" + (f" key {ref.key!r}" if ref.key else "")
         if (ref.kind, ref.name) in WELL_KNOWN or _named_by_user(ref.name, user):
             continue
@@ -541,6 +626,7 @@ def unresolved_objects(manifest, user: frozenset[str] = frozenset(),
 
 def unmatched_selectors(manifest, namespace: str = DEFAULT_NAMESPACE) -> list[Dangling]:
     """Selectors that select nothing rendered, and HPAs whose target is not rendered."""
+    manifest = _Objects(with_operator_objects(manifest))
     pod_list = pods(manifest, namespace)
     found = []
     for policy in manifest.of_kind("NetworkPolicy"):
@@ -580,6 +666,16 @@ def unmatched_selectors(manifest, namespace: str = DEFAULT_NAMESPACE) -> list[Da
         if not any(obj["kind"] == target["kind"] and obj["metadata"]["name"] == target["name"] for obj in manifest):
             found.append(Dangling(f"{_where(autoscaler)} scaleTargetRef", f"{target['kind']} {target['name']!r}",
                                   "not rendered"))
+    for monitor in manifest.of_kind("PodMonitor"):
+        selected = _selected(pod_list, _namespace(monitor, namespace), monitor["spec"].get("selector") or {})
+        if not selected:
+            found.append(Dangling(_where(monitor), f"selector {_show(monitor['spec'].get('selector'))}",
+                                  "selects no rendered pod (nor one an operator makes)"))
+        for endpoint in monitor["spec"].get("podMetricsEndpoints", []) if selected else []:
+            if "port" in endpoint and not any(p.get("name") == endpoint["port"] for pod in selected
+                                              for p in pod.container_ports()):
+                found.append(Dangling(f"{_where(monitor)} endpoint", f"port {endpoint['port']!r}",
+                                      f"no such container port in {sorted({p.where for p in selected})}"))
     for monitor in manifest.of_kind("ServiceMonitor"):
         services = monitored_services(manifest, monitor, namespace)
         if not services:

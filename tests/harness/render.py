@@ -19,7 +19,7 @@ import jmespath
 import yaml
 
 from . import kube_schema
-from .paths import KUBE_VERSION_NEWEST, UMBRELLA_CHART, tool
+from .paths import KUBE_VERSION_NEWEST, UMBRELLA_CHART, declared_api_versions, tool
 
 DEFAULT_RELEASE = "obs"
 DEFAULT_NAMESPACE = "observability"
@@ -128,6 +128,7 @@ def render_chart(
     helm: str = "helm",
     validate: bool = True,
     set_values: tuple[str, ...] = (),
+    api_versions: tuple[str, ...] = (),
 ) -> Manifest:
     """Render `chart` and return its objects; raise RenderError with Helm's stderr on failure.
 
@@ -135,11 +136,14 @@ def render_chart(
     ("key.path[0]=value") after both, each as a `--set`, which types its values as Helm's
     command line does (integers, booleans, null; everything else a string). With validate
     (the default) every object is checked against the Kubernetes `kube_version` API schema and
-    a kube_schema.SchemaViolation lists all problems.
+    a kube_schema.SchemaViolation lists all problems. api_versions ("group/version/Kind") are
+    what the API server serves beyond Kubernetes' own, each an `--api-versions`, as Argo CD
+    passes its cluster's (the chart's .Capabilities.APIVersions), and those the values files
+    declare are added (paths.declared_api_versions).
     """
     key = json.dumps(
         [str(chart), values or {}, [str(f) for f in values_files], release, namespace,
-         kube_version, helm, list(set_values)],
+         kube_version, helm, list(set_values), list(api_versions)],
         sort_keys=True,
     )
     # A copy, so a test that edits an object cannot change what the next test reads.
@@ -151,10 +155,12 @@ def render_chart(
 
 def render_text(chart, values=None, values_files=(), release=DEFAULT_RELEASE,
                 namespace=DEFAULT_NAMESPACE, kube_version=KUBE_VERSION_NEWEST, helm="helm",
-                set_values=()) -> str:
+                set_values=(), api_versions=()) -> str:
     """The raw output of `helm template`, for the few tests that compare bytes."""
-    return _run_helm([tool(helm), "template", release, str(chart), "--namespace", namespace,
-                      "--kube-version", kube_version], values, values_files, set_values)
+    command = [tool(helm), "template", release, str(chart), "--namespace", namespace, "--kube-version", kube_version]
+    for api_version in (*api_versions, *(v for v in declared_api_versions(values_files) if v not in api_versions)):
+        command += ["--api-versions", api_version]
+    return _run_helm(command, values, values_files, set_values)
 
 
 def _run_helm(command: list[str], values: dict | None, values_files, set_values=()) -> str:
@@ -186,8 +192,8 @@ def render_notes(chart: Path | str = UMBRELLA_CHART, values: dict | None = None,
 
 @functools.lru_cache(maxsize=256)
 def _render_cached(key: str) -> Manifest:
-    chart, values, values_files, release, namespace, kube_version, helm, set_values = json.loads(key)
-    text = render_text(chart, values, values_files, release, namespace, kube_version, helm, set_values)
+    chart, values, values_files, release, namespace, kube_version, helm, set_values, api_versions = json.loads(key)
+    text = render_text(chart, values, values_files, release, namespace, kube_version, helm, set_values, api_versions)
     objects = tuple(doc for doc in yaml.safe_load_all(text) if doc)
     return Manifest(objects)
 

@@ -10,6 +10,10 @@ SHORT_KEY = {"existingSecret": "", "nextauthSecret": "nextauth-value", "salt": "
              "encryptionKey": "abc123"}
 
 BAD_VALUES = [
+    # YAML reads `name: 7` as a number, which every pod's imagePullSecrets then carried (fuzzed values).
+    pytest.param({"global": {"imagePullSecrets": [{"name": 7}]}},
+                 "at '/global/imagePullSecrets/0/name': got number, want string",
+                 id="a-pull-secret-named-by-a-number"),
     pytest.param({"monitoring": {"grafana": {"replicas": 2}}},
                  "grafana.replicas is 2 with grafana.database.type sqlite3: each replica would keep its own "
                  "users and sessions in its own file. Set grafana.database (type postgres or mysql, host, "

@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from harness import gitops, kube_schema
-from harness.paths import KUBE_VERSION_NEWEST, REPO_ROOT, UMBRELLA_CHART, tool
+from harness.paths import KUBE_VERSION_NEWEST, REPO_ROOT, UMBRELLA_CHART, declared_api_versions, tool
 from harness.render import render_chart
 
 CHART = yaml.safe_load((UMBRELLA_CHART / "Chart.yaml").read_text())
@@ -71,7 +71,9 @@ def argocd_render(application: dict, published_chart, fresh: bool = False) -> st
         chart_dir, value_files = chart_dir_and_value_files(application, published_chart)
         rendered = gitops.argocd_render(chart_dir, helm_source(application)["helm"]["releaseName"],
                                         application["spec"]["destination"]["namespace"], KUBE_VERSION_NEWEST,
-                                        gitops.schema_api_versions(KUBE_VERSION_NEWEST), value_files)
+                                        # The destination cluster serves what its values files need too.
+                                        [*gitops.schema_api_versions(KUBE_VERSION_NEWEST),
+                                         *declared_api_versions(value_files)], value_files)
         if fresh:
             return rendered
         _renders[name] = rendered

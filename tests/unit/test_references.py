@@ -46,6 +46,7 @@ class Render:
     values: dict | None = None
     release: str = DEFAULT_RELEASE
     refusal_names: str | None = None
+    api_versions: tuple[str, ...] = ()
     user: frozenset[str] = field(init=False)
 
     def __post_init__(self):
@@ -86,6 +87,19 @@ SAMPLING_ROUTED = {"otel-collector": {"replicas": 3, "sampling": {"enabled": Tru
 # Valkey with Sentinel: LangFuse reaches the primary through each pod's Sentinel, by pod name
 # behind the headless Service.
 VALKEY_SENTINEL = {"valkey": {"sentinel": {"enabled": True}}, "langfuse": {"redis": {"sentinel": {"enabled": True}}}}
+# PostgreSQL as a CloudNativePG Cluster, with everything that names something of another
+# object on: backups (their ObjectStore and Secret), the PodMonitor, the import from the old
+# StatefulSet's Service, on an API server that serves those kinds.
+CLOUDNATIVEPG = {"postgres": {"cloudnativepg": {
+    "enabled": True, "monitoring": {"podMonitor": {"enabled": True}},
+    "backup": {"enabled": True, "destinationPath": "s3://langfuse-backups/obs",
+               "s3Credentials": {"existingSecret": "backup-s3", "regionKey": "REGION"}}}},
+    "langfuse": {"database": {"cloudnativepg": True}}}
+CLOUDNATIVEPG_IMPORT = {"postgres": {"cloudnativepg": {"enabled": True, "import": {
+    "enabled": True, "host": "{{ .Release.Name }}-postgres", "existingSecret": "{{ .Release.Name }}-postgres-auth"}}},
+    "langfuse": {"database": {"cloudnativepg": True}}}
+CLOUDNATIVEPG_API = ("postgresql.cnpg.io/v1/Cluster", "postgresql.cnpg.io/v1/ScheduledBackup",
+                     "barmancloud.cnpg.io/v1/ObjectStore", "monitoring.coreos.com/v1/PodMonitor")
 
 
 def setting(path: str, value) -> dict:
@@ -111,6 +125,11 @@ RENDERS = [
     pytest.param(Render(values={**NETWORK_POLICIES_ON, **SAMPLING_ROUTED}), id="network-policies-on,sampling-routed"),
     pytest.param(Render(values=VALKEY_SENTINEL), id="valkey-sentinel"),
     pytest.param(Render(values={**NETWORK_POLICIES_ON, **VALKEY_SENTINEL}), id="network-policies-on,valkey-sentinel"),
+    pytest.param(Render(values=CLOUDNATIVEPG, api_versions=CLOUDNATIVEPG_API), id="postgres-on-cloudnativepg"),
+    pytest.param(Render(values={**NETWORK_POLICIES_ON, **CLOUDNATIVEPG}, api_versions=CLOUDNATIVEPG_API),
+                 id="network-policies-on,postgres-on-cloudnativepg"),
+    pytest.param(Render(values=CLOUDNATIVEPG_IMPORT, api_versions=CLOUDNATIVEPG_API),
+                 id="postgres-on-cloudnativepg-imported-from-the-statefulset"),
     *[pytest.param(Render(values={**NETWORK_POLICIES_ON, **setting(path, value)}, refusal_names=path),
                    id=f"network-policies-on,{path}={value}")
       for path, value in OVERRIDES],
@@ -128,17 +147,19 @@ RENDERS = [
 def _outcome(key: str) -> Manifest | RenderError:
     """A render's objects or Helm's refusal; kept, as render_chart keeps only successes, since
     four tests read each render."""
-    values, values_files, release = json.loads(key)
+    values, values_files, release, api_versions = json.loads(key)
     try:
         # Schema validation is test_values_files' and test_fuzzed_values' concern.
-        return render_chart(values=values, values_files=tuple(values_files), release=release, validate=False)
+        return render_chart(values=values, values_files=tuple(values_files), release=release, validate=False,
+                            api_versions=tuple(api_versions))
     except RenderError as error:
         return error
 
 
 def manifest_of(render: Render) -> Manifest | None:
     """The render's objects; None when Helm refused it with an accepted message."""
-    outcome = _outcome(json.dumps([render.values, [str(f) for f in render.values_files], render.release]))
+    outcome = _outcome(json.dumps([render.values, [str(f) for f in render.values_files], render.release,
+                                   list(render.api_versions)]))
     if isinstance(outcome, RenderError):
         if render.refusal_names is None:
             raise outcome
@@ -204,6 +225,42 @@ def test_the_checker_reports_an_object_taken_out_of_the_default_render(kinds, na
     assert reported not in report(check(whole))
     broken = Manifest(tuple(obj for obj in whole if not (obj["kind"] in kinds and obj["metadata"]["name"] == name)))
     assert reported in report(check(broken))
+
+
+def without_cluster(objects):
+    return [obj for obj in objects if obj["kind"] != "Cluster"]
+
+
+def without_generated_username(objects):
+    changed = []
+    for obj in objects:
+        if obj["kind"] == "ConfigMap" and obj["metadata"]["name"] == "obs-secret-generator":
+            spec = json.loads(obj["data"]["secrets.json"])
+            for secret in spec["secrets"]:
+                secret["keys"].pop("username", None)
+            obj = {**obj, "data": {**obj["data"], "secrets.json": json.dumps(spec)}}
+        changed.append(obj)
+    return changed
+
+
+def with_pod_monitor_on_another_port(objects):
+    return [{**obj, "spec": {**obj["spec"], "podMetricsEndpoints": [{"port": "exporter"}]}}
+            if obj["kind"] == "PodMonitor" else obj for obj in objects]
+
+
+@pytest.mark.parametrize(("break_it", "check", "reported"), [
+    pytest.param(without_cluster, unresolved_hosts,
+                 "ConfigMap/obs-langfuse data DATABASE_HOST -> obs-postgres-rw:5432", id="cluster-gone"),
+    pytest.param(without_generated_username, unresolved_objects,
+                 "Cluster/obs-postgres bootstrap.initdb.secret -> Secret 'obs-postgres-auth' key 'username'",
+                 id="secret-without-the-username"),
+    pytest.param(with_pod_monitor_on_another_port, unmatched_selectors,
+                 "PodMonitor/obs-postgres endpoint -> port 'exporter'", id="pod-monitor-on-a-port-the-pods-lack"),
+])
+def test_the_checker_reports_what_cloudnativepgs_objects_name_and_nothing_provides(break_it, check, reported):
+    whole = render_chart(values=CLOUDNATIVEPG, api_versions=CLOUDNATIVEPG_API, validate=False)
+    assert reported not in report(check(whole))
+    assert reported in report(check(Manifest(tuple(break_it(list(whole)))))), report(check(Manifest(tuple(break_it(list(whole))))))
 
 
 SAMPLING_RESOLVER = ("ConfigMap/obs-otel-collector data config.yaml exporter loadbalancing/sampling resolver dns -> "

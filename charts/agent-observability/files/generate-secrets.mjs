@@ -7,7 +7,8 @@
 //
 // Usage: node generate-secrets.mjs <spec.json>
 //   spec: {"secrets": [{"name": "...", "labels": {...}, "keys": {"<key>": "<kind>"}}]}
-//   kinds: hex:<bytes> | alnum:<chars> | base64:<bytes> | prefixed-uuid:<prefix>
+//   kinds: hex:<bytes> | alnum:<chars> | base64:<bytes> | prefixed-uuid:<prefix> | literal:<text>
+//   (literal: a value that is not secret but must sit beside one, e.g. a user name)
 //
 // Talks to the API server with the pod's ServiceAccount. Outside a pod (tests), the
 // KUBERNETES_API_URL, KUBERNETES_NAMESPACE, KUBERNETES_CA_FILE and either KUBERNETES_TOKEN or
@@ -80,6 +81,8 @@ function generate(kind) {
       return Array.from({ length: Number(argument) }, () => ALPHANUMERIC[randomInt(ALPHANUMERIC.length)]).join("");
     case "prefixed-uuid":
       return `${argument}${randomUUID()}`;
+    case "literal":
+      return argument;
     default:
       throw new Error(`unknown kind of generated value: ${kind}`);
   }

@@ -146,7 +146,13 @@ Application's, show them OutOfSync as extraneous and prune (rotate) them. */}}
 {{- range include "agent-observability.bundledStores" . | fromYamlArray }}
 {{- $values := index $.Values .store }}
 {{- if $values.enabled }}
-{{- $wanted = append $wanted (dict "component" .store "object" "auth" "value" $values.auth.existingSecret "keys" .secretKeys) }}
+{{- $keys := .secretKeys }}
+{{- if and (eq .store "postgres") (dig "cloudnativepg" "enabled" false $values) }}
+{{- /* CloudNativePG reads the owner's name beside the password (the postgres chart's
+bootstrap.initdb.secret); added to an existing Secret, which keeps its password. */}}
+{{- $keys = merge (dict "username" (printf "literal:%s" $values.auth.username)) $keys }}
+{{- end }}
+{{- $wanted = append $wanted (dict "component" .store "object" "auth" "value" $values.auth.existingSecret "keys" $keys) }}
 {{- end }}
 {{- end }}
 {{- $secrets := list }}

@@ -17,6 +17,14 @@ Usage: {{ $stores := include "langfuse.stores" . | fromYaml }}
 {{- end }}
 {{- $_ := set $stores $store $settings }}
 {{- end }}
+{{- /* database.cloudnativepg beside a bundled PostgreSQL: the bundled host names the
+Cluster, and LangFuse connects to its read-write Service (langfuse.cloudnativepgService). A
+host of the user's own is kept as given. */}}
+{{- $database := $stores.database }}
+{{- $bundledDatabase := dig "database" dict ($.Values.bundled | default dict) }}
+{{- if and $database.cloudnativepg $bundledDatabase.host (not $.Values.database.host) }}
+{{- $_ := set $database "host" (include "langfuse.cloudnativepgService" (dict "cluster" (include "langfuse.tpl" (dict "value" $bundledDatabase.host "context" $)) "role" "rw")) }}
+{{- end }}
 {{- /* redis.sentinel.enabled with no nodes, beside a bundled Valkey (its `sentinel` block,
 imported whole; agent-observability's validate.yaml checks it is the one the store runs with):
 its pods' Sentinels (langfuse.sentinelHosts, as the valkey chart names its pods), on its

@@ -55,6 +55,15 @@ postgres.serviceAccountName is the ServiceAccount this chart's pods run as.
 {{- end }}
 
 {{/*
+postgres.tpl renders a value that may contain template expressions (fields marked "Template" in
+values.yaml), in this chart's context.
+Usage: {{ include "postgres.tpl" (dict "value" .Values.someHost "context" $) }}
+*/}}
+{{- define "postgres.tpl" -}}
+{{- tpl (toString .value) .context }}
+{{- end }}
+
+{{/*
 postgres.networkPolicyEnabled is "true" when this chart's NetworkPolicies are on, by its own
 networkPolicy.enabled or the parent's global.networkPolicy.enabled; empty otherwise.
 */}}

@@ -28,3 +28,45 @@ postgres.passwordSecret is the Secret holding the password, rendered from auth.e
 {{- define "postgres.passwordSecret" -}}
 {{- tpl .Values.auth.existingSecret . }}
 {{- end }}
+
+{{/*
+postgres.cloudnativepgImage is the PostgreSQL image of the CloudNativePG instances: CloudNativePG's
+own (its instance manager needs its layout, the official image's does not fit), by default the
+chart's PostgreSQL release in the `minimal` flavour on Debian trixie, the rolling tag
+"<major.minor>-minimal-trixie" (cloudnative-pg/postgres-containers README, Image Tags).
+*/}}
+{{- define "postgres.cloudnativepgImage" -}}
+{{- $image := .Values.cloudnativepg.image }}
+{{- include "postgres.imageReference" (dict "image" (dict "repository" $image.repository "tag" (default (printf "%s-minimal-trixie" .Chart.AppVersion) $image.tag)) "context" .) }}
+{{- end }}
+
+{{/*
+postgres.cloudnativepgPlugin is the name the Barman Cloud plugin registers with CloudNativePG
+(plugin-barman-cloud v0.14.0 web/docs/usage.md: the Cluster's plugins[].name, a Backup's
+pluginConfiguration.name).
+*/}}
+{{- define "postgres.cloudnativepgPlugin" -}}
+barman-cloud.cloudnative-pg.io
+{{- end }}
+
+{{/*
+postgres.cloudnativepgPorts are the ports of a CloudNativePG instance (YAML map): PostgreSQL,
+the instance manager's status port the operator calls, and the metrics exporter's
+(CloudNativePG v1.30.0 pkg/postgres/configuration.go ServerPort,
+pkg/management/url/url.go StatusPort and PostgresMetricsPort).
+*/}}
+{{- define "postgres.cloudnativepgPorts" -}}
+postgres: 5432
+status: 8000
+metrics: 9187
+{{- end }}
+
+{{/*
+postgres.cloudnativepgInstanceSelector selects the Cluster's instance pods (YAML map) by the labels
+CloudNativePG gives them (v1.30.0 pkg/utils/labels_annotations.go ClusterLabelName,
+PodRoleLabelName; pkg/specs/podmonitor.go selects them so).
+*/}}
+{{- define "postgres.cloudnativepgInstanceSelector" -}}
+cnpg.io/cluster: {{ include "postgres.fullname" . | quote }}
+cnpg.io/podRole: instance
+{{- end }}
