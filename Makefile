@@ -245,8 +245,15 @@ test-container: tools ## The rendered pods from their pinned images on Docker (C
 ##@ Benchmark
 
 .PHONY: bench
-bench: tools ## Spans per second through the chart's collector, stage by stage, vs a pass-through and spanmetrics; peak memory (not a test)
+bench: tools ## The capacity figures (not a test): the collector's spans per second and CPU-second, stage by stage; then bench-prometheus
 	@$(VENV)/bin/python bench/collector_throughput.py
+	@$(MAKE) bench-prometheus
+
+# The 1,000-tenant backfill adds minutes: CAPACITY_BACKFILL_TENANTS=10,100,1000 includes it.
+CAPACITY_BACKFILL_TENANTS ?= 10,100
+.PHONY: bench-prometheus
+bench-prometheus: tools ## Prometheus series and memory per tenant x agent x model; 30-day dashboard and budget query cost with and without the recording rules
+	@$(VENV)/bin/python bench/prometheus_capacity.py --backfill-tenants $(CAPACITY_BACKFILL_TENANTS)
 
 ##@ Release
 
