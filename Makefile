@@ -24,7 +24,7 @@ KUBE_VERSION_OLDEST := $(shell sed -n 's/^kubeVersion: ">=\([0-9]*\.[0-9]*\)\.0-
 KUBE_VERSION_NEWEST := $(shell sed -n 's/^require k8s.io\/kubernetes v\([0-9]*\.[0-9]*\)\.[0-9]*$$/\1.0/p' hack/tools/kube/go.mod)
 
 GO_TOOLS := $(BIN)/helm $(BIN)/helm3 $(BIN)/ct $(BIN)/kwok $(BIN)/kwokctl $(BIN)/kind $(BIN)/etcd $(BIN)/kube-apiserver \
-	$(BIN)/otelcol $(BIN)/prometheus $(BIN)/promtool $(BIN)/alertmanager $(BIN)/amtool $(BIN)/actionlint $(BIN)/weed
+	$(BIN)/otelcol $(BIN)/prometheus $(BIN)/promtool $(BIN)/alertmanager $(BIN)/amtool $(BIN)/actionlint $(BIN)/weed $(BIN)/dex
 # The Prometheus Operator CRDs the offline schema validation checks monitoring.coreos.com objects against.
 CRDS := $(BIN)/crds/monitoring.coreos.com_servicemonitors.yaml $(BIN)/crds/monitoring.coreos.com_podmonitors.yaml \
 	$(BIN)/crds/monitoring.coreos.com_prometheusrules.yaml $(BIN)/crds/monitoring.coreos.com_alertmanagerconfigs.yaml
@@ -110,6 +110,11 @@ $(BIN)/otelcol: hack/tools/otelcol/manifest.yaml hack/tools/otelcol/go.mod hack/
 $(BIN)/weed: hack/tools/weed/go.mod hack/tools/weed/go.sum
 	@hack/build-go-tool.sh weed github.com/seaweedfs/seaweedfs github.com/seaweedfs/seaweedfs/weed weed \
 		github.com/seaweedfs/seaweedfs/weed/util/version.COMMIT
+
+# The OpenID Connect provider the sign-in component test registers LangFuse's and Grafana's
+# rendered clients with (Dex v2.45.1: its module has no /v2 path, so go.mod names the tag's commit).
+$(BIN)/dex: hack/tools/dex/go.mod hack/tools/dex/go.sum
+	@hack/build-go-tool.sh dex github.com/dexidp/dex github.com/dexidp/dex/cmd/dex dex
 
 # The Prometheus the component tests run, and its promtool; one build makes both.
 $(BIN)/prometheus $(BIN)/promtool &: hack/tools/prometheus/go.mod hack/tools/prometheus/go.sum hack/build-prometheus.sh

@@ -32,3 +32,14 @@ def hook_events(obj: dict) -> set[str]:
 
 def hook_weight(obj: dict) -> int:
     return int(obj["metadata"].get("annotations", {}).get("helm.sh/hook-weight", "0"))
+
+
+def egress_ports_to_anywhere(manifest, pod_labels: dict) -> set[int]:
+    """The TCP ports a pod may connect to at any address: the ports of every egress rule without
+    `to` in the policies that select it (NetworkPolicies add up)."""
+    ports = set()
+    for policy in policies_selecting(manifest, pod_labels):
+        for rule in policy["spec"].get("egress", []):
+            if not rule.get("to"):
+                ports |= {port["port"] for port in rule.get("ports", []) if port.get("protocol", "TCP") == "TCP"}
+    return ports

@@ -107,3 +107,27 @@ imagePullSecrets:
   {{- toYaml . | nindent 2 }}
 {{- end }}
 {{- end }}
+
+{{/*
+clickhouse.extraEgress are the egress rules the user adds to every NetworkPolicy of this chart
+(YAML list of NetworkPolicyEgressRule, empty without any): networkPolicy.extraEgressPorts, TCP
+ports open to any destination, and networkPolicy.extraEgress, rules of the user's with peers
+(rendered as a template). The same two settings in every chart, for what the chart cannot know:
+a proxy, a mirror, a tracing backend added through extra configuration.
+Usage: {{ include "clickhouse.extraEgress" . | fromYamlArray }}
+*/}}
+{{- define "clickhouse.extraEgress" -}}
+{{- $rules := list }}
+{{- $policy := .Values.networkPolicy | default dict }}
+{{- with $policy.extraEgressPorts }}
+{{- $ports := list }}
+{{- range . | uniq }}
+{{- $ports = append $ports (dict "port" (int .) "protocol" "TCP") }}
+{{- end }}
+{{- $rules = append $rules (dict "ports" $ports) }}
+{{- end }}
+{{- with $policy.extraEgress }}
+{{- $rules = concat $rules (tpl (toYaml .) $ | fromYamlArray) }}
+{{- end }}
+{{- toYaml $rules }}
+{{- end }}

@@ -81,8 +81,11 @@ spec:
             - name: NODE_OPTIONS
               value: {{ printf "--max-old-space-size=%v" $settings.maxOldSpaceSizeMiB | quote }}
             {{- include "langfuse.env" $ctx | nindent 12 }}
+            {{- /* Mail on both (each sends its own), sign-in on web alone (templates/_auth.tpl). */}}
+            {{- include "langfuse.mailEnv" $ctx | nindent 12 }}
             {{- if eq $component "web" }}
             {{- include "langfuse.initEnv" $ctx | nindent 12 }}
+            {{- include "langfuse.authEnv" $ctx | nindent 12 }}
             {{- end }}
           startupProbe:
             httpGet:

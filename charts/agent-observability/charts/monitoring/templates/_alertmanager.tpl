@@ -60,6 +60,43 @@ webhook: {secret: urlSecret, file: url_file, configs: webhook_configs, operatorC
 {{- end }}
 
 {{/*
+monitoring.alertmanagerReceivers are alertmanager.receivers (YAML list) with every email
+receiver completed from the release's mail server, global.smtp (monitoring.smtp), named once
+in agent-observability for LangFuse and Alertmanager alike: a receiver without a smarthost
+takes global.smtp's host and port, its login and password Secret, its TLS mode (starttls:
+require_tls; tls: force_implicit_tls, Alertmanager v0.35.0 notify/email/config.go; none: neither)
+and, without a from of its own, its sender. So `email: {to: oncall@example.com}` is a whole
+receiver once global.smtp is set. Every reader of the receivers reads them here.
+*/}}
+{{- define "monitoring.alertmanagerReceivers" -}}
+{{- $smtp := include "monitoring.smtp" . | fromYaml }}
+{{- $receivers := list }}
+{{- range $receiver := .Values.alertmanager.receivers }}
+{{- $receiver = deepCopy $receiver }}
+{{- with $receiver.email }}
+{{- if and $smtp (not .smarthost) }}
+{{- $_ := set . "smarthost" (printf "%s:%d" $smtp.host (int $smtp.port)) }}
+{{- if and $smtp.username (not .authUsername) }}
+{{- $_ := set . "authUsername" $smtp.username }}
+{{- $_ := set . "authPasswordSecret" (dict "name" $smtp.existingSecret "key" $smtp.passwordKey) }}
+{{- end }}
+{{- if not (hasKey . "requireTls") }}
+{{- $_ := set . "requireTls" (eq $smtp.tls "starttls") }}
+{{- end }}
+{{- if eq $smtp.tls "tls" }}
+{{- $_ := set . "forceImplicitTls" true }}
+{{- end }}
+{{- end }}
+{{- if and $smtp (not .from) }}
+{{- $_ := set . "from" $smtp.from }}
+{{- end }}
+{{- end }}
+{{- $receivers = append $receivers $receiver }}
+{{- end }}
+{{- toYaml $receivers }}
+{{- end }}
+
+{{/*
 monitoring.alertmanagerSecretPath is where the embedded Alertmanager reads one key of a
 receiver's Secret: /etc/alertmanager/secrets/<Secret>/<key>, the Secret mounted read-only.
 Usage: {{ include "monitoring.alertmanagerSecretPath" (dict "secret" .apiUrlSecret "context" $) }}
@@ -87,7 +124,7 @@ sorted by name, each key once), which the embedded Alertmanager mounts.
 {{- define "monitoring.alertmanagerSecrets" -}}
 {{- $kinds := include "monitoring.alertmanagerReceiverKinds" . | fromYaml }}
 {{- $secrets := dict }}
-{{- range $receiver := .Values.alertmanager.receivers }}
+{{- range $receiver := include "monitoring.alertmanagerReceivers" . | fromYamlArray }}
 {{- range $kind, $spec := $kinds }}
 {{- with get (get $receiver $kind | default dict) $spec.secret }}
 {{- $selector := include "monitoring.alertmanagerSecretSelector" (dict "secret" . "context" $) | fromYaml }}
@@ -262,7 +299,7 @@ alertmanager.route's grouping and timings, the routes, the inhibit rules, and th
 {{- if not $am.route.receiver }}
 {{- $receivers = append $receivers (dict "name" "null") }}
 {{- end }}
-{{- range $am.receivers }}
+{{- range include "monitoring.alertmanagerReceivers" $ | fromYamlArray }}
 {{- $receiver := dict "name" .name }}
 {{- with .slack }}
 {{- $config := dict "api_url_file" (include "monitoring.alertmanagerSecretPath" (dict "secret" .apiUrlSecret "context" $))
@@ -286,6 +323,9 @@ alertmanager.route's grouping and timings, the routes, the inhibit rules, and th
 {{- end }}
 {{- with .authPasswordSecret }}
 {{- $_ := set $config "auth_password_file" (include "monitoring.alertmanagerSecretPath" (dict "secret" . "context" $)) }}
+{{- end }}
+{{- if .forceImplicitTls }}
+{{- $_ := set $config "force_implicit_tls" true }}
 {{- end }}
 {{- $_ := set $receiver "email_configs" (list $config) }}
 {{- end }}
@@ -351,7 +391,7 @@ Alertmanager's, credentials as SecretKeySelectors of the same Secrets, texts wri
 {{- if not $am.route.receiver }}
 {{- $receivers = append $receivers (dict "name" "null") }}
 {{- end }}
-{{- range $am.receivers }}
+{{- range include "monitoring.alertmanagerReceivers" $ | fromYamlArray }}
 {{- $receiver := dict "name" .name }}
 {{- with .slack }}
 {{- $config := dict "apiURL" (include "monitoring.alertmanagerSecretSelector" (dict "secret" .apiUrlSecret "context" $) | fromYaml)
@@ -443,7 +483,7 @@ Empty without receivers.
 */}}
 {{- define "monitoring.alertmanagerEgressPorts" -}}
 {{- $ports := list }}
-{{- with .Values.alertmanager.receivers }}
+{{- with include "monitoring.alertmanagerReceivers" . | fromYamlArray }}
 {{- $ports = concat $ports $.Values.networkPolicy.alertmanagerEgressPorts }}
 {{- range . }}
 {{- with .email }}

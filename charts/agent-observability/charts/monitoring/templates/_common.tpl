@@ -147,3 +147,50 @@ topologySpreadConstraints:
 {{- end }}
 {{- end }}
 {{- end }}
+
+{{/*
+monitoring.extraEgress are the egress rules the user adds to every NetworkPolicy of this chart
+(YAML list of NetworkPolicyEgressRule, empty without any): networkPolicy.extraEgressPorts, TCP
+ports open to any destination, and networkPolicy.extraEgress, rules of the user's with peers
+(rendered as a template). The same two settings in every chart, for what the chart cannot know:
+a proxy, a mirror, a tracing backend added through extra configuration.
+Usage: {{ include "monitoring.extraEgress" . | fromYamlArray }}
+*/}}
+{{- define "monitoring.extraEgress" -}}
+{{- $rules := list }}
+{{- $policy := .Values.networkPolicy | default dict }}
+{{- with $policy.extraEgressPorts }}
+{{- $ports := list }}
+{{- range . | uniq }}
+{{- $ports = append $ports (dict "port" (int .) "protocol" "TCP") }}
+{{- end }}
+{{- $rules = append $rules (dict "ports" $ports) }}
+{{- end }}
+{{- with $policy.extraEgress }}
+{{- $rules = concat $rules (tpl (toYaml .) $ | fromYamlArray) }}
+{{- end }}
+{{- toYaml $rules }}
+{{- end }}
+
+{{/*
+monitoring.smtp is the release's mail server (YAML map, empty while global.smtp.host is empty):
+global.smtp, declared once in agent-observability for every chart that sends mail (LangFuse's
+invitations and password resets, Alertmanager's e-mail receivers), or this chart's own
+global.smtp when it is installed alone. Defaults filled in: port 587, tls starttls, passwordKey
+password; existingSecret rendered as a template. tls is how the connection is secured:
+starttls (plain connection upgraded with STARTTLS, which must be offered), tls (TLS from the
+first byte, "SMTPS", usually port 465) or none.
+*/}}
+{{- define "monitoring.smtp" -}}
+{{- $smtp := dig "smtp" dict (.Values.global | default dict) }}
+{{- if $smtp.host }}
+{{- toYaml (dict
+    "host" (toString $smtp.host)
+    "port" (int ($smtp.port | default 587))
+    "tls" ($smtp.tls | default "starttls")
+    "username" (toString ($smtp.username | default ""))
+    "existingSecret" (tpl (toString ($smtp.existingSecret | default "")) .)
+    "passwordKey" ($smtp.passwordKey | default "password")
+    "from" (toString ($smtp.from | default ""))) }}
+{{- end }}
+{{- end }}

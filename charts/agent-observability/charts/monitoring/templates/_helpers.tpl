@@ -201,3 +201,46 @@ Usage: {{ include "monitoring.durationSeconds" "1m30s" }}
 {{- $seconds }}
 {{- end }}
 {{- end }}
+
+{{/*
+monitoring.grafanaRoleAttributePath is the JMESPath Grafana maps a user's role with
+(role_attribute_path, [auth.generic_oauth] in conf/defaults.ini): grafana.genericOAuth's own
+roleAttributePath, or one built from its groups, e.g.
+`contains(groups[*], 'obs-admins') && 'Admin' || contains(groups[*], 'obs-editors') && 'Editor' || 'Viewer'`
+(without the last alternative when viewersOnlyFromGroups is set: role_attribute_strict then
+refuses the users it gives no role).
+*/}}
+{{- define "monitoring.grafanaRoleAttributePath" -}}
+{{- $oauth := .Values.grafana.genericOAuth }}
+{{- if $oauth.roleAttributePath }}
+{{- $oauth.roleAttributePath }}
+{{- else }}
+{{- $alternatives := list }}
+{{- range $pair := list (list "Admin" $oauth.adminGroups) (list "Editor" $oauth.editorGroups) }}
+{{- $tests := list }}
+{{- range index $pair 1 }}
+{{- $tests = append $tests (printf "contains(%s[*], '%s')" $oauth.groupsClaim .) }}
+{{- end }}
+{{- if $tests }}
+{{- $test := join " || " $tests }}
+{{- if gt (len $tests) 1 }}
+{{- $test = printf "(%s)" $test }}
+{{- end }}
+{{- $alternatives = append $alternatives (printf "%s && '%s'" $test (index $pair 0)) }}
+{{- end }}
+{{- end }}
+{{- if not $oauth.viewersOnlyFromGroups }}
+{{- $alternatives = append $alternatives "'Viewer'" }}
+{{- end }}
+{{- join " || " $alternatives }}
+{{- end }}
+{{- end }}
+
+{{/*
+monitoring.urlPort is the TCP port of a URL: its own, or its scheme's (443 for https, else 80).
+Usage: {{ include "monitoring.urlPort" "https://idp.example.com:8443/token" }}
+*/}}
+{{- define "monitoring.urlPort" -}}
+{{- $url := urlParse . }}
+{{- (splitList ":" $url.host | rest | first) | default (ternary "443" "80" (eq $url.scheme "https")) | int }}
+{{- end }}

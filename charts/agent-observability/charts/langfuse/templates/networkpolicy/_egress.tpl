@@ -1,7 +1,9 @@
 {{/*
 langfuse.egressRules are the only connections LangFuse's pods open: DNS, its four data
 stores on their ports, and HTTPS (AWS S3, LLM providers for playground and evaluations).
-The stores' addresses may be external, so the rules name ports, not peers.
+The stores' addresses may be external, so the rules name ports, not peers. Then the user's
+extra egress (networkPolicy.extraEgressPorts, extraEgress); mail and sign-in have policies of
+their own (mail.yaml, sign-in.yaml).
 */}}
 {{- define "langfuse.egressRules" -}}
 {{- $stores := include "langfuse.stores" . | fromYaml }}
@@ -25,4 +27,7 @@ The stores' addresses may be external, so the rules name ports, not peers.
     - port: {{ . }}
       protocol: TCP
     {{- end }}
+{{- with include "langfuse.extraEgress" . | fromYamlArray }}
+{{ toYaml . }}
+{{- end }}
 {{- end }}
