@@ -70,6 +70,15 @@ dict so every value is a string. Credentials are never here (see langfuse.env).
 {{- with $v.database.args }}
 {{- $_ := set $config "DATABASE_ARGS" . }}
 {{- end }}
+{{- /* Cluster mode as LangFuse v4.16.0 reads it: CLICKHOUSE_CLUSTER_ENABLED picks the clustered
+migrations and ReplicatedMergeTree for their bookkeeping table, CLICKHOUSE_CLUSTER_NAME names the
+cluster to them (packages/shared/clickhouse/scripts/up.sh, x-cluster-name) and to the queries
+that read every replica (packages/shared/src/server/clickhouse/queryTracking.ts,
+clusterAllReplicas; worker/src/backgroundMigrations); its default is `default` (env.ts), written
+here so the name is visibly the one the bundled cluster defines. */}}
+{{- if $v.clickhouse.clusterEnabled }}
+{{- $_ := set $config "CLICKHOUSE_CLUSTER_NAME" (include "langfuse.clickhouseClusterName" .) }}
+{{- end }}
 {{- with $v.redis.username }}
 {{- $_ := set $config "REDIS_USERNAME" . }}
 {{- end }}
