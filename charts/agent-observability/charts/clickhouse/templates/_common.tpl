@@ -109,13 +109,13 @@ imagePullSecrets:
 {{- end }}
 
 {{/*
-clickhouse.podHosts are the DNS names of a StatefulSet's pods (YAML list, in ordinal order):
+clickhouse.statefulSetPodHosts are the DNS names of a StatefulSet's pods (YAML list, in ordinal order):
 <service>-<ordinal>.<service>-headless.<namespace>.svc.<clusterDomain>, for a StatefulSet named
 like its Service and governed by "<service>-headless". The bundled Valkey's Sentinels, the
 ClickHouse replicas of remote_servers and the Keeper nodes all follow it.
-Usage: {{ include "clickhouse.podHosts" (dict "service" "obs-clickhouse" "replicas" 3 "clusterDomain" "cluster.local" "context" .) }}
+Usage: {{ include "clickhouse.statefulSetPodHosts" (dict "service" "obs-clickhouse" "replicas" 3 "clusterDomain" "cluster.local" "context" .) }}
 */}}
-{{- define "clickhouse.podHosts" -}}
+{{- define "clickhouse.statefulSetPodHosts" -}}
 {{- $hosts := list }}
 {{- range $ordinal := until (int .replicas) }}
 {{- $hosts = append $hosts (printf "%s-%d.%s-headless.%s.svc.%s" $.service $ordinal $.service $.context.Release.Namespace $.clusterDomain) }}

@@ -37,14 +37,14 @@ clickhouse.serverHosts are the DNS names of the ClickHouse servers in cluster mo
 in ordinal order), under the headless Service that governs their StatefulSet.
 */}}
 {{- define "clickhouse.serverHosts" -}}
-{{- include "clickhouse.podHosts" (dict "service" (include "clickhouse.fullname" .) "replicas" .Values.cluster.replicas "clusterDomain" .Values.cluster.clusterDomain "context" .) }}
+{{- include "clickhouse.statefulSetPodHosts" (dict "service" (include "clickhouse.fullname" .) "replicas" .Values.cluster.replicas "clusterDomain" .Values.cluster.clusterDomain "context" .) }}
 {{- end }}
 
 {{/*
 clickhouse.keeperHosts are the DNS names of the Keeper pods (YAML list, in ordinal order).
 */}}
 {{- define "clickhouse.keeperHosts" -}}
-{{- include "clickhouse.podHosts" (dict "service" (include "clickhouse.keeperName" .) "replicas" .Values.cluster.keeper.replicas "clusterDomain" .Values.cluster.clusterDomain "context" .) }}
+{{- include "clickhouse.statefulSetPodHosts" (dict "service" (include "clickhouse.keeperName" .) "replicas" .Values.cluster.keeper.replicas "clusterDomain" .Values.cluster.clusterDomain "context" .) }}
 {{- end }}
 
 {{/*
