@@ -64,9 +64,11 @@ def helpers() -> dict[str, str]:
 
 
 def used(directory: Path, chart: str, blocks: dict[str, str]) -> set[str]:
-    """The shared helpers a chart's templates call (but defines itself), and those these call."""
-    templates = "\n".join(path.read_text() for path in (directory / "templates").rglob("*")
-                          if path.is_file() and path.name != TARGET.name)
+    """The shared helpers a chart's templates call (but defines itself), and those these call;
+    its files/ count as templates, since templates render some of them with `tpl`."""
+    sources = [path for folder in ("templates", "files") for path in (directory / folder).rglob("*")
+               if path.is_file() and path.name != TARGET.name]
+    templates = "\n".join(path.read_text(errors="replace") for path in sources)
     wanted = {name for name in blocks if f'"{chart}.{name}"' in templates} - OWN.get(chart, set())
     while True:
         called = {name for name in blocks for caller in wanted if f'"CHART.{name}"' in

@@ -58,6 +58,9 @@ _HOSTNAME = rf"{_LABEL}(?:\.{_LABEL})*"
 _URL = re.compile(rf"\b([a-z][a-z0-9+.-]*)://(?:[^\s/@'\"]*@)?({_HOSTNAME})(?::(\d{{1,5}}))?(?![\w.$({{-])")
 # host:port on its own; not a path (/a:1), an image (repo:1.2), a time (12:30:00) or ${x:1}.
 _HOST_PORT = re.compile(rf"(?<![\w.\-/:${{%])({_HOSTNAME}):(\d{{1,5}})(?![\w.:\-])")
+# A host and its port as XML config files write them (ClickHouse's remote_servers, zookeeper,
+# Keeper's raft_configuration): <host>h</host><port>p</port>, or <hostname>.
+_XML_HOST_PORT = re.compile(rf"<(host|hostname)>\s*({_HOSTNAME})\s*</\1>\s*<port>\s*(\d{{1,5}})\s*</port>")
 _SERVICE_DNS = re.compile(rf"(?<![\w.\-])((?:{_LABEL}\.)+svc(?:\.cluster\.local)?)(?![\w\-]|\.[a-z0-9])")
 _BARE_HOST = re.compile(rf"{_HOSTNAME}")
 _OBJECT_NAME = re.compile(_HOSTNAME)
@@ -235,8 +238,12 @@ class HostReference:
 
 def hosts_in(text: str) -> Iterator[tuple[str, int | None]]:
     """(host, port) of every address in `text`: URLs of network schemes (the scheme's port when
-    none is written), host:port, and <service>.<namespace>.svc[.cluster.local] names."""
+    none is written), host:port, XML <host> (or <hostname>) and <port> pairs, and
+    <service>.<namespace>.svc[.cluster.local] names."""
     blanked = text
+    for match in _XML_HOST_PORT.finditer(text):
+        blanked = blanked[:match.start()] + " " * (match.end() - match.start()) + blanked[match.end():]
+        yield match.group(2), int(match.group(3))
     for match in _URL.finditer(text):
         scheme, host, port = match.group(1), match.group(2), match.group(3)
         blanked = blanked[:match.start()] + " " * (match.end() - match.start()) + blanked[match.end():]

@@ -100,6 +100,9 @@ CLOUDNATIVEPG_IMPORT = {"postgres": {"cloudnativepg": {"enabled": True, "import"
     "langfuse": {"database": {"cloudnativepg": True}}}
 CLOUDNATIVEPG_API = ("postgresql.cnpg.io/v1/Cluster", "postgresql.cnpg.io/v1/ScheduledBackup",
                      "barmancloud.cnpg.io/v1/ObjectStore", "monitoring.coreos.com/v1/PodMonitor")
+# ClickHouse as a cluster: each replica names every replica and Keeper node by its pod's DNS
+# name and port (remote_servers, zookeeper, raft_configuration), under their headless Services.
+CLICKHOUSE_CLUSTER = {"clickhouse": {"cluster": {"enabled": True}}, "langfuse": {"clickhouse": {"clusterEnabled": True}}}
 
 
 def setting(path: str, value) -> dict:
@@ -130,6 +133,8 @@ RENDERS = [
                  id="network-policies-on,postgres-on-cloudnativepg"),
     pytest.param(Render(values=CLOUDNATIVEPG_IMPORT, api_versions=CLOUDNATIVEPG_API),
                  id="postgres-on-cloudnativepg-imported-from-the-statefulset"),
+    pytest.param(Render(values=CLICKHOUSE_CLUSTER), id="clickhouse-cluster"),
+    pytest.param(Render(values={**NETWORK_POLICIES_ON, **CLICKHOUSE_CLUSTER}), id="network-policies-on,clickhouse-cluster"),
     *[pytest.param(Render(values={**NETWORK_POLICIES_ON, **setting(path, value)}, refusal_names=path),
                    id=f"network-policies-on,{path}={value}")
       for path, value in OVERRIDES],
@@ -343,6 +348,10 @@ WEB = [service("web", {"http": 3000}), deployment("web", ports={"http": 3000})]
                  [("web.observability.svc.cluster.local", 3000)], id="host-and-port"),
     pytest.param("datasource at web.observability.svc", [("web.observability.svc", None)], id="service-dns-name"),
     pytest.param("pg-0.pg-headless:5432", [("pg-0.pg-headless", 5432)], id="statefulset-pod"),
+    pytest.param("<replica>\n  <host>ch-0.ch-headless.observability.svc.cluster.local</host>\n  <port>9000</port>",
+                 [("ch-0.ch-headless.observability.svc.cluster.local", 9000)], id="xml-host-and-port"),
+    pytest.param("<server><id>1</id><hostname>keeper-0.keeper-headless</hostname><port>9234</port></server>",
+                 [("keeper-0.keeper-headless", 9234)], id="xml-hostname-and-port"),
     pytest.param("http://web:$(PORT)/x", [("web", None)], id="port-from-a-variable"),
     pytest.param("image: docker.io/langfuse/langfuse:4.16.0 at 12:30:00, s3://bucket/key, ${port:9000}", [],
                  id="images-times-buckets-and-shell-defaults-are-no-hosts"),
@@ -395,6 +404,17 @@ def test_the_checker_accepts_a_statefulset_pod_behind_its_headless_service_only(
                config_map("urls", {"good": "pg-0.pg-headless:5432", "bad": "pg-1.pg-headless:5432"})]
     found = unresolved_hosts(manifest(*objects))
     assert [entry.target for entry in found] == ["pg-1.pg-headless:5432"]
+
+
+def test_the_checker_reports_a_clickhouse_replica_or_keeper_node_that_does_not_exist():
+    whole = render_chart(values=CLICKHOUSE_CLUSTER, validate=False)
+    assert not unresolved_hosts(whole)
+    fewer = [{**obj, "spec": {**obj["spec"], "replicas": 2}}
+             if obj["kind"] == "StatefulSet" and obj["metadata"]["name"] in ("obs-clickhouse", "obs-clickhouse-keeper")
+             else obj for obj in whole]
+    found = report(unresolved_hosts(Manifest(tuple(fewer))))
+    assert "obs-clickhouse-2.obs-clickhouse-headless" in found
+    assert "obs-clickhouse-keeper-2.obs-clickhouse-keeper-headless" in found
 
 
 def test_the_checker_reports_a_secret_nobody_creates():

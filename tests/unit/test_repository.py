@@ -63,7 +63,7 @@ def test_every_helper_is_defined_once():
 
 
 def test_every_helper_is_used():
-    sources = "\n".join(p.read_text() for p in (REPO_ROOT / "charts").rglob("*") if p.suffix in (".tpl", ".yaml", ".txt"))
+    sources = "\n".join(p.read_text() for p in (REPO_ROOT / "charts").rglob("*") if p.suffix in (".tpl", ".yaml", ".txt", ".xml"))
     for _, helper, _ in chart_helpers():
         uses = [line for line in sources.splitlines()
                 if f'"{helper}"' in line and "define" not in line and "Usage:" not in line]

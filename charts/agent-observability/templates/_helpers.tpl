@@ -92,10 +92,16 @@ secret generator:
 {{- /* dig: with LangFuse off, its section holds only the umbrella's keys. */}}
 {{- $langfuse := .Values.langfuse }}
 {{- $clickhouseTls := dig "clickhouse" "tls" false $langfuse }}
+{{- /* In cluster mode the replicas also authenticate one another (the clickhouse chart's
+cluster.xml: interserver_http_credentials, the cluster's secret). */}}
+{{- $clickhouseKeys := dict "password" "alnum:32" }}
+{{- if dig "cluster" "enabled" false .Values.clickhouse }}
+{{- $clickhouseKeys = merge $clickhouseKeys (dict "interserver-password" "alnum:32" "cluster-secret" "alnum:32") }}
+{{- end }}
 {{- toYaml (list
   (dict "store" "clickhouse" "name" "ClickHouse" "setting" "clickhouse" "address" "host"
         "external" "ClickHouse" "externalSettings" "langfuse.clickhouse.existingSecret"
-        "secretKeys" (dict "password" "alnum:32")
+        "secretKeys" $clickhouseKeys
         "ports" (list
           (dict "served" "service.httpPort" "read" "clickhouse.httpPort"
                 "reads" (int (dig "clickhouse" "httpPort" 0 $langfuse) | default (ternary 8443 8123 $clickhouseTls)))

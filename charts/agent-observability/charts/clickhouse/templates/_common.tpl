@@ -109,6 +109,21 @@ imagePullSecrets:
 {{- end }}
 
 {{/*
+clickhouse.statefulSetPodHosts are the DNS names of a StatefulSet's pods (YAML list, in ordinal order):
+<service>-<ordinal>.<service>-headless.<namespace>.svc.<clusterDomain>, for a StatefulSet named
+like its Service and governed by "<service>-headless". The bundled Valkey's Sentinels, the
+ClickHouse replicas of remote_servers and the Keeper nodes all follow it.
+Usage: {{ include "clickhouse.statefulSetPodHosts" (dict "service" "obs-clickhouse" "replicas" 3 "clusterDomain" "cluster.local" "context" .) }}
+*/}}
+{{- define "clickhouse.statefulSetPodHosts" -}}
+{{- $hosts := list }}
+{{- range $ordinal := until (int .replicas) }}
+{{- $hosts = append $hosts (printf "%s-%d.%s-headless.%s.svc.%s" $.service $ordinal $.service $.context.Release.Namespace $.clusterDomain) }}
+{{- end }}
+{{- toYaml $hosts }}
+{{- end }}
+
+{{/*
 clickhouse.extraEgress are the egress rules the user adds to every NetworkPolicy of this chart
 (YAML list of NetworkPolicyEgressRule, empty without any): networkPolicy.extraEgressPorts, TCP
 ports open to any destination, and networkPolicy.extraEgress, rules of the user's with peers
@@ -130,4 +145,17 @@ Usage: {{ include "clickhouse.extraEgress" . | fromYamlArray }}
 {{- $rules = concat $rules (tpl (toYaml .) $ | fromYamlArray) }}
 {{- end }}
 {{- toYaml $rules }}
+{{- end }}
+
+{{/*
+clickhouse.clickhouseClusterName is the name of the ClickHouse cluster LangFuse runs on: the cluster
+the clickhouse chart's remote_servers defines in cluster mode, and LangFuse's
+CLICKHOUSE_CLUSTER_NAME. It cannot be another: LangFuse's clustered migrations write it into
+their statements (packages/shared/clickhouse/migrations/clustered/*.sql at v4.16.0, `ON CLUSTER
+default`), while its migration script and queries take the name from CLICKHOUSE_CLUSTER_NAME
+(packages/shared/clickhouse/scripts/up.sh, x-cluster-name; server/clickhouse/queryTracking.ts,
+clusterAllReplicas), so both must say `default`.
+*/}}
+{{- define "clickhouse.clickhouseClusterName" -}}
+default
 {{- end }}

@@ -125,6 +125,17 @@ and agent-observability names them when it refuses a setting LangFuse cannot see
 Usage: {{ include "langfuse.sentinelHosts" (dict "service" "obs-valkey" "replicas" 3 "clusterDomain" "cluster.local" "context" .) }}
 */}}
 {{- define "langfuse.sentinelHosts" -}}
+{{- include "langfuse.statefulSetPodHosts" . }}
+{{- end }}
+
+{{/*
+langfuse.statefulSetPodHosts are the DNS names of a StatefulSet's pods (YAML list, in ordinal order):
+<service>-<ordinal>.<service>-headless.<namespace>.svc.<clusterDomain>, for a StatefulSet named
+like its Service and governed by "<service>-headless". The bundled Valkey's Sentinels, the
+ClickHouse replicas of remote_servers and the Keeper nodes all follow it.
+Usage: {{ include "langfuse.statefulSetPodHosts" (dict "service" "obs-clickhouse" "replicas" 3 "clusterDomain" "cluster.local" "context" .) }}
+*/}}
+{{- define "langfuse.statefulSetPodHosts" -}}
 {{- $hosts := list }}
 {{- range $ordinal := until (int .replicas) }}
 {{- $hosts = append $hosts (printf "%s-%d.%s-headless.%s.svc.%s" $.service $ordinal $.service $.context.Release.Namespace $.clusterDomain) }}
@@ -223,4 +234,17 @@ first byte, "SMTPS", usually port 465) or none.
     "passwordKey" ($smtp.passwordKey | default "password")
     "from" (toString ($smtp.from | default ""))) }}
 {{- end }}
+{{- end }}
+
+{{/*
+langfuse.clickhouseClusterName is the name of the ClickHouse cluster LangFuse runs on: the cluster
+the clickhouse chart's remote_servers defines in cluster mode, and LangFuse's
+CLICKHOUSE_CLUSTER_NAME. It cannot be another: LangFuse's clustered migrations write it into
+their statements (packages/shared/clickhouse/migrations/clustered/*.sql at v4.16.0, `ON CLUSTER
+default`), while its migration script and queries take the name from CLICKHOUSE_CLUSTER_NAME
+(packages/shared/clickhouse/scripts/up.sh, x-cluster-name; server/clickhouse/queryTracking.ts,
+clusterAllReplicas), so both must say `default`.
+*/}}
+{{- define "langfuse.clickhouseClusterName" -}}
+default
 {{- end }}

@@ -82,6 +82,15 @@ REDIS_HOST (redis.ts, createNewRedisInstance), and a host that names no primary 
 {{- $_ := set $config "REDIS_HOST" (include "langfuse.tpl" (dict "value" $v.redis.host "context" .)) }}
 {{- $_ := set $config "REDIS_PORT" (toString $v.redis.port) }}
 {{- end }}
+{{- /* Cluster mode as LangFuse v4.16.0 reads it: CLICKHOUSE_CLUSTER_ENABLED picks the clustered
+migrations and ReplicatedMergeTree for their bookkeeping table, CLICKHOUSE_CLUSTER_NAME names the
+cluster to them (packages/shared/clickhouse/scripts/up.sh, x-cluster-name) and to the queries
+that read every replica (packages/shared/src/server/clickhouse/queryTracking.ts,
+clusterAllReplicas; worker/src/backgroundMigrations); its default is `default` (env.ts), written
+here so the name is visibly the one the bundled cluster defines. */}}
+{{- if $v.clickhouse.clusterEnabled }}
+{{- $_ := set $config "CLICKHOUSE_CLUSTER_NAME" (include "langfuse.clickhouseClusterName" .) }}
+{{- end }}
 {{- with $v.redis.username }}
 {{- $_ := set $config "REDIS_USERNAME" . }}
 {{- end }}

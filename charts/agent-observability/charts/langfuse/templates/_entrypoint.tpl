@@ -36,10 +36,16 @@ Usage: {{ include "langfuse.command" (dict "context" $ "entrypoint" "./web/entry
     };
     const quoted = "`" + db.replaceAll("\\", "\\\\").replaceAll("`", "\\`") + "`";
     (async () => {
+      {{- if $stores.clickhouse.clusterEnabled }}
+      {{- /* On every replica: the Service answers from any one of them. */}}
+      await ask(`CREATE DATABASE IF NOT EXISTS ${quoted} ON CLUSTER {{ include "langfuse.clickhouseClusterName" .context }}`);
+      console.log(`ClickHouse database ${db} exists on every replica`);
+      {{- else }}
       if ((await ask(`EXISTS DATABASE ${quoted}`)) !== "1") {
         await ask(`CREATE DATABASE IF NOT EXISTS ${quoted}`);
         console.log(`created ClickHouse database ${db}`);
       }
+      {{- end }}
     })().catch((error) => { console.error(`ClickHouse database ${db}: ${error.message}`); process.exit(1); });
   '
   CLICKHOUSE_USER="$(encoded CLICKHOUSE_USER)"

@@ -116,6 +116,17 @@ and agent-observability names them when it refuses a setting LangFuse cannot see
 Usage: {{ include "valkey.sentinelHosts" (dict "service" "obs-valkey" "replicas" 3 "clusterDomain" "cluster.local" "context" .) }}
 */}}
 {{- define "valkey.sentinelHosts" -}}
+{{- include "valkey.statefulSetPodHosts" . }}
+{{- end }}
+
+{{/*
+valkey.statefulSetPodHosts are the DNS names of a StatefulSet's pods (YAML list, in ordinal order):
+<service>-<ordinal>.<service>-headless.<namespace>.svc.<clusterDomain>, for a StatefulSet named
+like its Service and governed by "<service>-headless". The bundled Valkey's Sentinels, the
+ClickHouse replicas of remote_servers and the Keeper nodes all follow it.
+Usage: {{ include "valkey.statefulSetPodHosts" (dict "service" "obs-clickhouse" "replicas" 3 "clusterDomain" "cluster.local" "context" .) }}
+*/}}
+{{- define "valkey.statefulSetPodHosts" -}}
 {{- $hosts := list }}
 {{- range $ordinal := until (int .replicas) }}
 {{- $hosts = append $hosts (printf "%s-%d.%s-headless.%s.svc.%s" $.service $ordinal $.service $.context.Release.Namespace $.clusterDomain) }}
