@@ -32,6 +32,8 @@ CRDS := $(BIN)/crds/monitoring.coreos.com_servicemonitors.yaml $(BIN)/crds/monit
 GITOPS_CRDS := $(BIN)/gitops-crds/application-crd.yaml $(BIN)/gitops-crds/applicationset-crd.yaml \
 	$(BIN)/gitops-crds/helm.toolkit.fluxcd.io_helmreleases.yaml \
 	$(BIN)/gitops-crds/source.toolkit.fluxcd.io_ocirepositories.yaml
+# KEDA's ScaledObject CRD the offline validation checks the chart's ScaledObject against.
+KEDA_CRDS := $(BIN)/keda-crds/keda.sh_scaledobjects.yaml
 PYTEST := $(VENV)/bin/pytest -ra
 # One virtual environment per group of instrumentation libraries the component tests run for
 # real (their OpenTelemetry pins conflict): tests/component/instrumentations/<name>/requirements.txt.
@@ -43,14 +45,14 @@ CHECKOV_VENV := $(CURDIR)/.venv-checkov
 ##@ Tools
 
 .PHONY: tools
-tools: prerequisites $(GO_TOOLS) $(CRDS) $(GITOPS_CRDS) $(VENV)/.installed $(INSTRUMENTATION_VENVS) $(CHECKOV_VENV)/.installed system-packages ioredis ## Install every pinned tool the tests need into ./bin, ./.venv, ./.venv-instrumentations, ./.venv-checkov and .cache/ioredis
+tools: prerequisites $(GO_TOOLS) $(CRDS) $(GITOPS_CRDS) $(KEDA_CRDS) $(VENV)/.installed $(INSTRUMENTATION_VENVS) $(CHECKOV_VENV)/.installed system-packages ioredis ## Install every pinned tool the tests need into ./bin, ./.venv, ./.venv-instrumentations, ./.venv-checkov and .cache/ioredis
 
 .PHONY: prerequisites
 prerequisites: ## Check Go, Python with venv and Node.js: one line for each that is missing or too old
 	@hack/check-prerequisites.sh
 
 # Nothing is built before the prerequisites are known to be there.
-$(GO_TOOLS) $(CRDS) $(GITOPS_CRDS) $(VENV)/.installed $(INSTRUMENTATION_VENVS) $(CHECKOV_VENV)/.installed: | prerequisites
+$(GO_TOOLS) $(CRDS) $(GITOPS_CRDS) $(KEDA_CRDS) $(VENV)/.installed $(INSTRUMENTATION_VENVS) $(CHECKOV_VENV)/.installed: | prerequisites
 
 .PHONY: system-packages
 system-packages: ## Debian packages the component tests run as servers (Redis, PostgreSQL), when root
@@ -124,6 +126,10 @@ $(CRDS) &: hack/tools/prometheus-operator/go.mod hack/tools/prometheus-operator/
 # Only the CRD manifests are taken from the Argo CD and Flux modules; nothing is built.
 $(GITOPS_CRDS) &: hack/tools/gitops-crds/go.mod hack/tools/gitops-crds/go.sum hack/fetch-gitops-crds.sh
 	@hack/fetch-gitops-crds.sh
+
+# Only the ScaledObject CRD is taken from the KEDA module; nothing is built.
+$(KEDA_CRDS) &: hack/tools/keda-crds/go.mod hack/tools/keda-crds/go.sum hack/fetch-keda-crds.sh
+	@hack/fetch-keda-crds.sh
 
 $(VENV)/.installed: tests/requirements.txt
 	@echo "==> creating the Python environment in .venv from tests/requirements.txt"
