@@ -83,6 +83,8 @@ spec:
             {{- include "langfuse.env" $ctx | nindent 12 }}
             {{- if eq $component "web" }}
             {{- include "langfuse.initEnv" $ctx | nindent 12 }}
+            {{- else }}
+            {{- include "langfuse.dogstatsdEnv" $ctx | nindent 12 }}
             {{- end }}
           startupProbe:
             httpGet:
