@@ -16,7 +16,7 @@ metadata:
   labels:
     {{- include "langfuse.labels" (dict "context" $ctx "component" $component) | nindent 4 }}
 spec:
-  {{- if not $settings.autoscaling.enabled }}
+  {{- if not (or $settings.autoscaling.enabled $settings.autoscaling.external) }}
   replicas: {{ $settings.replicas }}
   {{- end }}
   revisionHistoryLimit: 5
