@@ -5,8 +5,9 @@ fields). Validators are built once per (version, apiVersion, kind) and reused, b
 building one reads and links the large definitions file.
 
 Custom resources of the groups in CRD_GROUPS (the Prometheus Operator's ServiceMonitor,
-PodMonitor, PrometheusRule, AlertmanagerConfig) are validated against the openAPIV3Schema of their CRDs, which
-`make tools` copies into bin/crds from the pinned operator module, with their metadata checked
+PodMonitor, PrometheusRule, AlertmanagerConfig; KEDA's ScaledObject) are validated against the
+openAPIV3Schema of their CRDs, which `make tools` copies into bin/crds and bin/keda-crds from the
+pinned modules, with their metadata checked
 as ObjectMeta of that Kubernetes version. The CRDs' CEL rules (x-kubernetes-validations) are not
 evaluated: that needs an API server.
 """
@@ -28,7 +29,10 @@ from .paths import BIN_DIR
 
 SCHEMA_ROOT = resources.files("kubernetes_validate") / "kubernetes-json-schema"
 CRD_DIR = BIN_DIR / "crds"
-CRD_GROUPS = ("monitoring.coreos.com",)
+# Where `make tools` puts the CRDs of each group the chart renders custom resources of: the
+# Prometheus Operator's, and KEDA's ScaledObject (hack/fetch-keda-crds.sh).
+CRD_DIRS = {"monitoring.coreos.com": CRD_DIR, "keda.sh": BIN_DIR / "keda-crds"}
+CRD_GROUPS = tuple(CRD_DIRS)
 OBJECT_META = "https://kubernetes.io/api/_definitions.json#/$defs/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
 
 
@@ -65,10 +69,11 @@ def _registry(kube_version: str) -> referencing.Registry:
     return resource @ referencing.Registry()
 
 
-def crds_missing_reason() -> str | None:
-    """Why custom resources of CRD_GROUPS cannot be validated here, or None."""
-    if not any(CRD_DIR.glob("*.yaml")):
-        return "bin/crds has no Prometheus Operator CRDs (make tools fetches them)"
+def crds_missing_reason(group: str = "monitoring.coreos.com") -> str | None:
+    """Why custom resources of a group of CRD_GROUPS cannot be validated here, or None."""
+    directory = CRD_DIRS[group]
+    if not any(directory.glob("*.yaml")):
+        return f"bin/{directory.name} has no {group} CRDs (make tools fetches them)"
     return None
 
 
@@ -133,7 +138,7 @@ def crd_schema(api_version: str, kind: str, directory: Path = CRD_DIR) -> dict |
 @functools.lru_cache(maxsize=None)
 def _validator(kube_version: str, api_version: str, kind: str):
     if api_version.split("/")[0] in CRD_GROUPS:
-        schema = crd_schema(api_version, kind)
+        schema = crd_schema(api_version, kind, CRD_DIRS[api_version.split("/")[0]])
     else:
         # kubernetes-validate names files <kind>-<group without domain>-<version>.json.
         group_version = re.sub(r"^([^./]*)(?:\.[^/]*)?/", r"\1-", api_version)
@@ -149,8 +154,9 @@ def problems(obj: dict, kube_version: str) -> list[str]:
     where = f"{obj.get('kind')}/{obj.get('metadata', {}).get('name')}"
     validator = _validator(kube_version, obj["apiVersion"], obj["kind"])
     if validator is None:
-        if obj["apiVersion"].split("/")[0] in CRD_GROUPS:
-            missing = crds_missing_reason() or "the CRDs in bin/crds do not define it"
+        group = obj["apiVersion"].split("/")[0]
+        if group in CRD_GROUPS:
+            missing = crds_missing_reason(group) or f"the CRDs in bin/{CRD_DIRS[group].name} do not define it"
             return [f"{where}: no schema for {obj['apiVersion']} {obj['kind']}: {missing}"]
         return [f"{where}: Kubernetes {kube_version} has no {obj['apiVersion']} {obj['kind']}"]
     return [
