@@ -45,7 +45,7 @@ CHECKOV_VENV := $(CURDIR)/.venv-checkov
 ##@ Tools
 
 .PHONY: tools
-tools: prerequisites $(GO_TOOLS) $(CRDS) $(GITOPS_CRDS) $(KEDA_CRDS) $(VENV)/.installed $(INSTRUMENTATION_VENVS) $(CHECKOV_VENV)/.installed system-packages ioredis ## Install every pinned tool the tests need into ./bin, ./.venv, ./.venv-instrumentations, ./.venv-checkov and .cache/ioredis
+tools: prerequisites $(GO_TOOLS) $(CRDS) $(GITOPS_CRDS) $(KEDA_CRDS) $(VENV)/.installed $(INSTRUMENTATION_VENVS) $(CHECKOV_VENV)/.installed system-packages ioredis dd-trace ## Install every pinned tool the tests need into ./bin, ./.venv, ./.venv-instrumentations, ./.venv-checkov and .cache (ioredis, dd-trace)
 
 .PHONY: prerequisites
 prerequisites: ## Check Go, Python with venv and Node.js: one line for each that is missing or too old
@@ -60,7 +60,11 @@ system-packages: ## Debian packages the component tests run as servers (Redis, P
 
 .PHONY: ioredis
 ioredis: | prerequisites ## The Redis client LangFuse uses (ioredis, LangFuse's pin), for the Sentinel component test
-	@hack/install-ioredis.sh
+	@hack/install-node-client.sh ioredis
+
+.PHONY: dd-trace
+dd-trace: | prerequisites ## LangFuse's DogStatsD client (dd-trace, LangFuse's pin), for the queue metrics component test
+	@hack/install-node-client.sh dd-trace
 
 # Each Go tool is rebuilt when its wrapper module (version pin or checksums) changes.
 $(BIN)/helm: hack/tools/helm/go.mod hack/tools/helm/go.sum
