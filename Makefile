@@ -36,6 +36,8 @@ CNPG_CRDS := $(BIN)/crds/postgresql.cnpg.io_clusters.yaml $(BIN)/crds/postgresql
 GITOPS_CRDS := $(BIN)/gitops-crds/application-crd.yaml $(BIN)/gitops-crds/applicationset-crd.yaml \
 	$(BIN)/gitops-crds/helm.toolkit.fluxcd.io_helmreleases.yaml \
 	$(BIN)/gitops-crds/source.toolkit.fluxcd.io_ocirepositories.yaml
+# KEDA's ScaledObject CRD the offline validation checks the chart's ScaledObject against.
+KEDA_CRDS := $(BIN)/crds/keda.sh_scaledobjects.yaml
 PYTEST := $(VENV)/bin/pytest -ra
 # One virtual environment per group of instrumentation libraries the component tests run for
 # real (their OpenTelemetry pins conflict): tests/component/instrumentations/<name>/requirements.txt.
@@ -47,14 +49,14 @@ CHECKOV_VENV := $(CURDIR)/.venv-checkov
 ##@ Tools
 
 .PHONY: tools
-tools: prerequisites $(GO_TOOLS) $(CRDS) $(CNPG_CRDS) $(GITOPS_CRDS) $(VENV)/.installed $(INSTRUMENTATION_VENVS) $(CHECKOV_VENV)/.installed system-packages ioredis ## Install every pinned tool the tests need into ./bin, ./.venv, ./.venv-instrumentations, ./.venv-checkov and .cache/ioredis
+tools: prerequisites $(GO_TOOLS) $(CRDS) $(CNPG_CRDS) $(GITOPS_CRDS) $(KEDA_CRDS) $(VENV)/.installed $(INSTRUMENTATION_VENVS) $(CHECKOV_VENV)/.installed system-packages ioredis dd-trace ## Install every pinned tool the tests need into ./bin, ./.venv, ./.venv-instrumentations, ./.venv-checkov and .cache (ioredis, dd-trace)
 
 .PHONY: prerequisites
 prerequisites: ## Check Go, Python with venv and Node.js: one line for each that is missing or too old
 	@hack/check-prerequisites.sh
 
 # Nothing is built before the prerequisites are known to be there.
-$(GO_TOOLS) $(CRDS) $(CNPG_CRDS) $(GITOPS_CRDS) $(VENV)/.installed $(INSTRUMENTATION_VENVS) $(CHECKOV_VENV)/.installed: | prerequisites
+$(GO_TOOLS) $(CRDS) $(CNPG_CRDS) $(GITOPS_CRDS) $(KEDA_CRDS) $(VENV)/.installed $(INSTRUMENTATION_VENVS) $(CHECKOV_VENV)/.installed: | prerequisites
 
 .PHONY: system-packages
 system-packages: ## Debian packages the component tests run as servers (Redis, PostgreSQL), when root
@@ -62,7 +64,11 @@ system-packages: ## Debian packages the component tests run as servers (Redis, P
 
 .PHONY: ioredis
 ioredis: | prerequisites ## The Redis client LangFuse uses (ioredis, LangFuse's pin), for the Sentinel component test
-	@hack/install-ioredis.sh
+	@hack/install-node-client.sh ioredis
+
+.PHONY: dd-trace
+dd-trace: | prerequisites ## LangFuse's DogStatsD client (dd-trace, LangFuse's pin), for the queue metrics component test
+	@hack/install-node-client.sh dd-trace
 
 # Each Go tool is rebuilt when its wrapper module (version pin or checksums) changes.
 $(BIN)/helm: hack/tools/helm/go.mod hack/tools/helm/go.sum
@@ -137,6 +143,10 @@ $(CNPG_CRDS) &: hack/tools/cloudnative-pg/go.mod hack/tools/cloudnative-pg/go.su
 # Only the CRD manifests are taken from the Argo CD and Flux modules; nothing is built.
 $(GITOPS_CRDS) &: hack/tools/gitops-crds/go.mod hack/tools/gitops-crds/go.sum hack/fetch-gitops-crds.sh
 	@hack/fetch-gitops-crds.sh
+
+# Only the ScaledObject CRD is taken from the KEDA module; nothing is built.
+$(KEDA_CRDS) &: hack/tools/keda-crds/go.mod hack/tools/keda-crds/go.sum hack/fetch-keda-crds.sh
+	@hack/fetch-keda-crds.sh
 
 $(VENV)/.installed: tests/requirements.txt
 	@echo "==> creating the Python environment in .venv from tests/requirements.txt"

@@ -325,7 +325,7 @@ def pipeline_health() -> dict:
     return dashboard(
         "agent-observability-pipeline", "Telemetry pipeline health",
         "The OpenTelemetry Collector's own telemetry: spans accepted and refused, exports per destination, "
-        "queues and memory.",
+        "queues and memory; and LangFuse's own queues behind it.",
         [],
         [
             [stat("Spans accepted", "Spans the collector accepted from agents in the time range.", "short",
@@ -366,6 +366,17 @@ def pipeline_health() -> dict:
              timeseries("Collector memory", "Resident memory of each collector process.", "bytes",
                         [target(f"sum by (instance) (otelcol_process_memory_rss_bytes{{{TELEMETRY}}})",
                                 "{{instance}}")])],
+            # LangFuse's own queues, from its worker's queue metrics (otel-collector.statsd.enabled):
+            # what the collector delivered and LangFuse has yet to write.
+            [timeseries("LangFuse jobs waiting", "Jobs waiting in each of LangFuse's queues for a worker "
+                        "(otel_ingestion: the traces the collector sent), the max of the collectors' reports "
+                        "(LangfuseQueueBacklog; the worker's queue scaler reads the same).", "short",
+                        [target(f'queue:langfuse_queue_depth:max{{type="waiting",{RECORDED}}}', "{{queue}}")]),
+             timeseries("LangFuse wait before processing (p95)", "How long jobs of each queue waited before a "
+                        "worker picked them up, 95th percentile: the ingestion lag (LangfuseIngestionLagging).",
+                        "s",
+                        [target("histogram_quantile(0.95, sum by (queue, le) (rate(langfuse_queue_wait_time_"
+                                f"milliseconds_bucket{{{GENAI}}}[$__rate_interval]))) / 1000", "{{queue}}")])],
         ])
 
 

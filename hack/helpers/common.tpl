@@ -254,3 +254,18 @@ clusterAllReplicas), so both must say `default`.
 {{- define "CHART.clickhouseClusterName" -}}
 default
 {{- end }}
+
+{{/*
+CHART.prometheusQueryUrl is the URL of the Prometheus the monitoring chart's rules run on and its
+datasource queries: `url` (the monitoring chart's datasource.url, a template) when set, else its
+embedded Prometheus' Service, http://<service>.<namespace>.svc:<port>. The monitoring chart's
+datasource and agent-observability's worker scaler (KEDA) both read it here.
+Usage: {{ include "CHART.prometheusQueryUrl" (dict "url" .Values.datasource.url "service" "obs-prometheus" "port" 9090 "context" .) }}
+*/}}
+{{- define "CHART.prometheusQueryUrl" -}}
+{{- with .url }}
+{{- tpl (toString .) $.context }}
+{{- else }}
+{{- printf "http://%s.%s.svc:%v" .service .context.Release.Namespace .port }}
+{{- end }}
+{{- end }}

@@ -25,7 +25,7 @@ import requests
 import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
-from .network import free_port
+from .network import free_port, free_udp_port
 from .paths import BIN_DIR, REPO_ROOT
 from .server import Server
 
@@ -106,6 +106,7 @@ class Ports:
     telemetry: int = field(default_factory=free_port)
     health: int = field(default_factory=free_port)
     sampling: int = field(default_factory=free_port)
+    statsd: int = field(default_factory=free_udp_port)  # UDP: LangFuse's DogStatsD lines
 
 
 SAMPLING_RECEIVER = "otlp/sampling"
@@ -129,6 +130,8 @@ def localise(config: dict, ports: Ports, queue_dir: Path, endpoints: dict[str, s
         config["exporters"][SAMPLING_EXPORTER]["resolver"] = {
             "static": {"hostnames": samplers or [f"127.0.0.1:{ports.sampling}"]}}
     config["extensions"]["health_check"]["endpoint"] = f"127.0.0.1:{ports.health}"
+    if "statsd" in config["receivers"]:
+        config["receivers"]["statsd"]["endpoint"] = f"127.0.0.1:{ports.statsd}"
     if "prometheus" in config.get("exporters", {}):
         config["exporters"]["prometheus"]["endpoint"] = f"127.0.0.1:{ports.metrics}"
     for reader in config["service"]["telemetry"]["metrics"].get("readers", []):

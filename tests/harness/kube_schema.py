@@ -6,7 +6,7 @@ building one reads and links the large definitions file.
 
 Custom resources of the groups in CRD_GROUPS (the Prometheus Operator's ServiceMonitor,
 PodMonitor, PrometheusRule, AlertmanagerConfig; CloudNativePG's Cluster and ScheduledBackup and
-its Barman Cloud plugin's ObjectStore) are validated against the openAPIV3Schema of their CRDs,
+its Barman Cloud plugin's ObjectStore; KEDA's ScaledObject) are validated against the openAPIV3Schema of their CRDs,
 which `make tools` copies into bin/crds from the pinned operator modules, with their metadata
 checked as ObjectMeta of that Kubernetes version. The CRDs' CEL rules (x-kubernetes-validations) are not
 evaluated: that needs an API server.
@@ -34,6 +34,7 @@ CRD_GROUPS = {
     "monitoring.coreos.com": "the Prometheus Operator's",
     "postgresql.cnpg.io": "CloudNativePG's",
     "barmancloud.cnpg.io": "the CloudNativePG Barman Cloud plugin's",
+    "keda.sh": "KEDA's",
 }
 OBJECT_META = "https://kubernetes.io/api/_definitions.json#/$defs/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
 

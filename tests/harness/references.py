@@ -4,11 +4,12 @@ Four kinds, one function each; each returns Dangling entries (who refers, to wha
 it does not resolve), empty when every reference of that kind resolves:
 - unresolved_hosts: in-cluster hosts written anywhere (ConfigMap and Secret data, whole config
   files included; container env, command and args; `*_HOST` and `*_PORT` pairs; Ingress
-  backends; StatefulSet serviceName) that are not a rendered Service with that port; and the
-  collector's loadbalancing exporters' DNS resolvers (a hostname and a port apart), whose
+  backends; StatefulSet serviceName; KEDA ScaledObjects' trigger addresses) that are not a
+  rendered Service with that port; and the collector's loadbalancing exporters' DNS resolvers
+  (a hostname and a port apart), whose
   Service must be headless with pods that listen on that port.
 - unresolved_objects: Secrets, ConfigMaps, ServiceAccounts, PersistentVolumeClaims and Roles
-  that pods and RBAC name, and that are neither rendered, nor made by the chart's secret
+  that pods and RBAC name, and the workloads KEDA ScaledObjects scale, and that are neither rendered, nor made by the chart's secret
   generator, nor named in the user's values, nor objects every cluster has.
 - unmatched_selectors: NetworkPolicies, same-namespace NetworkPolicy peers, Services,
   PodDisruptionBudgets and ServiceMonitors that select nothing; HPAs that scale nothing.
@@ -335,6 +336,10 @@ def host_references(manifest, namespace: str = DEFAULT_NAMESPACE) -> list[HostRe
                 scan(f"{_where(obj)} data {key}", value)
         elif obj["kind"] == "Ingress":
             found.extend(_ingress_backends(obj))
+        elif obj["kind"] == "ScaledObject":  # KEDA's scalers' addresses (prometheus: serverAddress)
+            for trigger in obj["spec"].get("triggers", []):
+                for key, value in (trigger.get("metadata") or {}).items():
+                    scan(f"{_where(obj)} trigger {trigger['type']} {key}", value)
         elif obj["kind"] == "StatefulSet" and obj["spec"].get("serviceName"):
             found.append(HostReference(f"{_where(obj)} serviceName", obj["spec"]["serviceName"], None))
         elif obj["kind"] == "Cluster" and obj["apiVersion"].startswith("postgresql.cnpg.io/"):
@@ -554,6 +559,11 @@ def object_references(manifest, namespace: str = DEFAULT_NAMESPACE) -> list[Obje
             if _names_a_secret(key, value):
                 found.append(ObjectReference(f"{_where(config_map)} data {key}", "Secret",
                                              _namespace(config_map, namespace), value))
+    # What a KEDA ScaledObject scales.
+    for scaled in manifest.of_kind("ScaledObject"):
+        target = scaled["spec"]["scaleTargetRef"]
+        found.append(ObjectReference(f"{_where(scaled)} scaleTargetRef", target.get("kind", "Deployment"),
+                                     _namespace(scaled, namespace), target["name"]))
     for binding in manifest.of_kind("RoleBinding") + manifest.of_kind("ClusterRoleBinding"):
         ns = _namespace(binding, namespace)
         role = binding["roleRef"]

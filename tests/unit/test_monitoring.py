@@ -95,7 +95,7 @@ def test_the_prometheus_rule_and_the_embedded_prometheus_load_the_same_rules():
     assert rule["spec"]["groups"] == loaded["groups"]
     assert {group["name"] for group in loaded["groups"]} == {
         "agent-observability.agents", "agent-observability.budgets", "agent-observability.tenant-rate-limits",
-        "agent-observability.objectives", "agent-observability.pipeline"}
+        "agent-observability.objectives", "agent-observability.pipeline", "agent-observability.langfuse-queues"}
 
 
 def test_every_rule_reads_this_releases_targets_and_records_its_namespace_and_release():
@@ -125,7 +125,8 @@ def test_every_alert_has_a_severity_summary_description_and_runbook():
         "TenantRequestRateHigh", "TenantRequestRateExceeded", "TenantTokensPerDayHigh", "TenantTokensPerDayExceeded",
         "AgentErrorBudgetBurn",
         "CollectorExportFailing", "CollectorQueueGrowing", "CollectorQueueFilling", "CollectorSpansDropped",
-        "CollectorRefusingSpans", "CollectorDown", "CollectorAbsent"}
+        "CollectorRefusingSpans", "CollectorDown", "CollectorAbsent",
+        "LangfuseQueueBacklog", "LangfuseIngestionLagging"}
     readme = (UMBRELLA_CHART / "charts" / "monitoring" / "README.md").read_text()
     for alert in alerts:
         assert alert["labels"]["severity"] in ("info", "warning", "critical")

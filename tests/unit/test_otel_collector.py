@@ -57,7 +57,11 @@ def test_the_collector_runs_the_pinned_contrib_image_the_test_binary_is_built_at
     assert all(module.endswith(f" v{APP_VERSION}") for module in modules), modules
 
 
-@pytest.mark.parametrize("values", [None, EVERY_DESTINATION], ids=["defaults", "every destination"])
+QUEUE_METRICS = {"otel-collector": {"statsd": {"enabled": True}}, "langfuse": {"worker": {"dogstatsd": {"enabled": True}}}}
+
+
+@pytest.mark.parametrize("values", [None, EVERY_DESTINATION, QUEUE_METRICS],
+                         ids=["defaults", "every destination", "langfuse queue metrics"])
 def test_every_component_the_chart_configures_is_built_into_the_test_collector(values):
     _, config, _ = collector(values)
     built = manifest_types()

@@ -103,6 +103,11 @@ CLOUDNATIVEPG_API = ("postgresql.cnpg.io/v1/Cluster", "postgresql.cnpg.io/v1/Sch
 # ClickHouse as a cluster: each replica names every replica and Keeper node by its pod's DNS
 # name and port (remote_servers, zookeeper, raft_configuration), under their headless Services.
 CLICKHOUSE_CLUSTER = {"clickhouse": {"cluster": {"enabled": True}}, "langfuse": {"clickhouse": {"clusterEnabled": True}}}
+# LangFuse's worker sends its queue metrics to the collector (DD_DOGSTATSD_HOST and _PORT) and
+# KEDA scales it on them, asking the monitoring chart's Prometheus (serverAddress).
+QUEUE_SCALING = {"otel-collector": {"statsd": {"enabled": True}},
+                 "langfuse": {"worker": {"dogstatsd": {"enabled": True}, "autoscaling": {"external": True}}},
+                 "workerScaling": {"keda": {"enabled": True}}}
 
 
 def setting(path: str, value) -> dict:
@@ -135,6 +140,7 @@ RENDERS = [
                  id="postgres-on-cloudnativepg-imported-from-the-statefulset"),
     pytest.param(Render(values=CLICKHOUSE_CLUSTER), id="clickhouse-cluster"),
     pytest.param(Render(values={**NETWORK_POLICIES_ON, **CLICKHOUSE_CLUSTER}), id="network-policies-on,clickhouse-cluster"),
+    pytest.param(Render(values=QUEUE_SCALING), id="queue-metrics-and-keda"),
     *[pytest.param(Render(values={**NETWORK_POLICIES_ON, **setting(path, value)}, refusal_names=path),
                    id=f"network-policies-on,{path}={value}")
       for path, value in OVERRIDES],
@@ -527,3 +533,29 @@ def test_the_checker_reports_a_service_monitor_selecting_another_service():
                "spec": {"selector": {"matchLabels": {"app": "web"}}, "endpoints": [{"port": "http"}]}}
     found = unscraped_collector(manifest(*collector(), *WEB, monitor))
     assert "does not select the collector's Service" in report(found)
+
+
+def without_statsd_service_port(objects):
+    return [{**obj, "spec": {**obj["spec"], "ports": [p for p in obj["spec"]["ports"] if p["name"] != "statsd"]}}
+            if obj["kind"] == "Service" and obj["metadata"]["name"] == "obs-otel-collector" else obj
+            for obj in objects]
+
+
+def without(kind: str, name: str):
+    return lambda objects: [obj for obj in objects if not (obj["kind"] == kind and obj["metadata"]["name"] == name)]
+
+
+@pytest.mark.parametrize(("break_it", "check", "reported"), [
+    pytest.param(without_statsd_service_port, unresolved_hosts,
+                 "Deployment/obs-langfuse-worker container worker env DD_DOGSTATSD_HOST -> obs-otel-collector:8125",
+                 id="collector-without-its-statsd-port"),
+    pytest.param(without("Service", "obs-prometheus"), unresolved_hosts,
+                 "ScaledObject/obs-langfuse-worker trigger prometheus serverAddress -> obs-prometheus.observability.svc:9090",
+                 id="prometheus-service-gone"),
+    pytest.param(without("Deployment", "obs-langfuse-worker"), unresolved_objects,
+                 "ScaledObject/obs-langfuse-worker scaleTargetRef", id="worker-gone-from-its-scaler"),
+])
+def test_the_checker_reports_the_queue_metrics_and_scaler_references(break_it, check, reported):
+    whole = render_chart(values=QUEUE_SCALING, validate=False)
+    assert reported not in report(check(whole))
+    assert reported in report(check(Manifest(tuple(break_it(list(whole))))))

@@ -16,7 +16,7 @@ metadata:
   labels:
     {{- include "langfuse.labels" (dict "context" $ctx "component" $component) | nindent 4 }}
 spec:
-  {{- if not $settings.autoscaling.enabled }}
+  {{- if not (or $settings.autoscaling.enabled $settings.autoscaling.external) }}
   replicas: {{ $settings.replicas }}
   {{- end }}
   revisionHistoryLimit: 5
@@ -86,6 +86,8 @@ spec:
             {{- if eq $component "web" }}
             {{- include "langfuse.initEnv" $ctx | nindent 12 }}
             {{- include "langfuse.authEnv" $ctx | nindent 12 }}
+            {{- else }}
+            {{- include "langfuse.dogstatsdEnv" $ctx | nindent 12 }}
             {{- end }}
           startupProbe:
             httpGet:

@@ -194,3 +194,18 @@ first byte, "SMTPS", usually port 465) or none.
     "from" (toString ($smtp.from | default ""))) }}
 {{- end }}
 {{- end }}
+
+{{/*
+monitoring.prometheusQueryUrl is the URL of the Prometheus the monitoring chart's rules run on and its
+datasource queries: `url` (the monitoring chart's datasource.url, a template) when set, else its
+embedded Prometheus' Service, http://<service>.<namespace>.svc:<port>. The monitoring chart's
+datasource and agent-observability's worker scaler (KEDA) both read it here.
+Usage: {{ include "monitoring.prometheusQueryUrl" (dict "url" .Values.datasource.url "service" "obs-prometheus" "port" 9090 "context" .) }}
+*/}}
+{{- define "monitoring.prometheusQueryUrl" -}}
+{{- with .url }}
+{{- tpl (toString .) $.context }}
+{{- else }}
+{{- printf "http://%s.%s.svc:%v" .service .context.Release.Namespace .port }}
+{{- end }}
+{{- end }}

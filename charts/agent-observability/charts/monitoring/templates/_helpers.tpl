@@ -72,11 +72,7 @@ monitoring.prometheusUrl is the URL the datasource queries: datasource.url, or t
 embedded Prometheus' Service.
 */}}
 {{- define "monitoring.prometheusUrl" -}}
-{{- with .Values.datasource.url }}
-{{- include "monitoring.tpl" (dict "value" . "context" $) }}
-{{- else }}
-{{- printf "http://%s.%s.svc:%v" (include "monitoring.componentName" (dict "context" . "component" "prometheus")) .Release.Namespace .Values.prometheus.service.port }}
-{{- end }}
+{{- include "monitoring.prometheusQueryUrl" (dict "url" .Values.datasource.url "service" (include "monitoring.componentName" (dict "context" . "component" "prometheus")) "port" .Values.prometheus.service.port "context" .) }}
 {{- end }}
 
 {{/*

@@ -19,6 +19,7 @@ Every alert has a promtool test, firing and silent, in tests/component/rules/.
 {{- if .Values.alerts.enabled }}
 {{- $groups = append $groups (include "monitoring.pipelineRules" . | fromYaml) }}
 {{- end }}
+{{- $groups = append $groups (include "monitoring.langfuseQueueRules" . | fromYaml) }}
 {{- $scope := (include "monitoring.ruleScope" . | fromYaml).labels }}
 {{- range $group := $groups }}
 {{- range $rule := $group.rules }}
@@ -461,3 +462,38 @@ sent stands for both.
 }}
 {{- toYaml (dict "name" "agent-observability.pipeline" "rules" $rules) }}
 {{- end }}
+
+{{/*
+monitoring.langfuseQueueRules is the rule group of LangFuse's queues, from the worker's queue
+metrics the collector exposes (otel-collector.statsd.enabled; its templates/_statsd.tpl says
+which series, and why):
+  queue:langfuse_queue_depth:max  jobs of each queue by state (type), the max over the
+                             collectors: every worker reports the same Redis queue, each
+                             collector holds the last report it got, so a sum would count it
+                             once per collector; shard "all" or none (a sharded queue reports
+                             each shard and their sum). The panel, the alert and agent-
+                             observability's worker scaler (KEDA) read it.
+  LangfuseQueueBacklog       jobs waiting in a queue above alerts.langfuseQueues.waitingJobs
+  LangfuseIngestionLagging   the p95 wait of a queue's jobs above alerts.langfuseQueues.waitSeconds
+                             (wait time per worker, summed before the quantile)
+A backlog with no job picked up (workers stuck) shows in the first; the second needs jobs to
+be picked up.
+*/}}
+{{- define "monitoring.langfuseQueueRules" -}}
+{{- $scope := include "monitoring.ruleScope" . | fromYaml }}
+{{- $q := .Values.alerts.langfuseQueues }}
+{{- $rules := list (dict "record" "queue:langfuse_queue_depth:max"
+    "expr" (printf `max by (queue, type) (langfuse_queue_depth{shard=~"|all",%s})` $scope.genai)) }}
+{{- if .Values.alerts.enabled }}
+{{- $rules = append $rules (include "monitoring.alert" (dict "context" . "name" "LangfuseQueueBacklog" "family" "pipeline" "panel" (list "pipeline-health" "LangFuse jobs waiting") "severity" "warning" "for" $q.for
+    "expr" (printf `queue:langfuse_queue_depth:max{type="waiting",%s} > %s` $scope.recorded (include "monitoring.number" $q.waitingJobs))
+    "summary" "LangFuse's queue {{ $labels.queue }} has a backlog"
+    "description" (printf "{{ $value | humanize }} jobs wait in LangFuse's queue {{ $labels.queue }} (threshold %s, for %s): its workers take less than comes in, or none takes anything. Traces sent to LangFuse reach its UI that much later; add workers, or look at the workers' logs and ClickHouse." (include "monitoring.number" $q.waitingJobs) $q.for)) | fromYaml) }}
+{{- $rules = append $rules (include "monitoring.alert" (dict "context" . "name" "LangfuseIngestionLagging" "family" "pipeline" "panel" (list "pipeline-health" "LangFuse wait before processing (p95)") "severity" "warning" "for" $q.for
+    "expr" (printf `histogram_quantile(0.95, sum by (queue, le) (rate(langfuse_queue_wait_time_milliseconds_bucket{%s}[5m]))) / 1000 > %s` $scope.genai (include "monitoring.number" $q.waitSeconds))
+    "summary" "LangFuse's queue {{ $labels.queue }} is lagging"
+    "description" (printf "Jobs of LangFuse's queue {{ $labels.queue }} waited {{ $value | humanizeDuration }} or more before a worker picked them up (95th percentile over 5 minutes; threshold %ss, for %s): what is ingested shows up in LangFuse that much later." (include "monitoring.number" $q.waitSeconds) $q.for)) | fromYaml) }}
+{{- end }}
+{{- toYaml (dict "name" "agent-observability.langfuse-queues" "rules" $rules) }}
+{{- end }}
+

@@ -13,6 +13,9 @@ with .Values.config. Pipelines:
                        -> deltatocumulative -> prometheus (ports.metrics)
   metrics/agents       otlp -> memory_limiter -> deltatocumulative -> prometheus: the metrics
                        agents send themselves (metrics.fromAgents)
+  metrics/langfuse-queues
+                       statsd -> ... -> prometheus: LangFuse's queue metrics, from its
+                       worker's DogStatsD lines (statsd.enabled; templates/_statsd.tpl)
 Secrets are never in it: they are environment variables from Secrets (otel-collector.env),
 referenced as ${env:NAME}. The settings no value changes are in files/fixed-components.yaml.
 */}}
@@ -100,6 +103,14 @@ referenced as ${env:NAME}. The settings no value changes are in files/fixed-comp
     "receivers" (list "otlp")
     "processors" (list "memory_limiter" "deltatocumulative")
     "exporters" (list "prometheus")) }}
+{{- end }}
+{{- if $v.statsd.enabled }}
+{{- /* LangFuse's queue metrics (templates/_statsd.tpl), onto the same endpoint. */}}
+{{- $statsd := include "otel-collector.statsdComponents" . | fromYaml }}
+{{- range $section := list "receivers" "processors" }}
+{{- $_ := set $config $section (merge (index $config $section) (index $statsd $section)) }}
+{{- end }}
+{{- $_ := set $config.service "pipelines" (merge $config.service.pipelines $statsd.pipelines) }}
 {{- end }}
 {{- end }}
 {{- if not $config.connectors }}

@@ -54,6 +54,11 @@ spec:
         - name: health
           containerPort: {{ .Values.ports.health }}
           protocol: TCP
+        {{- if .Values.statsd.enabled }}
+        - name: statsd
+          containerPort: {{ .Values.statsd.port }}
+          protocol: UDP
+        {{- end }}
         {{- if eq (include "otel-collector.samplingMode" .) "by-trace-id" }}
         - name: sampling
           containerPort: {{ .Values.ports.sampling }}
