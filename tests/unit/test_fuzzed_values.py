@@ -251,6 +251,12 @@ KEPT_CASES = [
     pytest.param({"monitoring": {"prometheus": {"extraScrapeConfigs": None}}},
                  id="a-null-list-crashed-the-prometheus-config"),
     pytest.param({"monitoring": None}, id="a-null-subchart-section-crashed-the-notes"),
+    # Helm's toYaml returns nothing for a string YAML cannot carry (a C1 control character),
+    # and LangFuse's settings came back empty.
+    pytest.param({"langfuse": {"s3": {"batchExport": {"prefix": "U_\x93\t/"}}}},
+                 id="a-control-character-in-a-store-setting-crashed-langfuse"),
+    pytest.param({"langfuse": {"database": {"args": "sslmode=require\x85"}}},
+                 id="a-control-character-in-a-database-argument-crashed-langfuse"),
     *[pytest.param({chart: {"nameOverride": "3"}}, id=f"a-numeric-{chart}-name-override-rendered-a-numeric-label")
       for chart in ("langfuse", "otel-collector", "monitoring", "postgres", "valkey",
                     "object-storage", "clickhouse")],

@@ -112,6 +112,10 @@ CHECKS_OUTSIDE_VALIDATE = [
     # value reaches; they stop the render of a change to the chart where the mistake is made.
     ("charts/agent-observability/charts/monitoring/templates/_rules.tpl", 'fail (printf "monitoring.alert: %s has no family"'),
     ("charts/agent-observability/charts/monitoring/templates/_rules.tpl", 'fail (printf "monitoring.dashboardUrl: dashboard'),
+    # Helm's toYaml gives nothing for a string YAML cannot carry, and the helper that builds
+    # LangFuse's store settings is where that shows; Helm renders the deeper templates
+    # (web/, worker/) before validate.yaml, which would crash first on the empty settings.
+    ("charts/agent-observability/charts/langfuse/templates/_config.tpl", 'fail "langfuse: a setting of database, clickhouse, redis or s3 holds a control character'),
 ]
 
 

@@ -43,7 +43,13 @@ sentinel.port. The Sentinels take the data password. */}}
 {{- $clickhouse := $stores.clickhouse }}
 {{- $_ := set $clickhouse "httpPort" (int $clickhouse.httpPort | default (ternary 8443 8123 $clickhouse.tls)) }}
 {{- $_ := set $clickhouse "nativePort" (int $clickhouse.nativePort | default (ternary 9440 9000 $clickhouse.tls)) }}
-{{- toYaml $stores }}
+{{- /* toYaml gives nothing at all for a string YAML cannot carry (a control character): say
+so, rather than let every setting vanish. */}}
+{{- $text := toYaml $stores }}
+{{- if not $text }}
+{{- fail "langfuse: a setting of database, clickhouse, redis or s3 holds a control character (a byte below 0x20 other than tab, or 0x7f to 0x9f), which no environment variable can carry: remove it" }}
+{{- end }}
+{{- $text }}
 {{- end }}
 
 {{/*
