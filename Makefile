@@ -131,22 +131,28 @@ $(BIN)/prometheus $(BIN)/promtool &: hack/tools/prometheus/go.mod hack/tools/pro
 $(BIN)/alertmanager $(BIN)/amtool &: hack/tools/alertmanager/go.mod hack/tools/alertmanager/go.sum hack/build-alertmanager.sh
 	@hack/build-alertmanager.sh
 
-# Only the CRD manifests are taken from the Prometheus Operator module; nothing is built.
-$(CRDS) &: hack/tools/prometheus-operator/go.mod hack/tools/prometheus-operator/go.sum \
-		hack/fetch-prometheus-operator-crds.sh
-	@hack/fetch-prometheus-operator-crds.sh
+# Only CRD manifests are taken from these modules (hack/fetch-crds.sh); nothing is built.
+PROMETHEUS_OPERATOR := github.com/prometheus-operator/prometheus-operator:example/prometheus-operator-crd
+$(CRDS) &: hack/tools/prometheus-operator/go.mod hack/tools/prometheus-operator/go.sum hack/fetch-crds.sh
+	@hack/fetch-crds.sh prometheus-operator bin/crds \
+		$(foreach crd,$(notdir $(CRDS)),$(PROMETHEUS_OPERATOR)/$(crd))
 
-# Only the CRD manifests are taken from the CloudNativePG operator and plugin modules; nothing is built.
-$(CNPG_CRDS) &: hack/tools/cloudnative-pg/go.mod hack/tools/cloudnative-pg/go.sum hack/fetch-cloudnative-pg-crds.sh
-	@hack/fetch-cloudnative-pg-crds.sh
+$(CNPG_CRDS) &: hack/tools/cloudnative-pg/go.mod hack/tools/cloudnative-pg/go.sum hack/fetch-crds.sh
+	@hack/fetch-crds.sh cloudnative-pg bin/crds \
+		github.com/cloudnative-pg/cloudnative-pg:config/crd/bases/postgresql.cnpg.io_clusters.yaml \
+		github.com/cloudnative-pg/cloudnative-pg:config/crd/bases/postgresql.cnpg.io_scheduledbackups.yaml \
+		github.com/cloudnative-pg/plugin-barman-cloud:config/crd/bases/barmancloud.cnpg.io_objectstores.yaml
 
-# Only the CRD manifests are taken from the Argo CD and Flux modules; nothing is built.
-$(GITOPS_CRDS) &: hack/tools/gitops-crds/go.mod hack/tools/gitops-crds/go.sum hack/fetch-gitops-crds.sh
-	@hack/fetch-gitops-crds.sh
+# Argo CD's and Flux's, for examples/, kept apart from the chart's own in bin/crds.
+$(GITOPS_CRDS) &: hack/tools/gitops-crds/go.mod hack/tools/gitops-crds/go.sum hack/fetch-crds.sh
+	@hack/fetch-crds.sh gitops-crds bin/gitops-crds \
+		github.com/argoproj/argo-cd/v3:manifests/crds/application-crd.yaml \
+		github.com/argoproj/argo-cd/v3:manifests/crds/applicationset-crd.yaml \
+		github.com/fluxcd/helm-controller:config/crd/bases/helm.toolkit.fluxcd.io_helmreleases.yaml \
+		github.com/fluxcd/source-controller:config/crd/bases/source.toolkit.fluxcd.io_ocirepositories.yaml
 
-# Only the ScaledObject CRD is taken from the KEDA module; nothing is built.
-$(KEDA_CRDS) &: hack/tools/keda-crds/go.mod hack/tools/keda-crds/go.sum hack/fetch-keda-crds.sh
-	@hack/fetch-keda-crds.sh
+$(KEDA_CRDS) &: hack/tools/keda-crds/go.mod hack/tools/keda-crds/go.sum hack/fetch-crds.sh
+	@hack/fetch-crds.sh keda-crds bin/crds github.com/kedacore/keda/v2:config/crd/bases/keda.sh_scaledobjects.yaml
 
 $(VENV)/.installed: tests/requirements.txt
 	@echo "==> creating the Python environment in .venv from tests/requirements.txt"
