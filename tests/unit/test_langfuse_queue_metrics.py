@@ -114,3 +114,20 @@ def test_the_scaler_asks_the_prometheus_the_datasource_names():
 
 def test_no_scaled_object_by_default():
     assert not render_chart().of_kind("ScaledObject")
+
+
+KEDA_OPERATOR = {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "keda"}},
+                 "podSelector": {"matchLabels": {"app": "keda-operator"}}}
+
+
+def test_with_network_policies_kedas_operator_must_be_admitted_to_the_prometheus_it_queries():
+    """The ScaledObject's query comes from KEDA's operator in its own namespace; the embedded
+    Prometheus admits Grafana alone unless told, so KEDA would see timeouts and fall back."""
+    with pytest.raises(RenderError) as refusal:
+        render_chart(values={**QUEUE_SCALING, **NETWORK_POLICIES_ON})
+    assert "monitoring.networkPolicy.prometheusIngressFrom" in refusal.value.stderr
+    manifest = render_chart(values={**QUEUE_SCALING, **NETWORK_POLICIES_ON,
+                                    "monitoring": {"networkPolicy": {"prometheusIngressFrom": [KEDA_OPERATOR]}}})
+    policy = manifest.get("NetworkPolicy", "obs-prometheus")
+    peers = [peer for rule in policy["spec"]["ingress"] for peer in rule.get("from", [])]
+    assert KEDA_OPERATOR in peers
