@@ -186,8 +186,8 @@ def start_gate(node, tmp_path, clickhouse, prisma):
     """Start the rendered gate of `deployment` with `values` for the langfuse section."""
     started = []
 
-    def start(deployment="obs-langfuse-web", values=None, clickhouse_url=None):
-        manifest = render_chart(values={"langfuse": values or {}})
+    def start(deployment="obs-langfuse-web", values=None, clickhouse_url=None, umbrella=None):
+        manifest = render_chart(values={"langfuse": values or {}, **(umbrella or {})})
         pod = manifest.get("Deployment", deployment)["spec"]["template"]["spec"]
         [gate] = [c for c in pod["initContainers"] if c["name"] == "wait-for-migrations"]
         command = list(gate.get("command", []) + gate["args"])
@@ -281,5 +281,7 @@ def test_the_gate_holds_while_clickhouse_cannot_be_reached(start_gate):
 def test_a_clustered_clickhouse_is_checked_against_the_clustered_migrations(start_gate, clickhouse):
     # Only the clustered migrations are in this stand-in image: reading the other ones would fail.
     clickhouse.migrate(1, NEWEST)
-    gate = start_gate(values={"clickhouse": {"clusterEnabled": True}})
+    # The bundled ClickHouse in cluster mode too: the umbrella refuses the two switches disagreeing.
+    gate = start_gate(values={"clickhouse": {"clusterEnabled": True}},
+                      umbrella={"clickhouse": {"cluster": {"enabled": True}}})
     assert gate.opens_within(15), gate.output
