@@ -117,9 +117,19 @@ def panel_params():
             for dashboard in dashboards() for panel in dashboard["panels"]]
 
 
+# Panels of what LangFuse's worker reports (its queues, over DogStatsD): no worker runs beside
+# the demo here, so they stay empty; tests/component/test_langfuse_queue_metrics.py evaluates
+# them on dd-trace's lines.
+FED_BY_LANGFUSES_WORKER = {("agent-observability-pipeline", "LangFuse jobs waiting"),
+                           ("agent-observability-pipeline", "LangFuse wait before processing (p95)")}
+
+
 @pytest.mark.parametrize("uid, panel", panel_params())
 def test_every_panel_shows_the_demo(stack, uid, panel):
     found = stack.evaluate(uid, panel)
+    if (uid, panel["title"]) in FED_BY_LANGFUSES_WORKER:
+        assert not any(found), f"{panel['title']} shows data no worker sent: {found}"
+        return
     assert any(found), f"{panel['title']} shows no data"
     for result in found:
         assert all(math.isfinite(value) for value in result.values()), result
