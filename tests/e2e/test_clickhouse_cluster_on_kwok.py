@@ -39,8 +39,7 @@ def release(cluster, restricted_namespace, tmp_path_factory):
     installed = Release(RELEASE, restricted_namespace, cluster.kubeconfig)
     installed.install(KIND_VALUES, values)
     yield installed
-    if RELEASE in installed.helm("list", "--short"):
-        installed.helm("uninstall", RELEASE, "--wait", "--timeout", "5m")
+    installed.uninstall_if_installed()
 
 
 @pytest.fixture(scope="module")

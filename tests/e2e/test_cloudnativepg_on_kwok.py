@@ -53,8 +53,7 @@ pytestmark = pytest.mark.skipif(len(CRD_FILES) != 3, reason="bin/crds has no Clo
 def release(cluster, restricted_namespace):
     installed = Release(RELEASE, restricted_namespace, cluster.kubeconfig)
     yield installed
-    if RELEASE in installed.helm("list", "--short"):
-        installed.helm("uninstall", RELEASE, "--wait", "--timeout", "5m")
+    installed.uninstall_if_installed()
 
 
 @pytest.fixture(scope="module")

@@ -74,8 +74,7 @@ def release(cluster, zones, restricted_namespace):
     installed = Release(RELEASE, restricted_namespace, cluster.kubeconfig)
     installed.install(HA_VALUES)
     yield installed
-    if RELEASE in installed.helm("list", "--short"):
-        installed.helm("uninstall", RELEASE, "--wait", "--timeout", "5m")
+    installed.uninstall_if_installed()
 
 
 @pytest.fixture(scope="module")

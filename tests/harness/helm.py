@@ -38,6 +38,12 @@ class Release:
             args += ["--values", str(values_file)]
         return self.helm(*args, *extra)
 
+    def uninstall_if_installed(self) -> None:
+        """`helm uninstall --wait`, unless a test already uninstalled the release: the end of a
+        module's release fixture, whichever test ran last."""
+        if self.name in self.helm("list", "--short").split():
+            self.helm("uninstall", self.name, "--wait", "--timeout", "5m")
+
     def status(self) -> dict:
         return json.loads(self.helm("status", self.name, "--output", "json"))
 
