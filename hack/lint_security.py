@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import fnmatch
 import json
-import re
 import subprocess
 import sys
 import tempfile
@@ -22,6 +21,8 @@ from collections import Counter
 from pathlib import Path
 
 import yaml
+
+from api_versions import declared_api_versions
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CHART = REPO_ROOT / "charts" / "agent-observability"
@@ -42,8 +43,7 @@ def load_skips() -> list[dict]:
 
 def render(values_file: str, into: Path) -> Path:
     target = into / (values_file.replace("/", "__"))
-    # The kinds the file needs its API server to serve (tests/harness/paths.py, declared_api_versions).
-    kinds = " ".join(re.findall(r"^# api-versions: (.+)$", (REPO_ROOT / values_file).read_text(), re.M)).split()
+    kinds = declared_api_versions([REPO_ROOT / values_file])
     result = subprocess.run(["helm", "template", "obs", str(CHART), "--namespace", "observability",
                              "--kube-version", KUBE_VERSION, "--values", values_file,
                              *[arg for kind in kinds for arg in ("--api-versions", kind)]],

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 import sys
 from pathlib import Path
 
 import yaml
 
+from api_versions import declared_api_versions
 from generated_files import check_requested, write_or_check
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -46,9 +46,8 @@ def render(values_files: list[Path]) -> list[dict]:
     command = [HELM, "template", RELEASE, str(CHART), "--namespace", NAMESPACE]
     for path in values_files:
         command += ["--values", str(path)]
-        # The kinds the file needs its API server to serve (tests/harness/paths.py, declared_api_versions).
-        for kind in " ".join(re.findall(r"^# api-versions: (.+)$", path.read_text(), re.M)).split():
-            command += ["--api-versions", kind]
+    for kind in declared_api_versions(values_files):
+        command += ["--api-versions", kind]
     output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
     return [doc for doc in yaml.safe_load_all(output) if doc]
 

@@ -36,15 +36,14 @@ def shipped_values_files() -> list[Path]:
 
 
 def declared_api_versions(values_files) -> tuple[str, ...]:
-    """The kinds beyond Kubernetes' own that values files need the API server to serve, as
-    each declares them in a line `# api-versions: group/version/Kind ...` (the chart refuses to
-    render their objects otherwise). Renders pass them as `--api-versions`, as Argo CD passes
-    its cluster's and a user passes them to `helm template`; the Makefile's lint reads the same line."""
-    found: list[str] = []
-    for path in values_files:
-        for line in re.findall(r"^# api-versions: (.+)$", Path(path).read_text(), re.M):
-            found += [kind for kind in line.split() if kind not in found]
-    return tuple(found)
+    """The kinds values files declare they need their API server to serve: hack/api_versions.py,
+    the one reader of that declaration, which the golden renders and checkov's lint use too."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("api_versions", REPO_ROOT / "hack" / "api_versions.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.declared_api_versions(values_files)
 
 
 def shipped_values_params() -> list:
