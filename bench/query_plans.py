@@ -14,6 +14,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+# Variables replaced as Grafana replaces them, by the dashboards tests' own function.
+from harness.dashboards import substitute
+
 ALL = ".*"
 RANGE = "30d"
 RANGE_SECONDS = 30 * 86400
@@ -150,16 +153,6 @@ def levels(names: set[str], rules: dict[str, Rule]) -> list[list[str]]:
 def grafana_rate_interval(step_seconds: int, scrape_seconds: int) -> int:
     """Grafana's $__rate_interval: max($__interval + scrape interval, 4 x scrape interval)."""
     return max(step_seconds + scrape_seconds, 4 * scrape_seconds)
-
-
-def substitute(expr: str, values: dict[str, str]) -> str:
-    def replace(match):
-        name = match.group(1) or match.group(2)
-        if name not in values:
-            raise KeyError(f"no value for ${name} in {expr}")
-        return values[name]
-
-    return re.sub(r"\$(?:\{(\w+)(?::\w+)?\}|(\w+))", replace, expr)
 
 
 def seconds(duration: str) -> int:
