@@ -124,6 +124,37 @@ Usage: {{ include "clickhouse.statefulSetPodHosts" (dict "service" "obs-clickhou
 {{- end }}
 
 {{/*
+clickhouse.placement is where a component's pods may run: the pod spec's affinity and
+topologySpreadConstraints. The affinity is the user's, or, when `spread` is true, a preferred
+anti-affinity that spreads the replicas over nodes. Each topology spread constraint is the
+user's; one that names no labelSelector selects the component's own pods, since a constraint
+without one counts no pods and spreads nothing, and the chart's labels are not the user's to
+guess (values files can write `topologyKey: topology.kubernetes.io/zone` and stop there).
+`selector` (YAML map), when given, names the pods instead of the component's selector labels.
+Usage: {{ include "clickhouse.placement" (dict "context" $ "component" "web" "affinity" .affinity "topologySpreadConstraints" .topologySpreadConstraints "spread" true) }}
+*/}}
+{{- define "clickhouse.placement" -}}
+{{- $selector := .selector | default (include "clickhouse.selectorLabels" (dict "context" .context "component" .component)) | fromYaml }}
+{{- $placement := dict }}
+{{- if .affinity }}
+{{- $_ := set $placement "affinity" .affinity }}
+{{- else if .spread }}
+{{- $_ := set $placement "affinity" (dict "podAntiAffinity" (dict "preferredDuringSchedulingIgnoredDuringExecution" (list
+    (dict "weight" 100 "podAffinityTerm" (dict "topologyKey" "kubernetes.io/hostname" "labelSelector" (dict "matchLabels" $selector)))))) }}
+{{- end }}
+{{- $constraints := list }}
+{{- range .topologySpreadConstraints }}
+{{- $constraints = append $constraints (ternary . (merge (dict "labelSelector" (dict "matchLabels" $selector)) .) (hasKey . "labelSelector")) }}
+{{- end }}
+{{- with $constraints }}
+{{- $_ := set $placement "topologySpreadConstraints" . }}
+{{- end }}
+{{- with $placement }}
+{{- toYaml . }}
+{{- end }}
+{{- end }}
+
+{{/*
 clickhouse.extraEgress are the egress rules the user adds to every NetworkPolicy of this chart
 (YAML list of NetworkPolicyEgressRule, empty without any): networkPolicy.extraEgressPorts, TCP
 ports open to any destination, and networkPolicy.extraEgress, rules of the user's with peers

@@ -63,32 +63,13 @@ command escapes each first.
 {{- end }}
 
 {{/*
-clickhouse.zoneSpread is the default topology spread of a workload's pods in cluster mode:
-over zones, with cluster.zoneSpread's rule.
-Usage: {{ include "clickhouse.zoneSpread" (dict "selector" $selectorLabels "context" .) }}
+clickhouse.zoneSpread is the default topology spread of a workload's pods in cluster mode (YAML
+list): over zones, with cluster.zoneSpread's rule; clickhouse.placement selects the workload's
+own pods in it and spreads them over nodes, where the scheduler can (a rule would leave a smaller
+cluster's pods Pending; production sets its own affinity, README, Cluster mode).
 */}}
 {{- define "clickhouse.zoneSpread" -}}
 - maxSkew: 1
   topologyKey: topology.kubernetes.io/zone
-  whenUnsatisfiable: {{ .context.Values.cluster.zoneSpread }}
-  labelSelector:
-    matchLabels:
-      {{- .selector | nindent 6 }}
-{{- end }}
-
-{{/*
-clickhouse.nodeSpread is the default affinity of a workload's pods in cluster mode: apart, on
-different nodes, where the scheduler can (a rule would leave a smaller cluster's pods Pending;
-production sets its own affinity, README, Cluster mode).
-Usage: {{ include "clickhouse.nodeSpread" (dict "selector" $selectorLabels) }}
-*/}}
-{{- define "clickhouse.nodeSpread" -}}
-podAntiAffinity:
-  preferredDuringSchedulingIgnoredDuringExecution:
-    - weight: 100
-      podAffinityTerm:
-        topologyKey: kubernetes.io/hostname
-        labelSelector:
-          matchLabels:
-            {{- .selector | nindent 12 }}
+  whenUnsatisfiable: {{ .Values.cluster.zoneSpread }}
 {{- end }}

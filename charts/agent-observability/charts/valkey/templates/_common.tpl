@@ -141,29 +141,27 @@ anti-affinity that spreads the replicas over nodes. Each topology spread constra
 user's; one that names no labelSelector selects the component's own pods, since a constraint
 without one counts no pods and spreads nothing, and the chart's labels are not the user's to
 guess (values files can write `topologyKey: topology.kubernetes.io/zone` and stop there).
+`selector` (YAML map), when given, names the pods instead of the component's selector labels.
 Usage: {{ include "valkey.placement" (dict "context" $ "component" "web" "affinity" .affinity "topologySpreadConstraints" .topologySpreadConstraints "spread" true) }}
 */}}
 {{- define "valkey.placement" -}}
-{{- $selector := include "valkey.selectorLabels" (dict "context" .context "component" .component) | fromYaml }}
+{{- $selector := .selector | default (include "valkey.selectorLabels" (dict "context" .context "component" .component)) | fromYaml }}
+{{- $placement := dict }}
 {{- if .affinity }}
-affinity:
-  {{- toYaml .affinity | nindent 2 }}
+{{- $_ := set $placement "affinity" .affinity }}
 {{- else if .spread }}
-affinity:
-  podAntiAffinity:
-    preferredDuringSchedulingIgnoredDuringExecution:
-      - weight: 100
-        podAffinityTerm:
-          topologyKey: kubernetes.io/hostname
-          labelSelector:
-            matchLabels:
-              {{- toYaml $selector | nindent 14 }}
+{{- $_ := set $placement "affinity" (dict "podAntiAffinity" (dict "preferredDuringSchedulingIgnoredDuringExecution" (list
+    (dict "weight" 100 "podAffinityTerm" (dict "topologyKey" "kubernetes.io/hostname" "labelSelector" (dict "matchLabels" $selector)))))) }}
 {{- end }}
-{{- with .topologySpreadConstraints }}
-topologySpreadConstraints:
-{{- range . }}
-  - {{- toYaml (ternary . (merge (dict "labelSelector" (dict "matchLabels" $selector)) .) (hasKey . "labelSelector")) | nindent 4 }}
+{{- $constraints := list }}
+{{- range .topologySpreadConstraints }}
+{{- $constraints = append $constraints (ternary . (merge (dict "labelSelector" (dict "matchLabels" $selector)) .) (hasKey . "labelSelector")) }}
 {{- end }}
+{{- with $constraints }}
+{{- $_ := set $placement "topologySpreadConstraints" . }}
+{{- end }}
+{{- with $placement }}
+{{- toYaml . }}
 {{- end }}
 {{- end }}
 
